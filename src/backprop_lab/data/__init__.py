@@ -1,0 +1,1 @@
+"""In-memory data modules: XOR and anything that fits in a tensor."""

@@ -1,0 +1,52 @@
+"""Builders for the `nn.Sequential` networks the classifier wraps.
+
+Layers get names (`hidden1`, `act1`, ..., `output`) instead of Sequential's
+bare indices, so telemetry and checkpoints read `hidden1.weight` rather than
+`0.weight`. The last layer always emits one logit: the sigmoid lives in the
+loss (`BCEWithLogitsLoss`) and in `predict_step`, never in the network.
+"""
+
+from collections import OrderedDict
+from collections.abc import Sequence
+
+from torch import nn
+
+# Names the configs may use for `activation`; the NumPy reference in
+# `backprop_lab.reference` implements the same names.
+ACTIVATIONS: dict[str, type[nn.Module]] = {
+    "tanh": nn.Tanh,
+    "relu": nn.ReLU,
+    "sigmoid": nn.Sigmoid,
+    "identity": nn.Identity,
+    "leaky_relu": nn.LeakyReLU,
+    "gelu": nn.GELU,
+}
+
+
+def mlp(in_features: int, hidden: Sequence[int], activation: str = "tanh") -> nn.Sequential:
+    """A multi-layer perceptron `in -> hidden[0] -> ... -> 1 logit`."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; allowed: {', '.join(ACTIVATIONS)}")
+    sizes = list(hidden)
+    if not sizes or any(not isinstance(s, int) or s < 1 for s in sizes):
+        raise ValueError(f"hidden must be a non-empty list of positive integers, got {sizes!r}")
+    layers: OrderedDict[str, nn.Module] = OrderedDict()
+    width = in_features
+    for i, size in enumerate(sizes, start=1):
+        layers[f"hidden{i}"] = nn.Linear(width, size)
+        layers[f"act{i}"] = ACTIVATIONS[activation]()
+        width = size
+    layers["output"] = nn.Linear(width, 1)
+    return nn.Sequential(layers)
+
+
+def logistic(in_features: int) -> nn.Sequential:
+    """The seed article's network: one `Linear(in, 1)` followed by a sigmoid.
+
+    The sigmoid is applied by the loss and at prediction time, so the module
+    holds only the linear layer. Its decision boundary is a straight line,
+    and XOR is not linearly separable: this network cannot learn XOR. At
+    best it classifies three of the four points (accuracy 0.75); trained with
+    the article's settings it sits near loss ln 2 = 0.693.
+    """
+    return nn.Sequential(OrderedDict(output=nn.Linear(in_features, 1)))

@@ -1,0 +1,101 @@
+"""The train task: config -> instantiated objects -> fit -> test -> run folder.
+
+`scripts/train.py` is the Hydra entry point; it imports this module only
+once Hydra has composed the config, so `--help` and `--cfg job` never pay
+for importing torch and Lightning.
+"""
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+from hydra.utils import instantiate
+from lightning.pytorch.callbacks import Callback, LearningRateMonitor
+from lightning.pytorch.loggers import Logger
+from omegaconf import DictConfig
+
+from backprop_lab.checks import check_config
+from backprop_lab.runs import FAILED, INTERRUPTED, SUCCESS, RunSummary
+
+log = logging.getLogger(__name__)
+
+
+def instantiate_each(group: DictConfig | None) -> list[Any]:
+    """Instantiate every entry of a group such as `callbacks` or `logger`.
+
+    Entries are named (`callbacks.model_checkpoint`, ...) so one can be
+    removed from the command line (`~callbacks.lr_monitor`) or set to null.
+    """
+    if not group:
+        return []
+    return [instantiate(node) for node in group.values() if isinstance(node, DictConfig) and "_target_" in node]
+
+
+def build(cfg: DictConfig) -> tuple[L.LightningDataModule, L.LightningModule, L.Trainer]:
+    """Instantiate data, model, callbacks, loggers and trainer from the config.
+
+    The network's input width comes from the data, so a new data set needs no
+    change to the model config.
+    """
+    L.seed_everything(cfg.seed, workers=True)
+    datamodule = instantiate(cfg.data)
+    net = instantiate(cfg.model.net, in_features=datamodule.num_features)
+    scheduler = instantiate(cfg.scheduler) if cfg.get("scheduler") else None
+    model = instantiate(cfg.model, net=net, optimizer=instantiate(cfg.optimizer), scheduler=scheduler)
+
+    loggers: list[Logger] = instantiate_each(cfg.get("logger"))
+    callbacks: list[Callback] = instantiate_each(cfg.get("callbacks"))
+    if not loggers:
+        # LearningRateMonitor refuses to run without a logger; with `logger=none` there is nothing to monitor into.
+        callbacks = [c for c in callbacks if not isinstance(c, LearningRateMonitor)]
+    trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
+    return datamodule, model, trainer
+
+
+def _scalars(metrics: dict[str, Any]) -> dict[str, float]:
+    return {name: float(value) for name, value in metrics.items()}
+
+
+def fit_and_test(cfg: DictConfig, summary: RunSummary) -> None:
+    """Fit (unless `train=false`), then test the best checkpoint (unless `test=false`)."""
+    datamodule, model, trainer = build(cfg)
+    if cfg.get("train", True):
+        trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+        summary.metrics.update(_scalars(trainer.callback_metrics))
+        summary.epochs, summary.global_step = trainer.current_epoch, trainer.global_step
+
+    checkpoint = trainer.checkpoint_callback
+    if checkpoint is not None:
+        summary.best_checkpoint = checkpoint.best_model_path or None
+        summary.last_checkpoint = checkpoint.last_model_path or None
+    if trainer.interrupted:
+        summary.finish(INTERRUPTED)
+        return
+
+    if cfg.get("test", True):
+        ckpt_path = cfg.get("ckpt_path") if not cfg.get("train", True) else summary.best_checkpoint
+        if ckpt_path is None:
+            log.warning("No best checkpoint (checkpointing is off): testing the final weights.")
+        results = trainer.test(model, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False)
+        for result in results:
+            summary.metrics.update(_scalars(result))
+    summary.finish(SUCCESS)
+
+
+def train(cfg: DictConfig) -> float | None:
+    """Run the train task; return the metric named by `optimized_metric` (for sweeps), if any."""
+    output_dir = Path(cfg.paths.output_dir)
+    summary = RunSummary()
+    try:
+        check_config(cfg)
+        fit_and_test(cfg, summary)
+    except BaseException as err:
+        summary.finish(INTERRUPTED if isinstance(err, KeyboardInterrupt) else FAILED, err)
+        raise
+    finally:
+        path = summary.save(output_dir)
+        log.info("Run %s after %.1f s; final metrics:\n%s", summary.status, summary.wall_time_s, summary.table())
+        log.info("Run folder: %s (metrics in %s)", output_dir, path.name)
+    name = cfg.get("optimized_metric")
+    return summary.metrics.get(name) if name else None
