@@ -56,7 +56,7 @@ CHECKS: list[tuple[str, Callable[[Any], bool], str]] = [
     ("optimizer.alpha", _fraction, "a number in [0, 1), e.g. optimizer.alpha=0.99"),
     ("optimizer.eps", _positive, "a positive number, e.g. optimizer.eps=1e-8"),
     ("optimizer.betas", _betas, "two numbers in [0, 1), e.g. optimizer.betas=[0.9,0.999]"),
-    ("trainer.max_epochs", lambda v: _is_whole(v) and v >= 1, "a whole number >= 1, e.g. trainer.max_epochs=300"),
+    ("trainer.max_epochs", lambda v: _is_whole(v) and v >= 1, "a whole number >= 1, e.g. trainer.max_epochs=100"),
     ("model.net.hidden", _hidden, "a non-empty list of positive whole numbers, e.g. model.net.hidden=[8] or [16,16]"),
     ("model.net.activation", lambda v: v in ACTIVATIONS, f"one of {', '.join(ACTIVATIONS)}"),
     ("data.batch_size", lambda v: v is None or (_is_whole(v) and v >= 1), "a whole number >= 1, or null for full batch"),

@@ -20,6 +20,12 @@ from backprop_lab.runs import FAILED, INTERRUPTED, SUCCESS, RunSummary
 
 log = logging.getLogger(__name__)
 
+# `import lightning` gives its logger a console handler of its own; under
+# Hydra, whose root handlers already print to the console and to the run's
+# train.log, every Lightning message would show twice. Let the root handle it.
+if logging.getLogger().handlers:
+    logging.getLogger("lightning").handlers.clear()
+
 
 def instantiate_each(group: DictConfig | None) -> list[Any]:
     """Instantiate every entry of a group such as `callbacks` or `logger`.

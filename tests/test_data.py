@@ -1,0 +1,43 @@
+import torch
+
+from backprop_lab.data.tensors import TensorBatches
+from backprop_lab.data.xor import XORDataModule
+
+
+def test_xor_splits_are_the_truth_table():
+    dm = XORDataModule()
+    dm.setup("fit")
+    for split in ("train", "val", "test"):
+        x, y = dm.splits[split]
+        assert x.tolist() == [[0, 0], [0, 1], [1, 0], [1, 1]]
+        assert y.tolist() == [0, 1, 1, 0]
+    assert dm.num_features == 2
+
+
+def test_full_batch_is_one_batch_in_order():
+    dm = XORDataModule(batch_size=None, shuffle=True)
+    batches = list(dm.train_dataloader())
+    assert len(batches) == 1 == len(dm.train_dataloader())
+    assert batches[0][1].tolist() == [0, 1, 1, 0]
+
+
+def test_minibatches_cover_every_row_once_per_epoch_and_reshuffle():
+    x = torch.arange(10.0).unsqueeze(1)
+    batches = TensorBatches(x, torch.zeros(10), batch_size=3, shuffle=True, seed=0)
+    assert len(batches) == 4
+    first = torch.cat([bx for bx, _ in batches]).squeeze(1)
+    second = torch.cat([bx for bx, _ in batches]).squeeze(1)
+    assert sorted(first.tolist()) == sorted(second.tolist()) == list(range(10))
+    assert first.tolist() != second.tolist()
+
+
+def test_shuffle_order_is_restored_from_state_dict():
+    dm = XORDataModule(batch_size=1, seed=5)
+    loader = dm.train_dataloader()
+    [list(loader) for _ in range(3)]
+    state = dm.state_dict()
+    expected = [y.item() for _, y in loader]
+
+    resumed = XORDataModule(batch_size=1, seed=5)
+    resumed.load_state_dict(state)
+    assert [y.item() for _, y in resumed.train_dataloader()] == expected

@@ -1,0 +1,78 @@
+"""End to end through scripts/train.py: the run folder, its checkpoint and event files, XOR solved."""
+
+import pytest
+import torch
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from conftest import read_metrics
+
+
+def scalar_tags(run_dir) -> set[str]:
+    events = EventAccumulator(str(run_dir / "tensorboard"))
+    events.Reload()
+    return set(events.Tags()["scalars"])
+
+
+def test_short_run_leaves_a_complete_run_folder(train_run):
+    proc, run_dir = train_run("trainer.max_epochs=5", "optimizer=adam")
+    assert proc.returncode == 0, proc.stderr
+    assert (run_dir / ".hydra" / "config.yaml").is_file()
+
+    metrics = read_metrics(run_dir)
+    assert metrics["status"] == "success" and metrics["error"] is None
+    assert metrics["epochs"] == 5
+    for name in ["train/loss", "train/acc", "val/loss", "val/acc", "test/loss", "test/acc"]:
+        assert 0 <= metrics["metrics"][name] < 10, name
+    assert metrics["wall_time_s"] > 0
+
+    best = run_dir / "checkpoints" / metrics["best_checkpoint"].split("/")[-1]
+    assert best.is_file() and (run_dir / "checkpoints" / "last.ckpt").is_file()
+    checkpoint = torch.load(best, weights_only=True)  # no pickled modules or partials
+    assert "net.output.weight" in checkpoint["state_dict"]
+
+    assert {"train/loss", "train/acc", "val/loss", "val/acc"} <= scalar_tags(run_dir)
+    assert "test/acc" in proc.stderr + proc.stdout  # the final table is printed
+
+
+def test_default_config_solves_xor(train_run):
+    proc, run_dir = train_run()
+    assert proc.returncode == 0, proc.stderr
+    metrics = read_metrics(run_dir)["metrics"]
+    assert metrics["test/acc"] == 1.0
+    assert metrics["test/loss"] < 0.1
+
+
+@pytest.mark.slow
+def test_default_config_solves_xor_for_seeds_0_to_9(tmp_path):
+    from conftest import QUIET, TRAIN_SCRIPT, run_script
+
+    proc = run_script(TRAIN_SCRIPT, "-m", "seed=range(10)", f"hydra.sweep.dir={tmp_path}", *QUIET)
+    assert proc.returncode == 0, proc.stderr
+    accuracies = {seed: read_metrics(tmp_path / str(seed))["metrics"]["test/acc"] for seed in range(10)}
+    assert accuracies == {seed: 1.0 for seed in range(10)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("optimizer", ["adam", "rmsprop", "adamw"])
+def test_each_optimizer_solves_xor_with_its_default_lr(train_run, optimizer):
+    proc, run_dir = train_run(f"optimizer={optimizer}")
+    assert proc.returncode == 0, proc.stderr
+    assert read_metrics(run_dir)["metrics"]["test/acc"] == 1.0
+
+
+def test_logistic_model_cannot_learn_xor(train_run):
+    """The article's Linear(2,1)+sigmoid draws one straight line: at most 3 of 4 XOR points right."""
+    proc, run_dir = train_run("model=logistic", "optimizer=adam", "trainer.max_epochs=300")
+    assert proc.returncode == 0, proc.stderr
+    metrics = read_metrics(run_dir)["metrics"]
+    assert metrics["test/acc"] <= 0.75
+    assert metrics["train/loss"] > 0.45
+
+
+def test_scheduler_and_csv_logger_run(train_run):
+    proc, run_dir = train_run("scheduler=step", "scheduler.step_size=1", "scheduler.gamma=0.5",
+                              "logger=csv", "trainer.max_epochs=3")
+    assert proc.returncode == 0, proc.stderr
+    metrics = read_metrics(run_dir)["metrics"]
+    assert metrics["lr-SGD"] == pytest.approx(0.5 * 0.5**2)  # the lr the third epoch trained with
+    assert (run_dir / "csv" / "metrics.csv").is_file()
