@@ -171,6 +171,17 @@ def test_sigmoid_derivative_x_times_one_minus_x_expects_the_output():
     assert np.sum(np.isclose(wrong, true_slope)) == 0
 
 
+@pytest.mark.parametrize("activation", list(TORCH_ACTIVATIONS))
+def test_activation_derivatives_match_torch_including_at_zero(activation):
+    z = np.array([-30.0, -2.0, -1e-3, 0.0, 1e-3, 0.5, 3.0, 30.0])
+    f, f_prime = ref.get_activation(activation)
+    zt = torch.from_numpy(z).requires_grad_()
+    out = TORCH_ACTIVATIONS[activation]()(zt)
+    out.sum().backward()
+    np.testing.assert_allclose(f(z), out.detach().numpy(), rtol=1e-15, atol=1e-15)
+    np.testing.assert_allclose(f_prime(z), zt.grad.numpy(), rtol=1e-15, atol=1e-15)
+
+
 def test_unknown_activation_is_a_clear_error():
     with pytest.raises(ValueError, match="choose from"):
         ref.forward(ref.init_params([2, 1]), np.zeros((1, 2)), "softplus")
