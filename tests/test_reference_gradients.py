@@ -27,6 +27,15 @@ ARCHITECTURES = {
 }
 
 
+@pytest.fixture(autouse=True, scope="module")
+def single_torch_thread():
+    """These tensors are tiny; torch's intra-op thread pool only adds overhead (about 10x here)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def torch_twin(params: ref.Params, activation: str) -> torch.nn.Sequential:
     """The same network in torch: Linear, act, ..., Linear, loaded with the same numbers."""
     layers: list[torch.nn.Module] = []
@@ -41,7 +50,9 @@ def torch_twin(params: ref.Params, activation: str) -> torch.nn.Sequential:
     return torch.nn.Sequential(*layers)
 
 
-def torch_loss(net: torch.nn.Module, X: np.ndarray, y: np.ndarray, from_logits: bool) -> torch.Tensor:
+def torch_loss(
+    net: torch.nn.Module, X: np.ndarray, y: np.ndarray, from_logits: bool
+) -> torch.Tensor:
     logits = net(torch.from_numpy(X))
     target = torch.from_numpy(y).reshape(logits.shape)
     if from_logits:
@@ -49,7 +60,9 @@ def torch_loss(net: torch.nn.Module, X: np.ndarray, y: np.ndarray, from_logits: 
     return torch.nn.BCELoss()(torch.sigmoid(logits), target)
 
 
-def random_problem(sizes: list[int], seed: int, n: int = 7) -> tuple[ref.Params, np.ndarray, np.ndarray]:
+def random_problem(
+    sizes: list[int], seed: int, n: int = 7
+) -> tuple[ref.Params, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     params = [(rng.normal(size=(o, i)), rng.normal(size=o)) for i, o in zip(sizes[:-1], sizes[1:])]
     X = rng.normal(size=(n, sizes[0]))
@@ -162,7 +175,9 @@ def test_sigmoid_derivative_x_times_one_minus_x_expects_the_output():
     torch.sigmoid(zt).sum().backward()
     true_slope = zt.grad.numpy()
 
-    np.testing.assert_allclose(ref.sigmoid_derivative_from_output(ref.sigmoid(z)), true_slope, rtol=1e-12)
+    np.testing.assert_allclose(
+        ref.sigmoid_derivative_from_output(ref.sigmoid(z)), true_slope, rtol=1e-12
+    )
     np.testing.assert_allclose(ref.sigmoid_prime(z), true_slope, rtol=1e-12)
     # Given the input instead, it is wrong almost everywhere, even negative:
     wrong = ref.sigmoid_derivative_from_output(z)
@@ -189,7 +204,11 @@ def test_unknown_activation_is_a_clear_error():
 
 def test_init_params_has_torch_linear_layout_and_bounds():
     params = ref.init_params([2, 3, 4, 1], seed=0)
-    assert [(W.shape, b.shape) for W, b in params] == [((3, 2), (3,)), ((4, 3), (4,)), ((1, 4), (1,))]
+    assert [(W.shape, b.shape) for W, b in params] == [
+        ((3, 2), (3,)),
+        ((4, 3), (4,)),
+        ((1, 4), (1,)),
+    ]
     for W, b in params:
         bound = 1 / np.sqrt(W.shape[1])
         assert np.all(np.abs(W) <= bound) and np.all(np.abs(b) <= bound)
@@ -199,8 +218,11 @@ def test_init_params_has_torch_linear_layout_and_bounds():
 
 def test_reference_package_does_not_import_torch():
     src = str(REFERENCE_DIR.parents[1])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
-    code = "import backprop_lab.reference, sys; assert 'torch' not in sys.modules, 'torch was imported'"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")])),
+    }
+    code = "import backprop_lab.reference, sys; assert 'torch' not in sys.modules, 'torch imported'"
     subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=60)
 
 

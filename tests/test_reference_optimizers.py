@@ -21,7 +21,10 @@ CASES = {
     "SGD-momentum-dampening": ("SGD", {"lr": 0.05, "momentum": 0.9, "dampening": 0.5}),
     "SGD-nesterov": ("SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True}),
     "SGD-weight_decay": ("SGD", {"lr": 0.05, "weight_decay": 0.1}),
-    "SGD-nesterov-weight_decay": ("SGD", {"lr": 0.05, "momentum": 0.8, "nesterov": True, "weight_decay": 0.01}),
+    "SGD-nesterov-weight_decay": (
+        "SGD",
+        {"lr": 0.05, "momentum": 0.8, "nesterov": True, "weight_decay": 0.01},
+    ),
     "Adam-defaults": ("Adam", {}),
     "Adam-lr-betas-eps": ("Adam", {"lr": 0.02, "betas": (0.8, 0.99), "eps": 1e-4}),
     "Adam-coupled_weight_decay": ("Adam", {"lr": 0.01, "weight_decay": 0.1}),
@@ -42,11 +45,21 @@ CASES = {
 PARAMS = [pytest.param(name, kwargs, id=case_id) for case_id, (name, kwargs) in CASES.items()]
 
 
+@pytest.fixture(autouse=True, scope="module")
+def single_torch_thread():
+    """These tensors are tiny; torch's intra-op thread pool only adds overhead (about 10x here)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def gradient_sequence(seed: int = 0) -> list[list[np.ndarray]]:
     """Noisy gradients whose size swings by orders of magnitude (so amsgrad's max matters)."""
     rng = np.random.default_rng(seed)
     return [
-        [rng.normal(size=shape) * np.exp(rng.normal(scale=1.5)) for shape in SHAPES] for _ in range(STEPS)
+        [rng.normal(size=shape) * np.exp(rng.normal(scale=1.5)) for shape in SHAPES]
+        for _ in range(STEPS)
     ]
 
 
@@ -78,10 +91,14 @@ def test_training_xor_matches_torch(name, kwargs):
     """A real loss: the reference trainer and a torch loop take the same 100 steps on XOR."""
     X, y = ref.xor_data()
     params = ref.init_params([2, 3, 1], seed=4)
-    result = ref.train([2, 3, 1], "tanh", X, y, ref.OPTIMIZERS[name](**kwargs), STEPS, params=params)
+    result = ref.train(
+        [2, 3, 1], "tanh", X, y, ref.OPTIMIZERS[name](**kwargs), STEPS, params=params
+    )
 
     net = torch.nn.Sequential(
-        torch.nn.Linear(2, 3, dtype=torch.float64), torch.nn.Tanh(), torch.nn.Linear(3, 1, dtype=torch.float64)
+        torch.nn.Linear(2, 3, dtype=torch.float64),
+        torch.nn.Tanh(),
+        torch.nn.Linear(3, 1, dtype=torch.float64),
     )
     with torch.no_grad():
         for p, value in zip(net.parameters(), ref.flatten(params), strict=True):

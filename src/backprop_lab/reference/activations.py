@@ -26,7 +26,7 @@ def sigmoid_prime(z: Array) -> Array:
 
 
 def sigmoid_derivative_from_output(a: Array) -> Array:
-    """The article's `sigmoid_derivative(x) = x * (1 - x)`, with its hidden assumption made explicit.
+    """The article's `sigmoid_derivative(x) = x * (1 - x)`, its hidden assumption made explicit.
 
     The formula is only right when `a` is the sigmoid's *output*, a = sigmoid(z):
     then a * (1 - a) == sigmoid_prime(z). Feeding it the input z instead is a silent
@@ -75,4 +75,6 @@ def get_activation(name: str) -> tuple[Fn, Fn]:
     try:
         return ACTIVATIONS[name]
     except KeyError:
-        raise ValueError(f"unknown activation {name!r}; choose from {sorted(ACTIVATIONS)}") from None
+        raise ValueError(
+            f"unknown activation {name!r}; choose from {sorted(ACTIVATIONS)}"
+        ) from None

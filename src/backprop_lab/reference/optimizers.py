@@ -27,7 +27,7 @@ class Optimizer:
         if not self.state:
             self.state = [{} for _ in params]
         self.t += 1
-        for theta, g, state in zip(params, grads, self.state):
+        for theta, g, state in zip(params, grads, self.state, strict=True):
             self.update(theta, np.asarray(g, dtype=theta.dtype), state)
 
     def update(self, theta: Array, g: Array, state: dict[str, Array]) -> None:

@@ -1,8 +1,8 @@
 """Full-batch gradient descent with the NumPy reference, and the XOR data set.
 
-    >>> from backprop_lab.reference import SGD, train, xor_data
-    >>> X, y = xor_data()
-    >>> result = train([2, 3, 1], "tanh", X, y, SGD(lr=0.5), steps=2000)
+>>> from backprop_lab.reference import SGD, train, xor_data
+>>> X, y = xor_data()
+>>> result = train([2, 3, 1], "tanh", X, y, SGD(lr=0.5), steps=2000)
 """
 
 from collections.abc import Sequence
