@@ -16,7 +16,7 @@ CONFIGS = ROOT / "configs"
 TRAIN_SCRIPT = ROOT / "scripts" / "train.py"
 
 # Keeps subprocess output short and runs quiet: no progress bars in test logs.
-QUIET = ["~callbacks.progress_bar", "trainer.enable_model_summary=false"]
+QUIET = ["~callbacks.progress_bar", "trainer.enable_progress_bar=false", "trainer.enable_model_summary=false"]
 
 
 def run_script(script: Path, *args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:

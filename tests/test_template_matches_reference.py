@@ -22,8 +22,8 @@ from conftest import compose_train
 BARE = [
     "callbacks=none",
     "logger=none",
-    "+trainer.enable_checkpointing=false",
-    "+trainer.enable_progress_bar=false",
+    "trainer.enable_checkpointing=false",
+    "trainer.enable_progress_bar=false",
     "trainer.enable_model_summary=false",
     "+trainer.limit_val_batches=0",
     "trainer.accelerator=cpu",
