@@ -91,13 +91,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     changes = rename(root, args.new_name, dry_run=args.dry_run)
-    verb = "Would rewrite" if args.dry_run else "Rewrote"
-    print(f"{verb} {len(changes) - 1} files and {'rename' if args.dry_run else 'renamed'} the package folder in {root}:")
+    done = ("Would rewrite", "rename") if args.dry_run else ("Rewrote", "renamed")
+    print(f"{done[0]} {len(changes) - 1} files and {done[1]} the package folder in {root}:")
     print("\n".join(f"  {line}" for line in changes))
     if not args.dry_run:
-        print(
-            f"Next: reinstall so the new name is importable: pip uninstall -y {OLD_DISTRIBUTION} && pip install -e ."
-        )
+        print(f"Next: reinstall so the new name is importable: pip uninstall -y {OLD_DISTRIBUTION} && pip install -e .")
     return 0
 
 

@@ -36,13 +36,16 @@ def test_rename_leaves_no_old_name_and_the_renamed_package_trains(tmp_path, monk
     monkeypatch.setenv("PYTHONPATH", str(copy / "src"))  # the copy's package, not the installed one
     where = subprocess.run(
         [sys.executable, "-c", "import my_lab.train; print(my_lab.train.__file__)"],
-        capture_output=True, text=True, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
     )
     assert where.returncode == 0, where.stderr
     assert Path(where.stdout.strip()).is_relative_to(copy / "src" / "my_lab")
 
     run_dir = tmp_path / "run"
-    proc = run_script(copy / "scripts" / "train.py", *QUIET, f"hydra.run.dir={run_dir}", "trainer.max_epochs=2", cwd=copy)
+    overrides = [*QUIET, f"hydra.run.dir={run_dir}", "trainer.max_epochs=2"]
+    proc = run_script(copy / "scripts" / "train.py", *overrides, cwd=copy)
     assert proc.returncode == 0, proc.stderr
     assert read_metrics(run_dir)["status"] == "success"
     assert "my_lab.models.classifier.BinaryClassifier" in (run_dir / ".hydra" / "config.yaml").read_text()

@@ -21,7 +21,7 @@ class BreastCancerDataModule(SplitDataModule):
         except ImportError as err:
             raise DataError(
                 "data=breast_cancer needs scikit-learn, which ships the data set, and it is not installed "
-                f"({err}). Install the optional extra: pip install -e \".[sklearn]\" (or pip install "
+                f'({err}). Install the optional extra: pip install -e ".[sklearn]" (or pip install '
                 "'scikit-learn>=1.3'), then run again."
             ) from err
         x, y = load_breast_cancer(return_X_y=True)
