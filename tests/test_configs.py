@@ -1,10 +1,12 @@
 """Every option of every config group composes, and the swappable parts instantiate."""
 
 import functools
+import shutil
 from pathlib import Path
 
 import pytest
 import torch
+from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 from lightning.pytorch.loggers import TensorBoardLogger
 
@@ -92,6 +94,10 @@ def test_command_line_overrides_beat_the_experiment(tmp_path):
     assert (cfg.optimizer.lr, cfg.seed, cfg.data.seed) == (0.123, 7, 7)
 
 
-def test_local_overrides_are_optional_and_ignored_by_git():
-    assert (CONFIGS / "local" / ".gitkeep").is_file()
+def test_local_overrides_apply_after_the_experiment_and_are_ignored_by_git(tmp_path):
     assert "configs/local/*.yaml" in (CONFIGS.parent / ".gitignore").read_text()
+    configs = shutil.copytree(CONFIGS, tmp_path / "configs")  # a copy: a local file of yours stays untouched
+    (configs / "local" / "default.yaml").write_text("# @package _global_\ntrainer:\n  max_epochs: 7\n")
+    with initialize_config_dir(config_dir=str(configs), version_base="1.3"):
+        cfg = compose(config_name="train", overrides=["experiment=moons", "paths.output_dir=unused"])
+    assert cfg.trainer.max_epochs == 7 and cfg.data.n_samples == 1000
