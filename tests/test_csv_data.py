@@ -30,10 +30,11 @@ def test_selected_columns_load_split_by_seed_and_standardised_on_train(tmp_path)
     assert torch.equal(again.splits["test"][0], dm.splits["test"][0])
 
 
-def test_features_default_to_every_column_but_the_target(tmp_path):
+def test_features_default_to_every_column_but_the_target_and_one_name_is_one_column(tmp_path):
     path = write(tmp_path / "t.csv", "x,y,z,target\n1,2,3,0\n4,5,6,1\n7,8,9,0\n1,1,1,1\n2,2,2,0\n")
     dm = CsvDataModule(path=str(path), target="target", val_fraction=0.2, test_fraction=0.2, standardize=False)
     assert dm.num_features == 3
+    assert CsvDataModule(path=str(path), target="target", features="z").num_features == 1
 
 
 # (file contents or None for no file, what the message must say)

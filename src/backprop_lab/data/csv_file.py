@@ -109,7 +109,8 @@ class CsvDataModule(SplitDataModule):
         super().__init__(**kwargs)
         self.path = Path(path)
         self.target = target
-        self.features = list(features) if features is not None else None
+        # data.features=age (one name, no brackets) arrives as a string: one column, not three letters.
+        self.features = [features] if isinstance(features, str) else None if features is None else list(features)
 
     def load(self) -> Split:
         return read_csv(self.path, self.target, self.features)
