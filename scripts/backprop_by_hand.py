@@ -56,7 +56,7 @@ def side_by_side(**blocks: np.ndarray) -> str:
     height = max(map(len, texts))
     rows = []
     for i in range(height):
-        cells = [(lines[i] if i < len(lines) else "").ljust(w) for lines, w in zip(texts, widths)]
+        cells = [(lines[i] if i < len(lines) else "").ljust(w) for lines, w in zip(texts, widths, strict=True)]
         rows.append("    " + "   |   ".join(cells).rstrip())
     return "\n".join(rows)
 
@@ -190,7 +190,7 @@ def train(args: argparse.Namespace) -> None:
 
     probs = ref.predict_proba(result.params, X, args.activation)
     print("\n  x1  x2 | target | P(y=1) | predicted")
-    for (x1, x2), target, prob in zip(X, y, probs):
+    for (x1, x2), target, prob in zip(X, y, probs, strict=True):
         mark = "ok" if (prob > 0.5) == (target > 0.5) else "WRONG"
         print(
             f"  {x1:2.0f}  {x2:2.0f} | {target:6.0f} | {prob:6.4f} | {int(prob > 0.5):9d}  {mark}"

@@ -1,26 +1,49 @@
 """Every option of every config group composes, and the swappable parts instantiate."""
 
 import functools
+import shutil
+from pathlib import Path
 
 import pytest
 import torch
+from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
+from lightning.pytorch.loggers import TensorBoardLogger
 
 from backprop_lab.train import build, instantiate_each
 from conftest import CONFIGS, compose_train
 
 GROUPS = sorted(p.name for p in CONFIGS.iterdir() if p.is_dir() and p.name not in {"hydra", "local"})
 OPTIONS = [(group, option.stem) for group in GROUPS for option in sorted((CONFIGS / group).glob("*.yaml"))]
+# `# @package _global_` groups: they set keys all over the config, so the whole run is built.
+GLOBAL_GROUPS = ("experiment", "debug")
+# Values an option leaves as ??? (required from the user); a new option with ??? fields needs an entry here.
+REQUIRED_VALUES = {
+    ("data", "csv"): lambda tmp: [
+        f"data.path={write_csv(tmp / 'table.csv')}",
+        "data.target=label",
+        "data.features=[x1,x2]",
+    ]
+}
+
+
+def write_csv(path: Path) -> Path:
+    """A small numeric table: two features, a text column to leave out, a 0/1 label."""
+    rows = ["x1,x2,name,label"] + [f"{i % 3},{i * 0.5},row{i},{i % 2}" for i in range(20)]
+    path.write_text("\n".join(rows) + "\n")
+    return path
 
 
 def test_groups_are_the_documented_ones():
-    for group in ["optimizer", "scheduler", "model", "data", "trainer", "logger", "callbacks", "paths"]:
+    documented = ["optimizer", "scheduler", "model", "data", "trainer", "logger", "callbacks", "paths"]
+    for group in [*documented, "experiment", "debug"]:
         assert group in GROUPS
 
 
 @pytest.mark.parametrize(("group", "option"), OPTIONS, ids=[f"{g}={o}" for g, o in OPTIONS])
 def test_every_option_composes_and_instantiates(group, option, tmp_path):
-    cfg = compose_train(f"{group}={option}", output_dir=tmp_path)
+    required = REQUIRED_VALUES.get((group, option), lambda tmp: [])(tmp_path)
+    cfg = compose_train(f"{group}={option}", *required, output_dir=tmp_path)
     node = cfg.get(group)
     if group == "optimizer":
         factory = instantiate(node)
@@ -33,9 +56,14 @@ def test_every_option_composes_and_instantiates(group, option, tmp_path):
         assert len(instantiate_each(node)) == len(node or {})
     elif group == "trainer" and node.accelerator == "gpu" and not torch.cuda.is_available():
         pytest.skip("no CUDA device here; composition checked above")
-    elif group in ("model", "data", "trainer"):
-        datamodule, model, trainer = build(cfg)
-        assert model(datamodule.splits["train"][0]).shape == (len(datamodule.splits["train"][0]),)
+    elif group in ("model", "data", "trainer", *GLOBAL_GROUPS):
+        datamodule, model, trainer = build(cfg)  # runs the data module's setup: the input width comes from it
+        for split in ("train", "val", "test"):
+            x, y = datamodule.splits[split]
+            assert len(x) > 0 and set(y.unique().tolist()) <= {0.0, 1.0}, split
+            assert model(x).shape == (len(x),)
+        if group == "debug":  # a debug mode keeps the logger the user asked for (the default: TensorBoard)
+            assert [type(logger) for logger in trainer.loggers] == [TensorBoardLogger]
 
 
 def test_optimizer_and_lr_are_the_interface(tmp_path):
@@ -52,3 +80,24 @@ def test_unknown_option_lists_the_available_ones():
         compose_train("optimizer=nadam")
     for name in ["adam", "adamw", "rmsprop", "sgd"]:
         assert name in str(err.value)
+
+
+def test_seed_article_experiment_is_the_articles_setup(tmp_path):
+    cfg = compose_train("experiment=seed_article", output_dir=tmp_path)
+    assert cfg.model.net._target_.endswith("nets.logistic") and cfg.data._target_.endswith("XORDataModule")
+    assert cfg.optimizer._target_ == "torch.optim.SGD"
+    assert (cfg.optimizer.lr, cfg.optimizer.momentum, cfg.trainer.max_epochs) == (0.1, 0.0, 1000)
+
+
+def test_command_line_overrides_beat_the_experiment(tmp_path):
+    cfg = compose_train("experiment=moons", "optimizer.lr=0.123", "seed=7", output_dir=tmp_path)
+    assert (cfg.optimizer.lr, cfg.seed, cfg.data.seed) == (0.123, 7, 7)
+
+
+def test_local_overrides_apply_after_the_experiment_and_are_ignored_by_git(tmp_path):
+    assert "configs/local/*.yaml" in (CONFIGS.parent / ".gitignore").read_text()
+    configs = shutil.copytree(CONFIGS, tmp_path / "configs")  # a copy: a local file of yours stays untouched
+    (configs / "local" / "default.yaml").write_text("# @package _global_\ntrainer:\n  max_epochs: 7\n")
+    with initialize_config_dir(config_dir=str(configs), version_base="1.3"):
+        cfg = compose(config_name="train", overrides=["experiment=moons", "paths.output_dir=unused"])
+    assert cfg.trainer.max_epochs == 7 and cfg.data.n_samples == 1000

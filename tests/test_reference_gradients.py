@@ -64,7 +64,7 @@ def random_problem(
     sizes: list[int], seed: int, n: int = 7
 ) -> tuple[ref.Params, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
-    params = [(rng.normal(size=(o, i)), rng.normal(size=o)) for i, o in zip(sizes[:-1], sizes[1:])]
+    params = [(rng.normal(size=(o, i)), rng.normal(size=o)) for i, o in zip(sizes[:-1], sizes[1:], strict=True)]
     X = rng.normal(size=(n, sizes[0]))
     y = rng.integers(0, 2, size=n).astype(float)
     return params, X, y

@@ -78,7 +78,7 @@ def test_fixed_gradient_sequence_matches_torch(name, kwargs):
 
     for grads in gradient_sequence():
         mine_opt.step(mine, grads)
-        for t, g in zip(theirs, grads):
+        for t, g in zip(theirs, grads, strict=True):
             t.grad = torch.from_numpy(g.copy())
         torch_opt.step()
 

@@ -59,7 +59,15 @@ CHECKS: list[tuple[str, Callable[[Any], bool], str]] = [
     ("trainer.max_epochs", lambda v: _is_whole(v) and v >= 1, "a whole number >= 1, e.g. trainer.max_epochs=100"),
     ("model.net.hidden", _hidden, "a non-empty list of positive whole numbers, e.g. model.net.hidden=[8] or [16,16]"),
     ("model.net.activation", lambda v: v in ACTIVATIONS, f"one of {', '.join(ACTIVATIONS)}"),
-    ("data.batch_size", lambda v: v is None or (_is_whole(v) and v >= 1), "a whole number >= 1, or null for full batch"),
+    (
+        "data.batch_size",
+        lambda v: v is None or (_is_whole(v) and v >= 1),
+        "a whole number >= 1, or null for full batch",
+    ),
+    ("data.n_samples", lambda v: _is_whole(v) and v >= 3, "a whole number >= 3, e.g. data.n_samples=1000"),
+    ("data.noise", _non_negative, "a number >= 0, e.g. data.noise=0.1"),
+    ("data.val_fraction", lambda v: _positive(v) and v < 1, "a number in (0, 1), e.g. data.val_fraction=0.2"),
+    ("data.test_fraction", lambda v: _positive(v) and v < 1, "a number in (0, 1), e.g. data.test_fraction=0.2"),
     ("seed", _is_whole, "a whole number, e.g. seed=3"),
 ]
 
@@ -68,7 +76,10 @@ _ABSENT = object()
 
 def check_config(cfg: DictConfig) -> None:
     """Raise `ConfigError` listing every field whose value is not allowed."""
-    problems = []
+    problems = [
+        f"{key} has no value (??? in the config): it is required; set it on the command line, e.g. {key}=VALUE"
+        for key in sorted(OmegaConf.missing_keys(cfg))
+    ]
     for field, is_allowed, allowed in CHECKS:
         value = OmegaConf.select(cfg, field, default=_ABSENT)
         if value is _ABSENT or is_allowed(value):

@@ -30,7 +30,7 @@ def init_params(sizes: Sequence[int], seed: int = 0) -> Params:
     """
     rng = np.random.default_rng(seed)
     params: Params = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
         bound = 1.0 / np.sqrt(fan_in)
         W = rng.uniform(-bound, bound, size=(fan_out, fan_in))
         b = rng.uniform(-bound, bound, size=(fan_out,))

@@ -49,7 +49,7 @@ def train(
     """
     params = copy_params(params) if params is not None else init_params(sizes, seed)
     shapes = [W.shape for W, _ in params]
-    expected = [(o, i) for i, o in zip(sizes[:-1], sizes[1:])]
+    expected = [(o, i) for i, o in zip(sizes[:-1], sizes[1:], strict=True)]
     if shapes != expected:
         raise ValueError(f"params have weight shapes {shapes}, sizes {list(sizes)} need {expected}")
     losses: list[float] = []

@@ -1,0 +1,103 @@
+"""Rename the package `backprop_lab` to NEW_NAME everywhere: `python scripts/rename_project.py my_project`.
+
+It renames the folder `src/backprop_lab/` and rewrites every whole-word
+`backprop_lab` (imports, `_target_` paths, tests, README) and the
+distribution name `backprop-lab` (pyproject) in the repository's text files,
+then lists what it changed. It skips `.git`, environments, caches and run
+outputs. This script renames itself too, so it works again after a rename.
+Stdlib only: it must run while the package is half renamed.
+"""
+
+import argparse
+import importlib.util
+import keyword
+import re
+import sys
+from pathlib import Path
+
+OLD_PACKAGE = "backprop_lab"
+OLD_DISTRIBUTION = OLD_PACKAGE.replace("_", "-")
+SKIP_DIRS = {".git", ".venv", "venv", "logs", "outputs", "multirun", "build", "dist", "node_modules"}
+SKIP_SUFFIXES = (".egg-info", "_cache", "__pycache__")
+
+
+def check_name(name: str) -> str | None:
+    """Why `name` cannot be the new package name, or None if it can."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+        return "it must be a Python package name: lower-case letters, digits and _, starting with a letter"
+    if keyword.iskeyword(name):
+        return "it is a Python keyword"
+    if name == OLD_PACKAGE:
+        return "it is the current name"
+    if name in sys.stdlib_module_names or importlib.util.find_spec(name) is not None:
+        return "a module of that name is already importable here (stdlib or installed); imports would clash"
+    return None
+
+
+def project_files(root: Path) -> list[Path]:
+    """The text files of the project: every file outside skipped folders that decodes as UTF-8."""
+    files = []
+    for path in sorted(root.rglob("*")):
+        parts = path.relative_to(root).parts
+        if any(p in SKIP_DIRS or p.endswith(SKIP_SUFFIXES) for p in parts) or not path.is_file():
+            continue
+        try:
+            path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue  # binary (checkpoints, images): nothing to rename inside
+        files.append(path)
+    return files
+
+
+def rename(root: Path, new: str, dry_run: bool = False) -> list[str]:
+    """Rewrite the files and rename the package folder; return one line per change."""
+    patterns = [
+        (re.compile(rf"(?<![\w-]){re.escape(OLD_PACKAGE)}(?!\w)"), new),
+        (re.compile(rf"(?<![\w-]){re.escape(OLD_DISTRIBUTION)}(?![\w-])"), new.replace("_", "-")),
+    ]
+    changes = []
+    for path in project_files(root):
+        text = path.read_text(encoding="utf-8")
+        count = 0
+        for pattern, replacement in patterns:
+            text, n = pattern.subn(replacement, text)
+            count += n
+        if count:
+            changes.append(f"{path.relative_to(root)}: {count} replacement{'s' * (count > 1)}")
+            if not dry_run:
+                path.write_text(text, encoding="utf-8")
+    package = root / "src" / OLD_PACKAGE
+    changes.append(f"renamed src/{OLD_PACKAGE}/ -> src/{new}/")
+    if not dry_run:
+        package.rename(root / "src" / new)
+    return changes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("new_name", help="the new package name, e.g. my_project (the distribution becomes my-project)")
+    parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[1], help="repository root")
+    parser.add_argument("--dry-run", action="store_true", help="list what would change, change nothing")
+    args = parser.parse_args(argv)
+
+    root = args.root.resolve()
+    problem = check_name(args.new_name)
+    if problem is None and not (root / "src" / OLD_PACKAGE).is_dir():
+        problem = f"there is no src/{OLD_PACKAGE}/ under {root} to rename (already renamed? pass --root?)"
+    if problem is None and (root / "src" / args.new_name).exists():
+        problem = f"src/{args.new_name}/ already exists"
+    if problem:
+        print(f"error: cannot rename {OLD_PACKAGE} to {args.new_name!r}: {problem}.", file=sys.stderr)
+        return 2
+
+    changes = rename(root, args.new_name, dry_run=args.dry_run)
+    done = ("Would rewrite", "rename") if args.dry_run else ("Rewrote", "renamed")
+    print(f"{done[0]} {len(changes) - 1} files and {done[1]} the package folder in {root}:")
+    print("\n".join(f"  {line}" for line in changes))
+    if not args.dry_run:
+        print(f"Next: reinstall so the new name is importable: pip uninstall -y {OLD_DISTRIBUTION} && pip install -e .")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Train/val/test splits shared by every data set that is not split already.
+
+One seeded permutation cuts the rows; standardisation is fitted on the
+training split alone, so nothing about the val or test rows leaks into the
+features the model trains on.
+"""
+
+import torch
+from torch import Tensor
+
+from backprop_lab.data.errors import DataError
+from backprop_lab.data.tensors import Split, TensorDataModule
+
+
+def split_rows(x: Tensor, y: Tensor, val_fraction: float, test_fraction: float, seed: int) -> dict[str, Split]:
+    """Shuffle the rows with `seed` and cut them into train, val and test."""
+    n = len(x)
+    n_val, n_test = round(n * val_fraction), round(n * test_fraction)
+    n_train = n - n_val - n_test
+    if min(n_train, n_val, n_test) < 1:
+        raise DataError(
+            f"Cannot split {n} rows into train, val and test with data.val_fraction={val_fraction} and "
+            f"data.test_fraction={test_fraction}: every split needs at least one row ({n_train}, {n_val}, {n_test} "
+            "now). Use fractions that are each > 0 and sum to less than 1, or more rows."
+        )
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    cuts = {"train": order[:n_train], "val": order[n_train : n_train + n_val], "test": order[n_train + n_val :]}
+    return {name: (x[idx], y[idx]) for name, idx in cuts.items()}
+
+
+def standardize(splits: dict[str, Split]) -> dict[str, Split]:
+    """Scale every split with the training split's mean and standard deviation."""
+    train_x = splits["train"][0]
+    mean = train_x.mean(dim=0)
+    std = train_x.std(dim=0, correction=0)
+    std = torch.where(std > 0, std, torch.ones_like(std))  # a constant column stays constant (zero)
+    return {name: ((x - mean) / std, y) for name, (x, y) in splits.items()}
+
+
+class SplitDataModule(TensorDataModule):
+    """Base for data sets that come as one table: subclasses implement `load() -> (x, y)`.
+
+    The rows are split by `seed` (the run's seed, unless set) and, with
+    `standardize`, scaled by statistics of the training rows only.
+    """
+
+    def __init__(
+        self,
+        val_fraction: float = 0.2,
+        test_fraction: float = 0.2,
+        standardize: bool = True,
+        batch_size: int | None = None,
+        shuffle: bool = True,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(batch_size=batch_size, shuffle=shuffle, seed=seed)
+        self.val_fraction = val_fraction
+        self.test_fraction = test_fraction
+        self.standardize = standardize
+
+    def load(self) -> Split:
+        raise NotImplementedError(f"{type(self).__name__} must implement load()")
+
+    def make_splits(self) -> dict[str, Split]:
+        x, y = self.load()
+        splits = split_rows(x.float(), y.float(), self.val_fraction, self.test_fraction, self.seed)
+        return standardize(splits) if self.standardize else splits

@@ -1,0 +1,87 @@
+"""The synthetic data sets, the shared split and standardisation, and the breast-cancer data module."""
+
+import sys
+
+import pytest
+import torch
+
+from backprop_lab.data import synthetic
+from backprop_lab.data.breast_cancer import BreastCancerDataModule
+from backprop_lab.data.errors import DataError
+from backprop_lab.data.splits import split_rows, standardize
+from backprop_lab.data.synthetic import SyntheticDataModule
+
+SAMPLERS = [synthetic.noisy_xor, synthetic.two_moons, synthetic.circles, synthetic.spirals, synthetic.blobs]
+
+
+def sample(sampler, seed: int, n: int = 200, noise: float = 0.1):
+    return sampler(n, noise, generator=torch.Generator().manual_seed(seed))
+
+
+@pytest.mark.parametrize("sampler", SAMPLERS, ids=lambda f: f.__name__)
+def test_sampler_gives_two_balanced_classes_in_2d_and_depends_on_its_seed_alone(sampler):
+    x, y = sample(sampler, seed=3)
+    assert x.shape == (200, 2) and y.shape == (200,)
+    assert set(y.tolist()) == {0.0, 1.0} and 0.3 < y.mean() < 0.7
+    torch.manual_seed(12345)  # the global RNG must not matter
+    again_x, again_y = sample(sampler, seed=3)
+    assert torch.equal(x, again_x) and torch.equal(y, again_y)
+    assert not torch.equal(x, sample(sampler, seed=4)[0])
+
+
+def test_noise_moves_points_off_the_clean_shape():
+    clean_x, y = sample(synthetic.circles, seed=0, noise=0.0)
+    radius = clean_x.norm(dim=1)
+    assert torch.allclose(radius, torch.where(y == 0, 1.0, 0.5), atol=1e-5)  # class 1 is the inner circle
+    noisy_x, _ = sample(synthetic.circles, seed=0, noise=0.2)
+    assert (noisy_x.norm(dim=1) - radius).abs().mean() > 0.05
+
+
+def test_noisy_xor_labels_follow_the_nearest_corner():
+    x, y = sample(synthetic.noisy_xor, seed=0, noise=0.05)
+    corner = x.round()
+    assert torch.equal(y, (corner[:, 0] != corner[:, 1]).float())
+
+
+def test_split_is_disjoint_complete_and_seeded():
+    x, y = torch.arange(100.0).unsqueeze(1), torch.arange(100) % 2
+    splits = split_rows(x, y, val_fraction=0.2, test_fraction=0.1, seed=0)
+    rows = {name: sorted(s[0].squeeze(1).tolist()) for name, s in splits.items()}
+    assert [len(rows[n]) for n in ("train", "val", "test")] == [70, 20, 10]
+    assert sorted(rows["train"] + rows["val"] + rows["test"]) == list(range(100))
+    assert torch.equal(split_rows(x, y, 0.2, 0.1, seed=0)["val"][0], splits["val"][0])
+    assert not torch.equal(split_rows(x, y, 0.2, 0.1, seed=1)["val"][0], splits["val"][0])
+
+
+def test_split_too_small_for_three_splits_is_a_clear_error():
+    with pytest.raises(DataError, match="every split needs at least one row"):
+        split_rows(torch.zeros(3, 1), torch.zeros(3), val_fraction=0.1, test_fraction=0.1, seed=0)
+
+
+def test_standardisation_uses_the_training_split_only():
+    splits = {"train": (torch.tensor([[0.0], [2.0]]), torch.zeros(2)), "val": (torch.tensor([[11.0]]), torch.zeros(1))}
+    scaled = standardize(splits)
+    assert scaled["train"][0].squeeze(1).tolist() == [-1.0, 1.0]  # mean 1, std 1
+    assert scaled["val"][0].item() == 10.0  # (11 - 1) / 1: the val row did not move the statistics
+
+
+def test_synthetic_module_splits_and_standardises():
+    dm = SyntheticDataModule(sampler=synthetic.two_moons, n_samples=500, noise=0.1, seed=0)
+    train_x = dm.splits["train"][0]
+    assert [len(dm.splits[s][0]) for s in ("train", "val", "test")] == [300, 100, 100]
+    assert torch.allclose(train_x.mean(0), torch.zeros(2), atol=1e-5)
+    assert torch.allclose(train_x.std(0, correction=0), torch.ones(2), atol=1e-4)
+
+
+def test_breast_cancer_has_30_features_and_all_569_rows():
+    dm = BreastCancerDataModule(seed=0)
+    assert dm.num_features == 30
+    assert sum(len(dm.splits[s][0]) for s in ("train", "val", "test")) == 569
+
+
+def test_breast_cancer_without_scikit_learn_names_the_extra_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # makes `import sklearn...` raise ImportError
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
+    with pytest.raises(DataError) as err:
+        BreastCancerDataModule().setup()
+    assert "scikit-learn" in str(err.value) and 'pip install -e ".[sklearn]"' in str(err.value)
