@@ -79,9 +79,9 @@ def test_template_steps_equal_the_numpy_reference(tmp_path, overrides):
     X, y = ref.xor_data()
     expected = ref.train(sizes, cfg.model.net.activation, X, y, optimizer, steps, params=initial).params
 
-    moved = max(np.abs(a - b).max() for (a, _), (b, _) in zip(initial, final))
+    moved = max(np.abs(a - b).max() for (a, _), (b, _) in zip(initial, final, strict=True))
     assert moved > 1e-2, "training must have changed the weights for the comparison to mean anything"
-    for (w, b), (w_ref, b_ref) in zip(final, expected):
+    for (w, b), (w_ref, b_ref) in zip(final, expected, strict=True):
         np.testing.assert_allclose(w, w_ref, rtol=1e-4, atol=1e-5)
         np.testing.assert_allclose(b, b_ref, rtol=1e-4, atol=1e-5)
 
