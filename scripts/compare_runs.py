@@ -16,8 +16,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("sweep_dir", type=Path, help="a multirun folder, e.g. logs/train/multiruns/<timestamp>")
     args = parser.parse_args(argv)
     if not args.sweep_dir.is_dir():
-        parser.error(f"sweep_dir {args.sweep_dir} is not a folder: pass a multirun folder such as "
-                     "logs/train/multiruns/<timestamp>")
+        parser.error(
+            f"sweep_dir {args.sweep_dir} is not a folder: pass a multirun folder such as "
+            "logs/train/multiruns/<timestamp>"
+        )
     try:
         table, picture = write_comparison(args.sweep_dir)
     except FileNotFoundError as err:

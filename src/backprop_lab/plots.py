@@ -29,12 +29,12 @@ def plot_loss_curves(results: Sequence[JobResult], path: Path) -> None:
     cols = min(len(optimizers), PANELS_PER_ROW)
     rows = math.ceil(len(optimizers) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), sharey=True, squeeze=False)
-    for ax, optimizer in zip(axes.flat, optimizers):
+    for ax, optimizer in zip(axes.flat, optimizers, strict=False):
         jobs = sorted((r for r in results if r.optimizer == optimizer), key=lambda r: (r.lr is None, r.lr or 0.0))
         for r in jobs:
             points = [(epoch, value) for epoch, value in r.train_loss if math.isfinite(value) and value > 0]
             if points:
-                epochs, values = zip(*points)
+                epochs, values = zip(*points, strict=True)
                 ax.plot(epochs, values, label=_label(r, extra), linewidth=1.2)
         ax.set_yscale("log")
         ax.set_title(optimizer)
@@ -42,7 +42,7 @@ def plot_loss_curves(results: Sequence[JobResult], path: Path) -> None:
         ax.grid(True, which="major", alpha=0.3)
         if ax.get_lines():
             ax.legend(fontsize=7)
-    for ax in axes.flat[len(optimizers):]:
+    for ax in axes.flat[len(optimizers) :]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
         ax.set_ylabel(LOSS_TAG)

@@ -10,6 +10,7 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
@@ -60,7 +61,7 @@ def loss_behaviour(losses: Sequence[float]) -> str:
         return "-"
     if not all(math.isfinite(v) for v in losses) or losses[-1] > DIVERGED_RATIO * losses[0]:
         return "diverged"
-    rises = sum(1 for before, after in zip(losses, losses[1:]) if after - before > RISE_FRACTION * losses[0])
+    rises = sum(1 for before, after in pairwise(losses) if after - before > RISE_FRACTION * losses[0])
     return "oscillated" if rises >= OSCILLATION_RISES else "steady"
 
 
@@ -135,16 +136,33 @@ def _fmt(value: float | None, spec: str) -> str:
 def markdown_table(results: Sequence[JobResult]) -> str:
     """One row per job, sorted by optimizer and lr, with the verdict rules underneath."""
     extra = varying_keys(results)
-    header = ["job", "optimizer", "lr", *extra, "status", "final train loss", "test acc", "first epoch acc = 1.0",
-              "loss"]
+    header = [
+        "job",
+        "optimizer",
+        "lr",
+        *extra,
+        "status",
+        "final train loss",
+        "test acc",
+        "first epoch acc = 1.0",
+        "loss",
+    ]
     rows = []
     for r in sorted(results, key=lambda r: (r.optimizer, r.lr is None, r.lr or 0.0, _job_order(Path(r.name)))):
         perfect = r.first_perfect_epoch
-        rows.append([
-            r.name, r.optimizer, _fmt(r.lr, "g"), *(r.overrides.get(k, "-") for k in extra), r.status,
-            _fmt(r.final_train_loss, ".4g"), _fmt(r.test_acc, ".2f"),
-            "never" if perfect is None and r.accuracy else _fmt(perfect, "d"), r.behaviour,
-        ])
+        rows.append(
+            [
+                r.name,
+                r.optimizer,
+                _fmt(r.lr, "g"),
+                *(r.overrides.get(k, "-") for k in extra),
+                r.status,
+                _fmt(r.final_train_loss, ".4g"),
+                _fmt(r.test_acc, ".2f"),
+                "never" if perfect is None and r.accuracy else _fmt(perfect, "d"),
+                r.behaviour,
+            ]
+        )
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines) + "\n\n" + RULES + "\n"
