@@ -104,7 +104,8 @@ def record(study: optuna.Study, trial: Trial, job: JobReturn, metric: str | None
         study.tell(trial, state=TrialState.FAIL)
         raise ValueError(
             f"hparams_search: trial {trial.number} ran but returned no optimized_metric={metric!r}: the run's "
-            f"metrics are in {job_dir}/metrics.json; set optimized_metric to one of them, e.g. optimized_metric=val/loss."
+            f"metrics are in {job_dir}/metrics.json; set optimized_metric to one of them, "
+            "e.g. optimized_metric=val/loss."
         )
     if not math.isfinite(value):
         log.warning("Trial %d ended with %s=%s: marked failed; the search goes on.", trial.number, metric, value)
