@@ -29,8 +29,15 @@ def first_perfect_epoch(job_dir) -> str:
 
 @pytest.mark.slow
 def test_grid_records_each_job_and_the_report_reads_them_back(tmp_path):
-    proc = run_script(TRAIN_SCRIPT, "-m", "optimizer=sgd,adam", f"optimizer.lr={','.join(LRS)}",
-                      "trainer.max_epochs=15", f"hydra.sweep.dir={tmp_path}", *QUIET)
+    proc = run_script(
+        TRAIN_SCRIPT,
+        "-m",
+        "optimizer=sgd,adam",
+        f"optimizer.lr={','.join(LRS)}",
+        "trainer.max_epochs=15",
+        f"hydra.sweep.dir={tmp_path}",
+        *QUIET,
+    )
     # Some jobs failed: the sweep ran them all and exits 1.
     assert proc.returncode == 1, proc.stderr
     jobs = {str(n): tmp_path / str(n) for n in range(6)}

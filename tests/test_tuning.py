@@ -11,8 +11,12 @@ from conftest import read_metrics
 
 def test_lr_finder_runs_every_step_saves_its_suggestion_and_trains_with_it(train_run):
     # XOR has one batch per epoch: 30 finder steps must not stop at max_epochs=3.
-    proc, run_dir = train_run("lr_finder=range_test", "lr_finder.num_training=30",
-                              "lr_finder.early_stop_threshold=null", "trainer.max_epochs=3")
+    proc, run_dir = train_run(
+        "lr_finder=range_test",
+        "lr_finder.num_training=30",
+        "lr_finder.early_stop_threshold=null",
+        "trainer.max_epochs=3",
+    )
     assert proc.returncode == 0, proc.stderr
     found = json.loads((run_dir / "lr_find.json").read_text())
     assert found["steps"] == len(found["lr"]) == len(found["loss"]) == 30
