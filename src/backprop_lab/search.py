@@ -26,6 +26,8 @@ from omegaconf import DictConfig, OmegaConf
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.trial import FrozenTrial, Trial, TrialState
 
+from backprop_lab.runs import read_summary
+
 log = logging.getLogger(__name__)
 
 DB_NAME, BEST_NAME = "optuna.db", "best_trial.yaml"
@@ -90,13 +92,12 @@ def fail_stale_trials(study: optuna.Study) -> None:
 
 def record(study: optuna.Study, trial: Trial, job: JobReturn, metric: str | None) -> None:
     """Tell the study how the trial's job ended: its metric, or failed."""
-    job_dir = str(job.hydra_cfg.hydra.runtime.output_dir) if job.hydra_cfg else None
-    trial.set_user_attr(JOB_DIR, job_dir)
+    job_dir = Path(job.hydra_cfg.hydra.runtime.output_dir)
+    trial.set_user_attr(JOB_DIR, str(job_dir))
     trial.set_user_attr(RAN, True)
     if job.status != JobStatus.COMPLETED:
-        log.warning(
-            "Trial %d failed (%s; see %s/metrics.json); the search goes on.", trial.number, job._return_value, job_dir
-        )
+        error = read_summary(job_dir).get("error") if (job_dir / "metrics.json").is_file() else "no metrics.json"
+        log.warning("Trial %d failed (%s; see %s); the search goes on.", trial.number, error, job_dir)
         study.tell(trial, state=TrialState.FAIL)
         return
     value = job.return_value
