@@ -112,6 +112,7 @@ def record(study: optuna.Study, trial: Trial, job: JobReturn, metric: str | None
         log.warning("Trial %d ended with %s=%s: marked failed; the search goes on.", trial.number, metric, value)
         study.tell(trial, state=TrialState.FAIL)
         return
+    log.info("Trial %d: %s=%.6g with %s", trial.number, metric, value, " ".join(trial_overrides(trial)))
     study.tell(trial, float(value))
 
 
