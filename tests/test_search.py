@@ -13,7 +13,7 @@ def search(sweep_dir, n_trials: int, *overrides: str):
         "-m",
         "hparams_search=xor_optuna",
         f"hydra.sweeper.n_trials={n_trials}",
-        "trainer.max_epochs=5",
+        "trainer.max_epochs=3",
         f"hydra.sweep.dir={sweep_dir}",
         *QUIET,
         *overrides,

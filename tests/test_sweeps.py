@@ -34,7 +34,7 @@ def test_grid_records_each_job_and_the_report_reads_them_back(tmp_path):
         "-m",
         "optimizer=sgd,adam",
         f"optimizer.lr={','.join(LRS)}",
-        "trainer.max_epochs=15",
+        "trainer.max_epochs=8",
         f"hydra.sweep.dir={tmp_path}",
         *QUIET,
     )
