@@ -7,6 +7,8 @@ only after the config is composed so `--help` and `--cfg job` stay fast.
 import sys
 
 import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 
@@ -19,6 +21,9 @@ def main(cfg: DictConfig) -> float | None:
         return train(cfg)
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
+        if HydraConfig.get().mode == RunMode.MULTIRUN:
+            # Hydra records this job as failed and goes on with the next (see README, "Sweeps").
+            raise
         sys.exit(2)
 
 

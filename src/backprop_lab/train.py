@@ -17,6 +17,7 @@ from omegaconf import DictConfig
 
 from backprop_lab.checks import check_config
 from backprop_lab.runs import FAILED, INTERRUPTED, SUCCESS, RunSummary
+from backprop_lab.tuning import tune_learning_rate
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,8 @@ def _scalars(metrics: dict[str, Any]) -> dict[str, float]:
 def fit_and_test(cfg: DictConfig, summary: RunSummary) -> None:
     """Fit (unless `train=false`), then test the best checkpoint (unless `test=false`)."""
     datamodule, model, trainer = build(cfg)
+    if cfg.get("train", True) and cfg.get("lr_finder"):
+        tune_learning_rate(cfg, trainer, model, datamodule)
     if cfg.get("train", True):
         trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
         summary.metrics.update(_scalars(trainer.callback_metrics))

@@ -1,0 +1,34 @@
+"""Compare the jobs of a sweep: `python scripts/compare_runs.py logs/train/multiruns/<timestamp>`.
+
+Writes `comparison.md` (one row per job) and `comparison.png` (loss curves)
+into that folder; the work lives in `backprop_lab.reports`.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from backprop_lab.reports import write_comparison
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sweep_dir", type=Path, help="a multirun folder, e.g. logs/train/multiruns/<timestamp>")
+    args = parser.parse_args(argv)
+    if not args.sweep_dir.is_dir():
+        parser.error(
+            f"sweep_dir {args.sweep_dir} is not a folder: pass a multirun folder such as "
+            "logs/train/multiruns/<timestamp>"
+        )
+    try:
+        table, picture = write_comparison(args.sweep_dir)
+    except FileNotFoundError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(table.read_text())
+    print(f"Wrote {table} and {picture}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

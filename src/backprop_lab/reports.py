@@ -1,0 +1,181 @@
+"""Reading runs back: every job of a multirun folder becomes one row of a comparison.
+
+Each job folder holds `.hydra/config.yaml` (what ran), `metrics.json` (how it
+ended) and TensorBoard event files (the curves). The curves are read with
+tensorboard's own `EventAccumulator`, so any run of this template compares,
+whatever its data, model or sweep.
+"""
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+from pathlib import Path
+
+from omegaconf import DictConfig, ListConfig, OmegaConf
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+LOSS_TAG, ACC_TAG, TEST_ACC_TAG = "train/loss", "val/acc", "test/acc"
+
+# The verdict rules, also printed under the table (see `RULES`).
+DIVERGED_RATIO = 1.5  # final loss above 1.5x the first one: training made things worse
+RISE_FRACTION = 0.01  # an epoch-to-epoch rise counts if larger than 1% of the first loss...
+OSCILLATION_RISES = 3  # ...and three such rises make a run "oscillated"
+RULES = (
+    f"**loss**: `diverged` if `{LOSS_TAG}` ever became NaN/inf or ended above {DIVERGED_RATIO}x its first value; "
+    f"otherwise `oscillated` if it rose from one epoch to the next by more than {RISE_FRACTION:.0%} of its first "
+    f"value at least {OSCILLATION_RISES} times; otherwise `steady`. **first epoch acc = 1.0**: the first epoch "
+    f"(Lightning's count, from 0) at whose end `{ACC_TAG}` was 1.0."
+)
+
+Series = list[tuple[int, float]]  # (epoch, value)
+
+
+@dataclass
+class JobResult:
+    """One job of a sweep, as the comparison shows it."""
+
+    name: str
+    optimizer: str
+    lr: float | None
+    status: str
+    overrides: dict[str, str] = field(default_factory=dict)
+    train_loss: Series = field(default_factory=list)
+    accuracy: Series = field(default_factory=list)
+    final_train_loss: float | None = None
+    test_acc: float | None = None
+
+    @property
+    def first_perfect_epoch(self) -> int | None:
+        return next((epoch for epoch, value in self.accuracy if value >= 1.0), None)
+
+    @property
+    def behaviour(self) -> str:
+        return loss_behaviour([value for _, value in self.train_loss])
+
+
+def loss_behaviour(losses: Sequence[float]) -> str:
+    """`diverged`, `oscillated` or `steady` by the rules in `RULES`; `-` without a curve."""
+    if not losses:
+        return "-"
+    if not all(math.isfinite(v) for v in losses) or losses[-1] > DIVERGED_RATIO * losses[0]:
+        return "diverged"
+    rises = sum(1 for before, after in pairwise(losses) if after - before > RISE_FRACTION * losses[0])
+    return "oscillated" if rises >= OSCILLATION_RISES else "steady"
+
+
+def read_scalars(job_dir: Path) -> dict[str, Series]:
+    """Every scalar tag of a job's event files, with Lightning's `epoch` scalar turned into the x axis."""
+    raw: dict[str, list[tuple[int, float]]] = {}
+    for events_dir in sorted({p.parent for p in job_dir.rglob("events.out.tfevents.*")}):
+        events = EventAccumulator(str(events_dir), size_guidance={"scalars": 0})  # 0: keep every point
+        events.Reload()
+        for tag in events.Tags()["scalars"]:
+            raw.setdefault(tag, []).extend((e.step, e.value) for e in events.Scalars(tag))
+    # Lightning logs at the global step; its `epoch` scalar maps those steps to epochs.
+    epoch_at = {step: int(value) for step, value in raw.pop("epoch", [])}
+    return {tag: [(epoch_at.get(step, step), value) for step, value in points] for tag, points in raw.items()}
+
+
+def _select(cfg: DictConfig, key: str) -> object:
+    return OmegaConf.select(cfg, key, default=None)
+
+
+def read_job(job_dir: Path) -> JobResult:
+    """A job folder's config, status and curves."""
+    cfg = OmegaConf.load(job_dir / ".hydra" / "config.yaml")
+    overrides_file = job_dir / ".hydra" / "overrides.yaml"
+    overrides = OmegaConf.load(overrides_file) if overrides_file.is_file() else ListConfig([])
+    metrics_file = job_dir / "metrics.json"
+    summary = json.loads(metrics_file.read_text()) if metrics_file.is_file() else {"status": "no metrics.json"}
+    final = summary.get("metrics", {})
+    scalars = read_scalars(job_dir)
+    train_loss = scalars.get(LOSS_TAG, [])
+    test_acc = scalars.get(TEST_ACC_TAG, [])
+    target = _select(cfg, "optimizer._target_")
+    lr = _select(cfg, "optimizer.lr")
+    return JobResult(
+        name=job_dir.name,
+        optimizer=str(target).rsplit(".", 1)[-1] if target else "?",
+        lr=float(lr) if isinstance(lr, (int, float)) else None,
+        status=summary.get("status", "?"),
+        overrides=dict(str(o).split("=", 1) for o in overrides if "=" in str(o)),
+        train_loss=train_loss,
+        accuracy=scalars.get(ACC_TAG, []),
+        final_train_loss=train_loss[-1][1] if train_loss else final.get(LOSS_TAG),
+        test_acc=test_acc[-1][1] if test_acc else final.get(TEST_ACC_TAG),
+    )
+
+
+def _job_order(path: Path) -> tuple[int, str]:
+    return (int(path.name), "") if path.name.isdigit() else (1 << 30, path.name)
+
+
+def read_sweep(sweep_dir: Path) -> list[JobResult]:
+    """Every job under a multirun folder (each a subfolder with `.hydra/config.yaml`), in job order."""
+    jobs = sorted((p.parent.parent for p in Path(sweep_dir).glob("*/.hydra/config.yaml")), key=_job_order)
+    if not jobs:
+        raise FileNotFoundError(
+            f"{sweep_dir} holds no job folders (subfolders with .hydra/config.yaml): pass the folder of a "
+            "multirun, e.g. logs/train/multiruns/<timestamp>."
+        )
+    return [read_job(job) for job in jobs]
+
+
+def varying_keys(results: Sequence[JobResult]) -> list[str]:
+    """Overrides that differ between jobs, other than the optimizer and lr (shown in their own columns)."""
+    keys = sorted({key for r in results for key in r.overrides} - {"optimizer", "optimizer.lr"})
+    return [k for k in keys if len({r.overrides.get(k) for r in results}) > 1]
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def markdown_table(results: Sequence[JobResult]) -> str:
+    """One row per job, sorted by optimizer and lr, with the verdict rules underneath."""
+    extra = varying_keys(results)
+    header = [
+        "job",
+        "optimizer",
+        "lr",
+        *extra,
+        "status",
+        "final train loss",
+        "test acc",
+        "first epoch acc = 1.0",
+        "loss",
+    ]
+    rows = []
+    for r in sorted(results, key=lambda r: (r.optimizer, r.lr is None, r.lr or 0.0, _job_order(Path(r.name)))):
+        perfect = r.first_perfect_epoch
+        rows.append(
+            [
+                r.name,
+                r.optimizer,
+                _fmt(r.lr, "g"),
+                *(r.overrides.get(k, "-") for k in extra),
+                r.status,
+                _fmt(r.final_train_loss, ".4g"),
+                _fmt(r.test_acc, ".2f"),
+                "never" if perfect is None and r.accuracy else _fmt(perfect, "d"),
+                r.behaviour,
+            ]
+        )
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + "\n\n" + RULES + "\n"
+
+
+def write_comparison(sweep_dir: Path) -> tuple[Path, Path]:
+    """Write `comparison.md` (the table) and `comparison.png` (the loss curves) into the multirun folder."""
+    from backprop_lab.plots import plot_loss_curves  # matplotlib only when a picture is asked for
+
+    sweep_dir = Path(sweep_dir)
+    results = read_sweep(sweep_dir)
+    table = sweep_dir / "comparison.md"
+    table.write_text(f"# Comparison of {len(results)} jobs in {sweep_dir}\n\n" + markdown_table(results))
+    picture = sweep_dir / "comparison.png"
+    plot_loss_curves(results, picture)
+    return table, picture

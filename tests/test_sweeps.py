@@ -1,0 +1,94 @@
+"""A grid sweep through scripts/train.py -m, and the comparison report written from its folders."""
+
+import pytest
+from PIL import Image
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from backprop_lab.reports import loss_behaviour
+from conftest import QUIET, ROOT, TRAIN_SCRIPT, read_metrics, run_script
+
+COMPARE_SCRIPT = ROOT / "scripts" / "compare_runs.py"
+# Hydra numbers jobs optimizer-major: 0-2 SGD, 3-5 Adam; lr -1 (rejected), 0.5, 1000 (blows up).
+OPTIMIZERS, LRS = ["SGD", "Adam"], ["-1", "0.5", "1000"]
+
+
+def table_rows(markdown: str) -> dict[str, dict[str, str]]:
+    lines = [line for line in markdown.splitlines() if line.startswith("|")]
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    rows = [dict(zip(header, (c.strip() for c in line.strip("|").split("|")), strict=True)) for line in lines[2:]]
+    return {row["job"]: row for row in rows}
+
+
+def first_perfect_epoch(job_dir) -> str:
+    """Read straight from the event file: the epoch of the first val/acc == 1.0."""
+    events = EventAccumulator(str(job_dir / "tensorboard"), size_guidance={"scalars": 0})
+    events.Reload()
+    epoch_at = {e.step: int(e.value) for e in events.Scalars("epoch")}
+    return next((str(epoch_at[e.step]) for e in events.Scalars("val/acc") if e.value == 1.0), "never")
+
+
+@pytest.mark.slow
+def test_grid_records_each_job_and_the_report_reads_them_back(tmp_path):
+    proc = run_script(
+        TRAIN_SCRIPT,
+        "-m",
+        "optimizer=sgd,adam",
+        f"optimizer.lr={','.join(LRS)}",
+        "trainer.max_epochs=8",
+        f"hydra.sweep.dir={tmp_path}",
+        *QUIET,
+    )
+    # Some jobs failed: the sweep ran them all and exits 1.
+    assert proc.returncode == 1, proc.stderr
+    jobs = {str(n): tmp_path / str(n) for n in range(6)}
+    for name, job_dir in jobs.items():
+        assert (job_dir / ".hydra" / "config.yaml").is_file(), name
+        metrics = read_metrics(job_dir)
+        if LRS[int(name) % 3] == "-1":
+            assert metrics["status"] == "failed" and "optimizer.lr=-1" in metrics["error"]
+        else:  # including the jobs that ran after a failed one
+            assert metrics["status"] == "success", metrics["error"]
+            assert list((job_dir / "tensorboard").glob("events.out.tfevents.*"))
+            assert (job_dir / "checkpoints" / "last.ckpt").is_file()
+
+    report = run_script(COMPARE_SCRIPT, str(tmp_path))
+    assert report.returncode == 0, report.stderr
+    rows = table_rows((tmp_path / "comparison.md").read_text())
+    assert sorted(rows) == sorted(jobs)
+    for name, row in rows.items():
+        assert (row["optimizer"], row["lr"]) == (OPTIMIZERS[int(name) // 3], LRS[int(name) % 3])
+        metrics = read_metrics(jobs[name])
+        assert row["status"] == metrics["status"]
+        if metrics["status"] == "failed":
+            assert row["final train loss"] == row["test acc"] == row["loss"] == "-"
+            continue
+        assert float(row["final train loss"]) == pytest.approx(metrics["metrics"]["train/loss"], rel=1e-3)
+        assert float(row["test acc"]) == pytest.approx(metrics["metrics"]["test/acc"], abs=0.005)
+        assert row["first epoch acc = 1.0"] == first_perfect_epoch(jobs[name])
+        assert (row["loss"] == "diverged") == (row["lr"] == "1000"), row
+
+    with Image.open(tmp_path / "comparison.png") as image:
+        image.verify()
+        assert image.format == "PNG" and image.size[0] > 400
+
+
+@pytest.mark.parametrize(
+    ("losses", "verdict"),
+    [
+        ([0.7, 0.6, 0.5, 0.4, 0.3], "steady"),
+        ([0.7, 0.7, 0.7, 0.7], "steady"),  # crawling is not oscillating
+        ([0.7, 0.5, 0.9, 0.4, 0.8, 0.3, 0.6, 0.2], "oscillated"),
+        ([0.7, 0.5, float("nan")], "diverged"),
+        ([0.7, 3.0, float("inf"), 0.1], "diverged"),
+        ([0.7, 0.9, 1.5, 2.0], "diverged"),
+        ([], "-"),
+    ],
+)
+def test_loss_verdicts_follow_the_documented_rule(losses, verdict):
+    assert loss_behaviour(losses) == verdict
+
+
+def test_compare_runs_names_a_folder_without_jobs(tmp_path):
+    proc = run_script(COMPARE_SCRIPT, str(tmp_path))
+    assert proc.returncode == 2
+    assert "holds no job folders" in proc.stderr and "Traceback" not in proc.stderr
