@@ -16,6 +16,8 @@ from lightning.pytorch.loggers import Logger
 from omegaconf import DictConfig
 
 from backprop_lab.checks import check_config
+from backprop_lab.interrupts import RunInterrupted, describe, interruption_exit_code
+from backprop_lab.resume import checkpoint_to_resume, resume_command
 from backprop_lab.runs import FAILED, INTERRUPTED, SUCCESS, RunSummary
 
 log = logging.getLogger(__name__)
@@ -63,18 +65,24 @@ def _scalars(metrics: dict[str, Any]) -> dict[str, float]:
     return {name: float(value) for name, value in metrics.items()}
 
 
-def fit_and_test(cfg: DictConfig, summary: RunSummary) -> None:
-    """Fit (unless `train=false`), then test the best checkpoint (unless `test=false`)."""
-    datamodule, model, trainer = build(cfg)
-    if cfg.get("train", True):
-        trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
-        summary.metrics.update(_scalars(trainer.callback_metrics))
-        summary.epochs, summary.global_step = trainer.current_epoch, trainer.global_step
-
+def _record_checkpoints(trainer: L.Trainer, summary: RunSummary) -> None:
     checkpoint = trainer.checkpoint_callback
     if checkpoint is not None:
         summary.best_checkpoint = checkpoint.best_model_path or None
         summary.last_checkpoint = checkpoint.last_model_path or None
+
+
+def fit_and_test(cfg: DictConfig, summary: RunSummary) -> None:
+    """Fit (unless `train=false`), then test the best checkpoint (unless `test=false`)."""
+    datamodule, model, trainer = build(cfg)
+    if cfg.get("train", True):
+        summary.loaded_checkpoint = checkpoint_to_resume(cfg, model)
+        try:
+            trainer.fit(model, datamodule=datamodule, ckpt_path=summary.loaded_checkpoint, weights_only=True)
+        finally:  # an interrupted or diverged run records how far it got, too
+            summary.metrics.update(_scalars(trainer.callback_metrics))
+            summary.epochs, summary.global_step = trainer.current_epoch, trainer.global_step
+            _record_checkpoints(trainer, summary)
     if trainer.interrupted:
         summary.finish(INTERRUPTED)
         return
@@ -83,7 +91,7 @@ def fit_and_test(cfg: DictConfig, summary: RunSummary) -> None:
         ckpt_path = cfg.get("ckpt_path") if not cfg.get("train", True) else summary.best_checkpoint
         if ckpt_path is None:
             log.warning("No best checkpoint (checkpointing is off): testing the final weights.")
-        results = trainer.test(model, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False)
+        results = trainer.test(model, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False, weights_only=True)
         for result in results:
             summary.metrics.update(_scalars(result))
     summary.finish(SUCCESS)
@@ -97,8 +105,14 @@ def train(cfg: DictConfig) -> float | None:
         check_config(cfg)
         fit_and_test(cfg, summary)
     except BaseException as err:
-        summary.finish(INTERRUPTED if isinstance(err, KeyboardInterrupt) else FAILED, err)
-        raise
+        exit_code = interruption_exit_code(err)
+        if exit_code is None:
+            summary.finish(FAILED, err)
+            raise
+        message = describe(exit_code, resume_command(output_dir))
+        summary.finish(INTERRUPTED, RunInterrupted(message))
+        log.warning(message)
+        raise SystemExit(exit_code) from err
     finally:
         path = summary.save(output_dir)
         log.info("Run %s after %.1f s; final metrics:\n%s", summary.status, summary.wall_time_s, summary.table())
