@@ -69,6 +69,8 @@ def test_sigterm_then_resume_equals_the_uninterrupted_run(uninterrupted, tmp_pat
     assert "SIGTERM" in stopped["error"] and "resume=" in stopped["error"]
     assert 0 < stopped["epochs"] < EPOCHS, "the signal came too late to interrupt anything"
     assert not any(p.name.endswith(".tmp") for p in (tmp_path / "interrupted").iterdir())
+    # last.ckpt is the newest completed epoch (not the newest best one): at most the current epoch is redone.
+    assert torch.load(stopped["last_checkpoint"], weights_only=True)["epoch"] >= stopped["epochs"] - 1
 
     proc = train(tmp_path / "resumed", f"resume={tmp_path / 'interrupted'}")
     assert proc.returncode == 0, proc.stderr

@@ -11,7 +11,7 @@ from typing import Any
 
 import lightning as L
 from hydra.utils import instantiate
-from lightning.pytorch.callbacks import Callback, LearningRateMonitor
+from lightning.pytorch.callbacks import Callback, LearningRateMonitor, ModelCheckpoint
 from lightning.pytorch.loggers import Logger
 from omegaconf import DictConfig
 
@@ -66,10 +66,14 @@ def _scalars(metrics: dict[str, Any]) -> dict[str, float]:
 
 
 def _record_checkpoints(trainer: L.Trainer, summary: RunSummary) -> None:
-    checkpoint = trainer.checkpoint_callback
-    if checkpoint is not None:
-        summary.best_checkpoint = checkpoint.best_model_path or None
-        summary.last_checkpoint = checkpoint.last_model_path or None
+    for checkpoint in trainer.checkpoint_callbacks:
+        if not isinstance(checkpoint, ModelCheckpoint):
+            continue
+        if checkpoint.monitor is None:  # configs/callbacks/last_checkpoint.yaml: the newest epoch
+            summary.last_checkpoint = checkpoint.best_model_path or summary.last_checkpoint
+        else:
+            summary.best_checkpoint = checkpoint.best_model_path or None
+            summary.last_checkpoint = summary.last_checkpoint or checkpoint.last_model_path or None
 
 
 def fit_and_test(cfg: DictConfig, summary: RunSummary) -> None:
