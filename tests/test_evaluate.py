@@ -1,9 +1,13 @@
 """Eval and predict from a training run's checkpoint, through the real scripts."""
 
+import re
 from pathlib import Path
 
 import pytest
+from omegaconf import DictConfig, OmegaConf
 
+from backprop_lab.errors import UserError
+from backprop_lab.predict import predict
 from conftest import QUIET, ROOT, TRAIN_SCRIPT, read_metrics, run_script
 
 EVAL_SCRIPT = ROOT / "scripts" / "eval.py"
@@ -31,9 +35,9 @@ def test_eval_reproduces_the_training_runs_test_metrics(trained, tmp_path):
     assert (tmp_path / ".hydra" / "config.yaml").is_file() and (tmp_path / "tensorboard").is_dir()
 
 
-def test_predict_prints_probabilities_and_classes_for_inline_rows_and_csv(trained, tmp_path):
-    ckpt = f"ckpt_path={trained / 'checkpoints' / 'last.ckpt'}"
-    proc = run_script(PREDICT_SCRIPT, ckpt, "inputs=[[0,0],[0,1],[1,0],[1,1]]", cwd=tmp_path)
+def test_predict_prints_probabilities_and_classes(trained, tmp_path):
+    proc = run_script(PREDICT_SCRIPT, f"ckpt_path={trained / 'checkpoints' / 'last.ckpt'}",
+                      "inputs=[[0,0],[0,1],[1,0],[1,1]]", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     header, *rows = [line.split("\t") for line in proc.stdout.strip().splitlines()]
     assert header == ["x1", "x2", "probability", "class"]
@@ -41,13 +45,24 @@ def test_predict_prints_probabilities_and_classes_for_inline_rows_and_csv(traine
     assert all(0 <= float(r[2]) <= 1 for r in rows)
     assert list(tmp_path.iterdir()) == []  # predicting writes nothing
 
+
+def predict_cfg(trained: Path, **inputs) -> DictConfig:
+    return OmegaConf.create({"ckpt_path": str(trained / "checkpoints" / "last.ckpt"), "inputs": None,
+                             "inputs_csv": None, "threshold": 0.5, **inputs})
+
+
+def test_predict_reads_a_csv_with_a_header(trained, tmp_path):
     (tmp_path / "points.csv").write_text("a,b\n1,0\n1,1\n")
-    proc = run_script(PREDICT_SCRIPT, ckpt, f"inputs_csv={tmp_path / 'points.csv'}", cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert [line.split("\t")[3] for line in proc.stdout.strip().splitlines()[1:]] == ["1", "0"]
+    results = predict(predict_cfg(trained, inputs_csv=str(tmp_path / "points.csv")))
+    assert [(row, cls) for row, _, cls in results] == [([1.0, 0.0], 1), ([1.0, 1.0], 0)]
 
 
-def test_predict_rejects_rows_of_the_wrong_width(trained, tmp_path):
-    proc = run_script(PREDICT_SCRIPT, f"ckpt_path={trained / 'checkpoints' / 'last.ckpt'}", "inputs=[[0,1,1]]")
-    assert proc.returncode == 2
-    assert "has 3 values, but the model takes 2 features" in proc.stderr and "Traceback" not in proc.stderr
+@pytest.mark.parametrize(("inputs", "message"), [
+    ({"inputs": [[0, 1, 1]]}, "has 3 values, but the model takes 2 features"),
+    ({"inputs": [[0, float("nan")]]}, "every value must be a finite number"),
+    ({}, "Give exactly one of inputs="),
+    ({"inputs_csv": "missing.csv"}, "inputs_csv=missing.csv does not exist"),
+])
+def test_predict_rejects_bad_inputs_with_a_clear_message(trained, inputs, message):
+    with pytest.raises(UserError, match=re.escape(message)):
+        predict(predict_cfg(trained, **inputs))

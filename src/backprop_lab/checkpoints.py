@@ -8,6 +8,7 @@ writes: `<run folder>/checkpoints/*.ckpt` next to `<run folder>/.hydra/config.ya
 
 import pickle
 import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,8 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
-        if "weights only load failed" not in str(err).lower():
+        # torch.save writes a zip archive; garbage that is not one also fails as "weights only load failed".
+        if "weights only load failed" not in str(err).lower() or not zipfile.is_zipfile(path):
             raise _corrupt(path, err) from err
         raise CheckpointError(
             f"Refusing to load {path}: it holds Python objects that only full unpickling can rebuild, and "
