@@ -1,4 +1,4 @@
-"""Predict with a checkpoint: `python scripts/predict.py ckpt_path=<run folder>/checkpoints/last.ckpt "inputs=[[0,1]]"`."""
+"""Print probabilities and classes: `python scripts/predict.py ckpt_path=<checkpoint> "inputs=[[0,1],[1,1]]"`."""
 
 import sys
 

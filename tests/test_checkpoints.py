@@ -31,14 +31,18 @@ def test_a_good_checkpoint_restores_the_model(tmp_path):
     assert model(datamodule.splits["test"][0]).shape == (4,)
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (None, "does not exist"),
-    (b"", "cannot be read"),
-    (b"not a checkpoint at all", "cannot be read"),
-    ("truncated", "cannot be read"),
-    ({"weights": torch.zeros(2)}, "not a Lightning checkpoint"),
-    ({"state_dict": {}, "loss": functools.partial(print)}, "Refusing to load"),
-], ids=["missing", "empty", "text", "truncated", "no state_dict", "needs unpickling"])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "does not exist"),
+        (b"", "cannot be read"),
+        (b"not a checkpoint at all", "cannot be read"),
+        ("truncated", "cannot be read"),
+        ({"weights": torch.zeros(2)}, "not a Lightning checkpoint"),
+        ({"state_dict": {}, "loss": functools.partial(print)}, "Refusing to load"),
+    ],
+    ids=["missing", "empty", "text", "truncated", "no state_dict", "needs unpickling"],
+)
 def test_bad_checkpoint_files_are_named_with_the_fix(tmp_path, content, message):
     path = tmp_path / "model.ckpt"
     if content == "truncated":
@@ -57,7 +61,8 @@ def test_checkpoint_of_another_model_shape_names_the_layer(tmp_path):
     ckpt = fake_run(tmp_path / "wide", "model.net.hidden=[16]")
     narrow = fake_run(tmp_path / "narrow")
     ckpt.replace(narrow)  # a [16]-wide checkpoint in a run folder whose config says [8]
-    with pytest.raises(CheckpointError, match=r"different model: net.hidden1.weight: checkpoint \(16, 2\), model \(8, 2\)"):
+    expected = r"different model: net.hidden1.weight: checkpoint \(16, 2\), model \(8, 2\)"
+    with pytest.raises(CheckpointError, match=expected):
         restore_model(narrow)
 
 

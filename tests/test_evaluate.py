@@ -25,8 +25,12 @@ def trained(tmp_path_factory) -> Path:
 
 def test_eval_reproduces_the_training_runs_test_metrics(trained, tmp_path):
     training = read_metrics(trained)
-    proc = run_script(EVAL_SCRIPT, f"ckpt_path={training['best_checkpoint']}", f"hydra.run.dir={tmp_path}",
-                      "+trainer.enable_progress_bar=false")
+    proc = run_script(
+        EVAL_SCRIPT,
+        f"ckpt_path={training['best_checkpoint']}",
+        f"hydra.run.dir={tmp_path}",
+        "+trainer.enable_progress_bar=false",
+    )
     assert proc.returncode == 0, proc.stderr
     evaluated = read_metrics(tmp_path)
     assert evaluated["status"] == "success" and evaluated["loaded_checkpoint"] == training["best_checkpoint"]
@@ -36,8 +40,12 @@ def test_eval_reproduces_the_training_runs_test_metrics(trained, tmp_path):
 
 
 def test_predict_prints_probabilities_and_classes(trained, tmp_path):
-    proc = run_script(PREDICT_SCRIPT, f"ckpt_path={trained / 'checkpoints' / 'last.ckpt'}",
-                      "inputs=[[0,0],[0,1],[1,0],[1,1]]", cwd=tmp_path)
+    proc = run_script(
+        PREDICT_SCRIPT,
+        f"ckpt_path={trained / 'checkpoints' / 'last.ckpt'}",
+        "inputs=[[0,0],[0,1],[1,0],[1,1]]",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     header, *rows = [line.split("\t") for line in proc.stdout.strip().splitlines()]
     assert header == ["x1", "x2", "probability", "class"]
@@ -47,8 +55,15 @@ def test_predict_prints_probabilities_and_classes(trained, tmp_path):
 
 
 def predict_cfg(trained: Path, **inputs) -> DictConfig:
-    return OmegaConf.create({"ckpt_path": str(trained / "checkpoints" / "last.ckpt"), "inputs": None,
-                             "inputs_csv": None, "threshold": 0.5, **inputs})
+    return OmegaConf.create(
+        {
+            "ckpt_path": str(trained / "checkpoints" / "last.ckpt"),
+            "inputs": None,
+            "inputs_csv": None,
+            "threshold": 0.5,
+            **inputs,
+        }
+    )
 
 
 def test_predict_reads_a_csv_with_a_header(trained, tmp_path):
@@ -57,12 +72,15 @@ def test_predict_reads_a_csv_with_a_header(trained, tmp_path):
     assert [(row, cls) for row, _, cls in results] == [([1.0, 0.0], 1), ([1.0, 1.0], 0)]
 
 
-@pytest.mark.parametrize(("inputs", "message"), [
-    ({"inputs": [[0, 1, 1]]}, "has 3 values, but the model takes 2 features"),
-    ({"inputs": [[0, float("nan")]]}, "every value must be a finite number"),
-    ({}, "Give exactly one of inputs="),
-    ({"inputs_csv": "missing.csv"}, "inputs_csv=missing.csv does not exist"),
-])
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        ({"inputs": [[0, 1, 1]]}, "has 3 values, but the model takes 2 features"),
+        ({"inputs": [[0, float("nan")]]}, "every value must be a finite number"),
+        ({}, "Give exactly one of inputs="),
+        ({"inputs_csv": "missing.csv"}, "inputs_csv=missing.csv does not exist"),
+    ],
+)
 def test_predict_rejects_bad_inputs_with_a_clear_message(trained, inputs, message):
     with pytest.raises(UserError, match=re.escape(message)):
         predict(predict_cfg(trained, **inputs))

@@ -17,12 +17,21 @@ import torch
 
 from backprop_lab.checks import ConfigError
 from backprop_lab.resume import check_same_training
+from backprop_lab.train import build
 from conftest import QUIET, TRAIN_SCRIPT, compose_train, read_metrics, run_script
 
 EPOCHS = 20
 # Adam's moments, a step schedule and shuffled mini-batches: every piece of state a resume must restore.
-SETUP = ["optimizer=adam", "scheduler=step", "scheduler.step_size=3", "scheduler.gamma=0.8",
-         "data.batch_size=2", "trainer.deterministic=true", "trainer.accelerator=cpu", f"trainer.max_epochs={EPOCHS}"]
+SETUP = [
+    "optimizer=adam",
+    "scheduler=step",
+    "scheduler.step_size=3",
+    "scheduler.gamma=0.8",
+    "data.batch_size=2",
+    "trainer.deterministic=true",
+    "trainer.accelerator=cpu",
+    f"trainer.max_epochs={EPOCHS}",
+]
 
 
 def train(run_dir: Path, *overrides: str) -> subprocess.CompletedProcess:
@@ -107,3 +116,14 @@ def test_resume_with_a_different_optimizer_setting_is_refused(uninterrupted):
     with pytest.raises(ConfigError, match="optimizer.lr=0.05 in that run but 0.001 now"):
         check_same_training(cfg, uninterrupted)
     check_same_training(compose_train(*SETUP, "trainer.max_epochs=50"), uninterrupted)  # training longer is fine
+
+
+def initial_weights(seed: int) -> dict[str, torch.Tensor]:
+    _, model, _ = build(compose_train(f"seed={seed}"))
+    return {name: value.clone() for name, value in model.state_dict().items()}
+
+
+def test_the_seed_alone_decides_the_initial_weights():
+    first, again, other = initial_weights(0), initial_weights(0), initial_weights(1)
+    assert all(torch.equal(first[name], again[name]) for name in first)
+    assert not torch.equal(first["net.hidden1.weight"], other["net.hidden1.weight"])

@@ -62,8 +62,11 @@ def check_fits(model: nn.Module, checkpoint: dict[str, Any], path: str | Path) -
     """Raise `CheckpointError` if the checkpoint's weights do not have the model's names and shapes."""
     mine = {name: tuple(t.shape) for name, t in model.state_dict().items()}
     theirs = {name: tuple(t.shape) for name, t in checkpoint["state_dict"].items()}
-    problems = [f"{name}: checkpoint {theirs[name]}, model {shape}"
-                for name, shape in mine.items() if name in theirs and theirs[name] != shape]
+    problems = [
+        f"{name}: checkpoint {theirs[name]}, model {shape}"
+        for name, shape in mine.items()
+        if name in theirs and theirs[name] != shape
+    ]
     problems += [f"{name} is missing from the checkpoint" for name in mine if name not in theirs]
     problems += [f"{name} is in the checkpoint but not in the model" for name in theirs if name not in mine]
     if problems:

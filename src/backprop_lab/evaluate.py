@@ -39,8 +39,10 @@ def training_config(ckpt_path: str | Path) -> DictConfig:
 def restore_model(ckpt_path: Any) -> tuple[L.LightningModule, L.LightningDataModule, dict[str, Any]]:
     """Rebuild the trained model and its data module, with the checkpoint's weights loaded safely."""
     if not ckpt_path:
-        raise ConfigError("ckpt_path is not set: pass a checkpoint, e.g. ckpt_path=logs/train/runs/<timestamp>/"
-                          "checkpoints/last.ckpt (the best one is best-epochNNNN.ckpt in the same folder).")
+        raise ConfigError(
+            "ckpt_path is not set: pass a checkpoint, e.g. ckpt_path=logs/train/runs/<timestamp>/"
+            "checkpoints/last.ckpt (the best one is best-epochNNNN.ckpt in the same folder)."
+        )
     checkpoint = load_checkpoint(ckpt_path)
     cfg = training_config(ckpt_path)
     datamodule = instantiate(cfg.data)

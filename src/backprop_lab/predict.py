@@ -20,8 +20,10 @@ def read_csv_inputs(path: str | Path) -> list[list[float]]:
     """Rows of numbers from a CSV file; a first row that is not numbers is taken as a header and skipped."""
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"inputs_csv={path} does not exist. Pass a CSV file with one row per example and one "
-                        "numeric column per input feature, e.g. inputs_csv=points.csv.")
+        raise UserError(
+            f"inputs_csv={path} does not exist. Pass a CSV file with one row per example and one "
+            "numeric column per input feature, e.g. inputs_csv=points.csv."
+        )
     with path.open(newline="") as f:
         rows = [row for row in csv.reader(f) if row]
     if rows and not _all_numbers(rows[0]):
@@ -30,8 +32,10 @@ def read_csv_inputs(path: str | Path) -> list[list[float]]:
         raise UserError(f"inputs_csv={path} has no rows to predict. Add one row per example, e.g. 0,1.")
     for number, row in enumerate(rows, start=1):
         if not _all_numbers(row):
-            raise UserError(f"inputs_csv={path}: data row {number} ({','.join(row)}) is not all numbers. "
-                            "Every column must be a finite number.")
+            raise UserError(
+                f"inputs_csv={path}: data row {number} ({','.join(row)}) is not all numbers. "
+                "Every column must be a finite number."
+            )
     return [[float(v) for v in row] for row in rows]
 
 
@@ -55,15 +59,19 @@ def _inline_inputs(value: Any) -> list[list[float]]:
 def predict(cfg: DictConfig) -> list[tuple[list[float], float, int]]:
     """(inputs, probability, class) for every input row; prints them as a table."""
     if (cfg.get("inputs") is None) == (cfg.get("inputs_csv") is None):
-        raise ConfigError("Give exactly one of inputs=[[...],...] (rows on the command line) or "
-                          "inputs_csv=<file> (a CSV file, one row per example).")
+        raise ConfigError(
+            "Give exactly one of inputs=[[...],...] (rows on the command line) or "
+            "inputs_csv=<file> (a CSV file, one row per example)."
+        )
     rows = _inline_inputs(cfg.inputs) if cfg.get("inputs") is not None else read_csv_inputs(cfg.inputs_csv)
     model, datamodule, _ = restore_model(cfg.get("ckpt_path"))
     width = datamodule.num_features
     if any(len(r) != width for r in rows):
         bad = next(r for r in rows if len(r) != width)
-        raise ConfigError(f"Input row {bad} has {len(bad)} values, but the model takes {width} features. "
-                          f"Give {width} numbers per row.")
+        raise ConfigError(
+            f"Input row {bad} has {len(bad)} values, but the model takes {width} features. "
+            f"Give {width} numbers per row."
+        )
     with torch.no_grad():
         probabilities = torch.sigmoid(model(torch.tensor(rows))).tolist()
     results = [(r, p, int(p >= cfg.threshold)) for r, p in zip(rows, probabilities, strict=True)]

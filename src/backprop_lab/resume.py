@@ -62,12 +62,16 @@ def check_same_training(cfg: DictConfig, run_dir: Path) -> None:
     if not saved_path.is_file():
         return  # a checkpoint outside a run folder: nothing to compare with
     then, now = _training_settings(OmegaConf.load(saved_path)), _training_settings(cfg)
-    differ = [f"{k}={then.get(k)!r} in that run but {now.get(k)!r} now" for k in sorted(then.keys() | now.keys())
-              if then.get(k) != now.get(k)]
+    differ = [
+        f"{k}={then.get(k)!r} in that run but {now.get(k)!r} now"
+        for k in sorted(then.keys() | now.keys())
+        if then.get(k) != now.get(k)
+    ]
     if differ:
         overrides_path = run_dir / ".hydra" / "overrides.yaml"
         overrides = OmegaConf.load(overrides_path) if overrides_path.is_file() else []
-        original = " ".join(shlex.quote(o) for o in overrides if not o.startswith(("hydra.", "resume=", "ckpt_path="))) or "(none)"
+        kept = [o for o in overrides if not o.startswith(("hydra.", "resume=", "ckpt_path="))]
+        original = " ".join(map(shlex.quote, kept)) or "(none)"
         raise ConfigError(
             f"Cannot resume from {run_dir}: the config differs from the run that wrote the checkpoint: "
             + "; ".join(differ)
@@ -80,6 +84,7 @@ def resume_command(output_dir: Path) -> str | None:
     """The command that continues this run, for the message of an interrupted run."""
     if not HydraConfig.initialized():
         return None
-    overrides = [o for o in HydraConfig.get().overrides.task
-                 if not o.startswith(("resume=", "ckpt_path=", "hydra.run.dir="))]
+    overrides = [
+        o for o in HydraConfig.get().overrides.task if not o.startswith(("resume=", "ckpt_path=", "hydra.run.dir="))
+    ]
     return " ".join(["python scripts/train.py", *map(shlex.quote, overrides), f"resume={shlex.quote(str(output_dir))}"])
