@@ -62,11 +62,11 @@ def check_same_training(cfg: DictConfig, run_dir: Path) -> None:
     if not saved_path.is_file():
         return  # a checkpoint outside a run folder: nothing to compare with
     then, now = _training_settings(OmegaConf.load(saved_path)), _training_settings(cfg)
-    differ = [
-        f"{k}={then.get(k)!r} in that run but {now.get(k)!r} now"
-        for k in sorted(then.keys() | now.keys())
-        if then.get(k) != now.get(k)
-    ]
+    keys = sorted(k for k in then.keys() | now.keys() if then.get(k) != now.get(k))
+    # A swapped class (optimizer=sgd instead of adam) is one difference, not one per argument.
+    swapped = [k for k in keys if k.endswith("._target_")]
+    keys = [k for k in keys if k in swapped or not any(k.startswith(t.removesuffix("_target_")) for t in swapped)]
+    differ = [f"{k}={then.get(k)!r} in that run but {now.get(k)!r} now" for k in keys]
     if differ:
         overrides_path = run_dir / ".hydra" / "overrides.yaml"
         overrides = OmegaConf.load(overrides_path) if overrides_path.is_file() else []
