@@ -18,7 +18,7 @@ PREDICT_SCRIPT = ROOT / "scripts" / "predict.py"
 def trained(tmp_path_factory) -> Path:
     """One short default run (it solves XOR) that every test here reads from."""
     run_dir = tmp_path_factory.mktemp("trained")
-    proc = run_script(TRAIN_SCRIPT, *QUIET, f"hydra.run.dir={run_dir}", "trainer.max_epochs=60")
+    proc = run_script(TRAIN_SCRIPT, *QUIET, f"hydra.run.dir={run_dir}", "trainer.max_epochs=30")
     assert proc.returncode == 0, proc.stderr
     return run_dir
 
