@@ -14,12 +14,12 @@ from omegaconf import DictConfig
 
 @hydra.main(config_path="../configs", config_name="train", version_base="1.3")
 def main(cfg: DictConfig) -> float | None:
-    from backprop_lab.checks import ConfigError
+    from backprop_lab.errors import UserError
     from backprop_lab.train import train
 
     try:
         return train(cfg)
-    except ConfigError as err:
+    except UserError as err:
         print(f"error: {err}", file=sys.stderr)
         if HydraConfig.get().mode == RunMode.MULTIRUN:
             # Hydra records this job as failed and goes on with the next (see README, "Sweeps").

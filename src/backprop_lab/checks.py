@@ -12,10 +12,11 @@ from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
+from backprop_lab.errors import UserError
 from backprop_lab.models.nets import ACTIVATIONS
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A config value that cannot work; the message names the field and what is allowed."""
 
 

@@ -47,6 +47,8 @@ class RunSummary:
     global_step: int = 0
     best_checkpoint: str | None = None
     last_checkpoint: str | None = None
+    # The checkpoint this run resumed from (train) or evaluated (eval).
+    loaded_checkpoint: str | None = None
     wall_time_s: float = 0.0
     error: str | None = None
     started_at: str = field(default_factory=_now)

@@ -11,11 +11,13 @@ from typing import Any
 
 import lightning as L
 from hydra.utils import instantiate
-from lightning.pytorch.callbacks import Callback, LearningRateMonitor
+from lightning.pytorch.callbacks import Callback, LearningRateMonitor, ModelCheckpoint
 from lightning.pytorch.loggers import Logger
 from omegaconf import DictConfig
 
 from backprop_lab.checks import check_config
+from backprop_lab.interrupts import RunInterrupted, describe, interruption_exit_code
+from backprop_lab.resume import checkpoint_to_resume, resume_command
 from backprop_lab.runs import FAILED, INTERRUPTED, SUCCESS, RunSummary
 from backprop_lab.tuning import tune_learning_rate
 
@@ -64,20 +66,30 @@ def _scalars(metrics: dict[str, Any]) -> dict[str, float]:
     return {name: float(value) for name, value in metrics.items()}
 
 
+def _record_checkpoints(trainer: L.Trainer, summary: RunSummary) -> None:
+    for checkpoint in trainer.checkpoint_callbacks:
+        if not isinstance(checkpoint, ModelCheckpoint):
+            continue
+        if checkpoint.monitor is None:  # configs/callbacks/last_checkpoint.yaml: the newest epoch
+            summary.last_checkpoint = checkpoint.best_model_path or summary.last_checkpoint
+        else:
+            summary.best_checkpoint = checkpoint.best_model_path or None
+            summary.last_checkpoint = summary.last_checkpoint or checkpoint.last_model_path or None
+
+
 def fit_and_test(cfg: DictConfig, summary: RunSummary) -> None:
     """Fit (unless `train=false`), then test the best checkpoint (unless `test=false`)."""
     datamodule, model, trainer = build(cfg)
     if cfg.get("train", True) and cfg.get("lr_finder"):
         tune_learning_rate(cfg, trainer, model, datamodule)
     if cfg.get("train", True):
-        trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
-        summary.metrics.update(_scalars(trainer.callback_metrics))
-        summary.epochs, summary.global_step = trainer.current_epoch, trainer.global_step
-
-    checkpoint = trainer.checkpoint_callback
-    if checkpoint is not None:
-        summary.best_checkpoint = checkpoint.best_model_path or None
-        summary.last_checkpoint = checkpoint.last_model_path or None
+        summary.loaded_checkpoint = checkpoint_to_resume(cfg, model)
+        try:
+            trainer.fit(model, datamodule=datamodule, ckpt_path=summary.loaded_checkpoint, weights_only=True)
+        finally:  # an interrupted or diverged run records how far it got, too
+            summary.metrics.update(_scalars(trainer.callback_metrics))
+            summary.epochs, summary.global_step = trainer.current_epoch, trainer.global_step
+            _record_checkpoints(trainer, summary)
     if trainer.interrupted:
         summary.finish(INTERRUPTED)
         return
@@ -86,7 +98,7 @@ def fit_and_test(cfg: DictConfig, summary: RunSummary) -> None:
         ckpt_path = cfg.get("ckpt_path") if not cfg.get("train", True) else summary.best_checkpoint
         if ckpt_path is None:
             log.warning("No best checkpoint (checkpointing is off): testing the final weights.")
-        results = trainer.test(model, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False)
+        results = trainer.test(model, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False, weights_only=True)
         for result in results:
             summary.metrics.update(_scalars(result))
     summary.finish(SUCCESS)
@@ -100,8 +112,14 @@ def train(cfg: DictConfig) -> float | None:
         check_config(cfg)
         fit_and_test(cfg, summary)
     except BaseException as err:
-        summary.finish(INTERRUPTED if isinstance(err, KeyboardInterrupt) else FAILED, err)
-        raise
+        exit_code = interruption_exit_code(err)
+        if exit_code is None:
+            summary.finish(FAILED, err)
+            raise
+        message = describe(exit_code, resume_command(output_dir))
+        summary.finish(INTERRUPTED, RunInterrupted(message))
+        log.warning(message)
+        raise SystemExit(exit_code) from err
     finally:
         path = summary.save(output_dir)
         log.info("Run %s after %.1f s; final metrics:\n%s", summary.status, summary.wall_time_s, summary.table())

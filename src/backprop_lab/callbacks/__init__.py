@@ -1,0 +1,1 @@
+"""Lightning callbacks, one a file, each with its config in configs/callbacks/."""

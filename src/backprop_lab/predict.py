@@ -1,0 +1,82 @@
+"""The predict task: probabilities and classes from a trained checkpoint, for inputs given or read from a CSV.
+
+Prints a table and writes nothing, so it makes no run folder.
+"""
+
+import csv
+import math
+from pathlib import Path
+from typing import Any
+
+import torch
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+from backprop_lab.checks import ConfigError
+from backprop_lab.errors import UserError
+from backprop_lab.evaluate import restore_model
+
+
+def read_csv_inputs(path: str | Path) -> list[list[float]]:
+    """Rows of numbers from a CSV file; a first row that is not numbers is taken as a header and skipped."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(
+            f"inputs_csv={path} does not exist. Pass a CSV file with one row per example and one "
+            "numeric column per input feature, e.g. inputs_csv=points.csv."
+        )
+    with path.open(newline="") as f:
+        rows = [row for row in csv.reader(f) if row]
+    if rows and not _all_numbers(rows[0]):
+        rows = rows[1:]
+    if not rows:
+        raise UserError(f"inputs_csv={path} has no rows to predict. Add one row per example, e.g. 0,1.")
+    for number, row in enumerate(rows, start=1):
+        if not _all_numbers(row):
+            raise UserError(
+                f"inputs_csv={path}: data row {number} ({','.join(row)}) is not all numbers. "
+                "Every column must be a finite number."
+            )
+    return [[float(v) for v in row] for row in rows]
+
+
+def _all_numbers(row: list[str]) -> bool:
+    try:
+        return all(math.isfinite(float(v)) for v in row)
+    except ValueError:
+        return False
+
+
+def _inline_inputs(value: Any) -> list[list[float]]:
+    rows = OmegaConf.to_object(value) if isinstance(value, ListConfig) else value
+    if not isinstance(rows, list) or not rows:
+        raise ConfigError(f"inputs={value!r} is not allowed: it must be a list of rows, e.g. 'inputs=[[0,1],[1,1]]'.")
+    rows = [r if isinstance(r, list) else [r] for r in rows]
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for r in rows for v in r):
+        raise ConfigError(f"inputs={rows!r} is not allowed: every value must be a finite number.")
+    return [[float(v) for v in r] for r in rows]
+
+
+def predict(cfg: DictConfig) -> list[tuple[list[float], float, int]]:
+    """(inputs, probability, class) for every input row; prints them as a table."""
+    if (cfg.get("inputs") is None) == (cfg.get("inputs_csv") is None):
+        raise ConfigError(
+            "Give exactly one of inputs=[[...],...] (rows on the command line) or "
+            "inputs_csv=<file> (a CSV file, one row per example)."
+        )
+    rows = _inline_inputs(cfg.inputs) if cfg.get("inputs") is not None else read_csv_inputs(cfg.inputs_csv)
+    model, datamodule, _ = restore_model(cfg.get("ckpt_path"))
+    width = datamodule.num_features
+    if any(len(r) != width for r in rows):
+        bad = next(r for r in rows if len(r) != width)
+        raise ConfigError(
+            f"Input row {bad} has {len(bad)} values, but the model takes {width} features. "
+            f"Give {width} numbers per row."
+        )
+    with torch.no_grad():
+        probabilities = torch.sigmoid(model(torch.tensor(rows))).tolist()
+    results = [(r, p, int(p >= cfg.threshold)) for r, p in zip(rows, probabilities, strict=True)]
+    header = [f"x{i + 1}" for i in range(width)] + ["probability", "class"]
+    print("\t".join(header))
+    for r, p, c in results:
+        print("\t".join([*(f"{v:g}" for v in r), f"{p:.6f}", str(c)]))
+    return results
