@@ -16,6 +16,7 @@ from lightning.pytorch.loggers import Logger
 from omegaconf import DictConfig
 
 from backprop_lab.checks import check_config
+from backprop_lab.distributed import check_sweep_launch, is_rank_zero
 from backprop_lab.runs import FAILED, INTERRUPTED, SUCCESS, RunSummary
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ def _scalars(metrics: dict[str, Any]) -> dict[str, float]:
 def fit_and_test(cfg: DictConfig, summary: RunSummary) -> None:
     """Fit (unless `train=false`), then test the best checkpoint (unless `test=false`)."""
     datamodule, model, trainer = build(cfg)
+    check_sweep_launch(trainer)
     if cfg.get("train", True):
         trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
         summary.metrics.update(_scalars(trainer.callback_metrics))
@@ -100,8 +102,9 @@ def train(cfg: DictConfig) -> float | None:
         summary.finish(INTERRUPTED if isinstance(err, KeyboardInterrupt) else FAILED, err)
         raise
     finally:
-        path = summary.save(output_dir)
-        log.info("Run %s after %.1f s; final metrics:\n%s", summary.status, summary.wall_time_s, summary.table())
-        log.info("Run folder: %s (metrics in %s)", output_dir, path.name)
+        if is_rank_zero():  # under DDP every process runs this task; one keeps the record
+            path = summary.save(output_dir)
+            log.info("Run %s after %.1f s; final metrics:\n%s", summary.status, summary.wall_time_s, summary.table())
+            log.info("Run folder: %s (metrics in %s)", output_dir, path.name)
     name = cfg.get("optimized_metric")
     return summary.metrics.get(name) if name else None
