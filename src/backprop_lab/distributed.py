@@ -39,9 +39,8 @@ def check_sweep_launch(trainer: L.Trainer) -> None:
     reruns_command = isinstance(launcher, _SubprocessScriptLauncher)
     if reruns_command and not launcher.cluster_environment.creates_processes_externally:
         raise ConfigError(
-            f"trainer.strategy={trainer.strategy.strategy_name!r} with {trainer.world_size} processes cannot run "
-            "inside a sweep (-m), nothing was trained: Lightning starts the extra processes by running the command "
+            f"trainer.strategy: {type(trainer.strategy).__name__} with {trainer.world_size} processes cannot run "
+            "inside a sweep (-m), nothing was trained. Lightning starts the extra processes by running the command "
             "line again, and in a sweep that would run the whole sweep again in each of them. Run each job as its "
-            "own command (a shell loop over the values), or let torchrun or SLURM start the processes (see the "
-            "README's section on several GPUs)."
+            "own command instead, e.g. a shell loop over the values (see the README's section on several GPUs)."
         )
