@@ -74,3 +74,13 @@ def test_data_module_shards_by_the_trainers_rank_but_predicts_every_row():
     assert [y.tolist() for _, y in dm.test_dataloader()] == [[1, 0]]  # rows 1 and 3 of the truth table
     assert [len(y) for _, y in dm.train_dataloader()] == [2]
     assert [y.tolist() for _, y in dm.predict_dataloader()] == [[0, 1, 1, 0]]
+
+
+def test_padding_repeats_a_different_row_from_epoch_to_epoch():
+    x, y = rows(5)  # 2 processes, full batch: 3 rows each, one of the 5 repeated
+    loaders = [TensorBatches(x, y, None, shuffle=True, seed=0, rank=r, world_size=2, pad=True) for r in range(2)]
+    repeated = set()
+    for _ in range(6):
+        seen = [row for loader in loaders for _, b in loader for row in b.int().tolist()]
+        repeated.add(next(row for row in seen if seen.count(row) == 2))
+    assert len(repeated) > 1

@@ -54,9 +54,11 @@ class TensorBatches:
         self.rank, self.world_size, self.pad = rank, world_size, pad
         self.rows = math.ceil(n / world_size) if pad else len(range(rank, n, world_size))
         self.batch_size = batch_size or max(math.ceil(n / world_size), 1)
-        # A pass that is one batch per process needs no shuffling: which rows
-        # land in it does not change the summed gradient.
-        self.shuffle = shuffle and len(self) > 1
+        # A pass that is one batch per process needs no shuffling: which rows land
+        # in it does not change the averaged gradient. Unless padding repeats
+        # rows: then which ones it repeats should change from epoch to epoch.
+        repeats = pad and n % world_size != 0
+        self.shuffle = shuffle and (len(self) > 1 or repeats)
         if world_size > 1 and not self.shuffle:
             # The share never changes: cut it once, so every pass is plain slicing.
             share = self._share(torch.arange(n))
