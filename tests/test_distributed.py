@@ -68,7 +68,7 @@ def fake_hydra(monkeypatch: pytest.MonkeyPatch, mode: RunMode) -> None:
 
 def test_ddp_that_reruns_the_command_line_is_refused_inside_a_sweep(monkeypatch):
     ddp = L.Trainer(accelerator="cpu", devices=2, strategy="ddp", logger=False, enable_checkpointing=False)
-    one = L.Trainer(accelerator="cpu", devices=1, logger=False, enable_checkpointing=False)
+    one = L.Trainer(accelerator="cpu", devices=1, strategy="ddp", logger=False, enable_checkpointing=False)
     fake_hydra(monkeypatch, RunMode.RUN)
     check_sweep_launch(ddp)
     fake_hydra(monkeypatch, RunMode.MULTIRUN)

@@ -30,13 +30,13 @@ def check_sweep_launch(trainer: L.Trainer) -> None:
     """Refuse a Hydra sweep (`-m`) whose trainer would start its processes by re-running the command line.
 
     In a sweep the command line is the whole sweep: every extra process would
-    run every job again, into sweep folders of its own, while the first
-    process waits for partners that are running other jobs.
+    run every job of it again. Lightning names that launcher only in a private
+    class, exported by `lightning.pytorch.strategies.launchers`.
     """
     if not HydraConfig.initialized() or HydraConfig.get().mode != RunMode.MULTIRUN:
         return
     launcher = trainer.strategy.launcher
-    reruns_command = isinstance(launcher, _SubprocessScriptLauncher)
+    reruns_command = isinstance(launcher, _SubprocessScriptLauncher) and launcher.num_processes > 1
     if reruns_command and not launcher.cluster_environment.creates_processes_externally:
         raise ConfigError(
             f"trainer.strategy: {type(trainer.strategy).__name__} with {trainer.world_size} processes cannot run "
