@@ -16,6 +16,7 @@ from lightning.pytorch.loggers import Logger
 from omegaconf import DictConfig
 
 from backprop_lab.checks import check_config
+from backprop_lab.distributed import check_sweep_launch, is_rank_zero
 from backprop_lab.interrupts import RunInterrupted, describe, interruption_exit_code
 from backprop_lab.resume import checkpoint_to_resume, resume_command
 from backprop_lab.runs import FAILED, INTERRUPTED, SUCCESS, RunSummary
@@ -80,6 +81,7 @@ def _record_checkpoints(trainer: L.Trainer, summary: RunSummary) -> None:
 def fit_and_test(cfg: DictConfig, summary: RunSummary) -> None:
     """Fit (unless `train=false`), then test the best checkpoint (unless `test=false`)."""
     datamodule, model, trainer = build(cfg)
+    check_sweep_launch(trainer)
     if cfg.get("train", True) and cfg.get("lr_finder"):
         tune_learning_rate(cfg, trainer, model, datamodule)
     if cfg.get("train", True):
@@ -121,8 +123,9 @@ def train(cfg: DictConfig) -> float | None:
         log.warning(message)
         raise SystemExit(exit_code) from err
     finally:
-        path = summary.save(output_dir)
-        log.info("Run %s after %.1f s; final metrics:\n%s", summary.status, summary.wall_time_s, summary.table())
-        log.info("Run folder: %s (metrics in %s)", output_dir, path.name)
+        if is_rank_zero():  # under DDP every process runs this task; one keeps the record
+            path = summary.save(output_dir)
+            log.info("Run %s after %.1f s; final metrics:\n%s", summary.status, summary.wall_time_s, summary.table())
+            log.info("Run folder: %s (metrics in %s)", output_dir, path.name)
     name = cfg.get("optimized_metric")
     return summary.metrics.get(name) if name else None

@@ -4,6 +4,10 @@ Small tabular data fits in one tensor, so batches are cut by slicing (or by
 indexing with a shuffled permutation) instead of going through a
 `DataLoader`'s per-sample `__getitem__` and collation. Lightning accepts any
 iterable with a length as a loader; the saving is most of a step on XOR.
+
+Because these loaders are not `DataLoader`s, Lightning cannot slip a
+`DistributedSampler` in under DDP: the data module shards the rows by rank
+itself (see `TensorBatches`), or every process would train on every row.
 """
 
 import math
@@ -18,34 +22,74 @@ SPLITS = ("train", "val", "test")
 
 
 class TensorBatches:
-    """Iterable of `(x, y)` batches over two aligned tensors.
+    """Iterable of `(x, y)` batches over two aligned tensors, or over one process's share of them.
 
     `batch_size=None` means full batch. With `shuffle`, every pass draws a
     new permutation from a generator seeded with `seed + epoch`, so a run
     resumed at epoch k sees the same order as an uninterrupted one.
+
+    Under DDP (`world_size > 1`) process `rank` takes every `world_size`-th
+    row of that order, like `DistributedSampler`, and full batch means its
+    whole share: the processes together still take one step per epoch on all
+    rows. `pad=True` (training) repeats rows from the start of the order until
+    every process has as many rows, hence as many steps: DDP all-reduces the
+    gradients at every step, and a process with a step fewer would leave the
+    others waiting forever. `pad=False` (evaluation) scores each row exactly
+    once; shares differ by at most one row, which is harmless since
+    evaluation steps exchange nothing and torchmetrics gathers uneven states.
     """
 
-    def __init__(self, x: Tensor, y: Tensor, batch_size: int | None, shuffle: bool, seed: int) -> None:
+    def __init__(
+        self,
+        x: Tensor,
+        y: Tensor,
+        batch_size: int | None,
+        shuffle: bool,
+        seed: int,
+        rank: int = 0,
+        world_size: int = 1,
+        pad: bool = False,
+    ) -> None:
+        n = len(x)
+        self.rank, self.world_size, self.pad = rank, world_size, pad
+        self.rows = math.ceil(n / world_size) if pad else len(range(rank, n, world_size))
+        self.batch_size = batch_size or max(math.ceil(n / world_size), 1)
+        # A pass that is one batch per process needs no shuffling: which rows land
+        # in it does not change the averaged gradient. Unless padding repeats
+        # rows: then which ones it repeats should change from epoch to epoch.
+        repeats = pad and n % world_size != 0
+        self.shuffle = shuffle and (len(self) > 1 or repeats)
+        if world_size > 1 and not self.shuffle:
+            # The share never changes: cut it once, so every pass is plain slicing.
+            share = self._share(torch.arange(n))
+            x, y = x[share], y[share]
         self.x, self.y = x, y
-        self.batch_size = batch_size or len(x)
-        self.shuffle = shuffle
         self.seed = seed
         self.epoch = 0
 
+    def _share(self, order: Tensor) -> Tensor:
+        """This process's rows of `order`, padded to equal shares when `pad`."""
+        total = self.rows * self.world_size
+        if self.pad and len(order) < total:
+            order = order.repeat(math.ceil(total / len(order)))[:total]
+        return order[self.rank :: self.world_size]
+
     def __len__(self) -> int:
-        return math.ceil(len(self.x) / self.batch_size)
+        return math.ceil(self.rows / self.batch_size)
 
     def __iter__(self) -> Iterator[Split]:
-        n, size = len(self.x), self.batch_size
-        if self.shuffle and size < n:  # a full batch's order changes nothing but the cost
+        size = self.batch_size
+        if self.shuffle:
             generator = torch.Generator().manual_seed(self.seed + self.epoch)
-            order = torch.randperm(n, generator=generator)
+            order = torch.randperm(len(self.x), generator=generator)
+            if self.world_size > 1:
+                order = self._share(order)
             self.epoch += 1
-            for start in range(0, n, size):
+            for start in range(0, len(order), size):
                 idx = order[start : start + size]
                 yield self.x[idx], self.y[idx]
         else:
-            for start in range(0, n, size):
+            for start in range(0, len(self.x), size):
                 yield self.x[start : start + size], self.y[start : start + size]
 
 
@@ -93,9 +137,11 @@ class TensorDataModule(L.LightningDataModule):
         """Input width; the model's first layer is sized from it."""
         return self.splits["train"][0].shape[1]
 
-    def _batches(self, split: str, shuffle: bool) -> TensorBatches:
+    def _batches(self, split: str, shuffle: bool, shard: bool = True) -> TensorBatches:
         x, y = self.splits[split]
-        return TensorBatches(x, y, self.batch_size, shuffle, self.seed)
+        # Lightning attaches the trainer before it asks for loaders; rank and world size are known by then.
+        rank, world_size = (self.trainer.global_rank, self.trainer.world_size) if shard and self.trainer else (0, 1)
+        return TensorBatches(x, y, self.batch_size, shuffle, self.seed, rank, world_size, pad=split == "train")
 
     def train_dataloader(self) -> TensorBatches:
         # Kept, so resuming can restore its epoch counter (see state_dict).
@@ -110,7 +156,8 @@ class TensorDataModule(L.LightningDataModule):
         return self._batches("test", shuffle=False)
 
     def predict_dataloader(self) -> TensorBatches:
-        return self._batches("test", shuffle=False)
+        # Not sharded: every process predicts every row, so rank 0 alone returns all predictions in order.
+        return self._batches("test", shuffle=False, shard=False)
 
     def state_dict(self) -> dict[str, int]:
         return {"train_epoch": self._train_batches.epoch if self._train_batches else 0}

@@ -1,10 +1,12 @@
 """The LightningModule: a binary classifier around any `nn.Sequential` that emits logits."""
 
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import lightning as L
 import torch
+from lightning.pytorch.utilities.warnings import PossibleUserWarning
 from torch import Tensor, nn
 from torchmetrics import MeanMetric, MetricCollection
 from torchmetrics.classification import BinaryAccuracy, BinaryAUROC
@@ -12,6 +14,11 @@ from torchmetrics.classification import BinaryAccuracy, BinaryAUROC
 OptimizerFactory = Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
 SchedulerFactory = Callable[[torch.optim.Optimizer], Any]
 STAGES = ("train", "val", "test")
+
+# Under DDP the epoch values logged below are already global: torchmetrics' `compute()` gathers every
+# process's state first. Lightning cannot tell and recommends `sync_dist=True`, which would all-reduce
+# the equal numbers a second time; its warning is wrong for these names only.
+warnings.filterwarnings("ignore", r"It is recommended to use `self.log\('(train|val|test)/", PossibleUserWarning)
 
 
 class BinaryClassifier(L.LightningModule):
@@ -28,7 +35,9 @@ class BinaryClassifier(L.LightningModule):
     `torch.load(weights_only=True)`.
 
     Metrics are torchmetrics objects updated every step and logged once per
-    epoch: a per-step `self.log` costs more than the whole XOR step.
+    epoch: a per-step `self.log` costs more than the whole XOR step. Under
+    DDP each process updates them with its share of the rows and `compute()`
+    sums the shares across processes, so every logged epoch value is global.
     """
 
     def __init__(

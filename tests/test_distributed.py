@@ -1,0 +1,77 @@
+"""DDP through Hydra: `trainer=ddp_cpu` trains XOR like one process does, into one run folder, recorded once."""
+
+from types import SimpleNamespace
+
+import lightning as L
+import pytest
+import torch
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+
+from backprop_lab.checks import ConfigError
+from backprop_lab.distributed import check_sweep_launch
+from conftest import QUIET, compose_train, read_metrics
+
+EPOCHS = "trainer.max_epochs=30"  # enough for SGD to solve XOR; the processes' start-up dominates anyway
+
+
+def final_weights(run_dir) -> dict[str, torch.Tensor]:
+    return torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]
+
+
+def events_writers(run_dir) -> set[str]:
+    """The process ids in the event files' names (`events.out.tfevents.<time>.<host>.<pid>.<n>`)."""
+    return {path.name.split(".")[-2] for path in (run_dir / "tensorboard").glob("events.out.tfevents.*")}
+
+
+@pytest.mark.slow
+def test_ddp_cpu_trains_xor_into_one_run_folder_like_one_process(train_run, tmp_path):
+    from backprop_lab.train import train
+
+    single_dir = tmp_path / "single"  # the reference run, in this process: one interpreter start-up less
+    train(compose_train(*QUIET, EPOCHS, output_dir=single_dir))
+    ddp, ddp_dir = train_run("trainer=ddp_cpu", EPOCHS)
+    assert ddp.returncode == 0, ddp.stderr
+    assert "Starting with 2 processes" in ddp.stdout + ddp.stderr and "distributed_backend=gloo" in ddp.stdout
+
+    # One folder for the run: the second process wrote into the first one's, and only its own console log.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run0", "single"]
+    assert {p.name for p in ddp_dir.iterdir()} == {
+        ".hydra",
+        "checkpoints",
+        "metrics.json",
+        "tensorboard",
+        "train.log",
+        "train_ddp_process_1.log",
+    }
+    assert len(events_writers(ddp_dir)) == 1
+    assert (ddp.stdout + ddp.stderr).count("Run success") == 1  # rank 1 neither writes nor prints the record
+
+    # Full batch on 2 processes is still one step a epoch over all four rows: the same run, to float rounding.
+    single_record, ddp_record = read_metrics(single_dir), read_metrics(ddp_dir)
+    assert ddp_record["status"] == "success"
+    assert (ddp_record["epochs"], ddp_record["global_step"]) == (single_record["epochs"], single_record["global_step"])
+    expected, got = single_record["metrics"], ddp_record["metrics"]
+    assert got["test/acc"] == expected["test/acc"] == 1.0
+    assert got.keys() == expected.keys()
+    # Epoch metrics are global: one process alone holds two rows, whose loss is not the four rows' loss.
+    for name in expected:
+        assert got[name] == pytest.approx(expected[name], rel=1e-4), name
+    for name, weight in final_weights(single_dir).items():
+        torch.testing.assert_close(final_weights(ddp_dir)[name], weight, rtol=0, atol=1e-5)
+
+
+def fake_hydra(monkeypatch: pytest.MonkeyPatch, mode: RunMode) -> None:
+    monkeypatch.setattr(HydraConfig, "initialized", staticmethod(lambda: True))
+    monkeypatch.setattr(HydraConfig, "get", staticmethod(lambda: SimpleNamespace(mode=mode)))
+
+
+def test_ddp_that_reruns_the_command_line_is_refused_inside_a_sweep(monkeypatch):
+    ddp = L.Trainer(accelerator="cpu", devices=2, strategy="ddp", logger=False, enable_checkpointing=False)
+    one = L.Trainer(accelerator="cpu", devices=1, strategy="ddp", logger=False, enable_checkpointing=False)
+    fake_hydra(monkeypatch, RunMode.RUN)
+    check_sweep_launch(ddp)
+    fake_hydra(monkeypatch, RunMode.MULTIRUN)
+    check_sweep_launch(one)
+    with pytest.raises(ConfigError, match=r"trainer.strategy: DDPStrategy with 2 processes cannot run inside a sweep"):
+        check_sweep_launch(ddp)
