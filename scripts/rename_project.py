@@ -52,7 +52,8 @@ def project_files(root: Path) -> list[Path]:
 def rename(root: Path, new: str, dry_run: bool = False) -> list[str]:
     """Rewrite the files and rename the package folder; return one line per change."""
     patterns = [
-        (re.compile(rf"(?<![\w-]){re.escape(OLD_PACKAGE)}(?!\w)"), new),
+        # The package name, also where a longer name starts with it (`backprop_lab_optuna`).
+        (re.compile(rf"(?<![\w-]){re.escape(OLD_PACKAGE)}(?![A-Za-z0-9])"), new),
         (re.compile(rf"(?<![\w-]){re.escape(OLD_DISTRIBUTION)}(?![\w-])"), new.replace("_", "-")),
     ]
     changes = []
@@ -66,10 +67,13 @@ def rename(root: Path, new: str, dry_run: bool = False) -> list[str]:
             changes.append(f"{path.relative_to(root)}: {count} replacement{'s' * (count > 1)}")
             if not dry_run:
                 path.write_text(text, encoding="utf-8")
-    package = root / "src" / OLD_PACKAGE
-    changes.append(f"renamed src/{OLD_PACKAGE}/ -> src/{new}/")
-    if not dry_run:
-        package.rename(root / "src" / new)
+    # The package folder, and folders named after it such as src/hydra_plugins/backprop_lab_optuna/.
+    folders = [p for p in (root / "src").rglob(f"{OLD_PACKAGE}*") if p.is_dir() and "__pycache__" not in p.parts]
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        target = folder.with_name(new + folder.name[len(OLD_PACKAGE) :])
+        changes.append(f"renamed {folder.relative_to(root)}/ -> {target.relative_to(root)}/")
+        if not dry_run:
+            folder.rename(target)
     return changes
 
 
@@ -92,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
 
     changes = rename(root, args.new_name, dry_run=args.dry_run)
     done = ("Would rewrite", "rename") if args.dry_run else ("Rewrote", "renamed")
-    print(f"{done[0]} {len(changes) - 1} files and {done[1]} the package folder in {root}:")
+    renamed = sum(line.startswith("renamed ") for line in changes)
+    print(f"{done[0]} {len(changes) - renamed} files and {done[1]} {renamed} folders in {root}:")
     print("\n".join(f"  {line}" for line in changes))
     if not args.dry_run:
         print(f"Next: reinstall so the new name is importable: pip uninstall -y {OLD_DISTRIBUTION} && pip install -e .")

@@ -29,7 +29,7 @@ def test_eval_reproduces_the_training_runs_test_metrics(trained, tmp_path):
         EVAL_SCRIPT,
         f"ckpt_path={training['best_checkpoint']}",
         f"hydra.run.dir={tmp_path}",
-        "+trainer.enable_progress_bar=false",
+        "trainer.enable_progress_bar=false",
     )
     assert proc.returncode == 0, proc.stderr
     evaluated = read_metrics(tmp_path)
