@@ -60,6 +60,8 @@ CHECKS: list[tuple[str, Callable[[Any], bool], str]] = [
     ("model.net.hidden", _hidden, "a non-empty list of positive whole numbers, e.g. model.net.hidden=[8] or [16,16]"),
     ("model.net.activation", lambda v: v in ACTIVATIONS, f"one of {', '.join(ACTIVATIONS)}"),
     ("data.batch_size", lambda v: v is None or (_is_whole(v) and v >= 1), "a whole number >= 1, or null for full batch"),
+    ("data.passes_per_epoch", lambda v: _is_whole(v) and v >= 1, "a whole number >= 1, e.g. data.passes_per_epoch=10"),
+    ("torch_threads", lambda v: v is None or (_is_whole(v) and v >= 1), "a whole number >= 1, or null for torch's default"),
     ("seed", _is_whole, "a whole number, e.g. seed=3"),
 ]
 

@@ -20,27 +20,38 @@ SPLITS = ("train", "val", "test")
 class TensorBatches:
     """Iterable of `(x, y)` batches over two aligned tensors.
 
-    `batch_size=None` means full batch. With `shuffle`, every pass draws a
-    new permutation from a generator seeded with `seed + epoch`, so a run
-    resumed at epoch k sees the same order as an uninterrupted one.
+    `batch_size=None` means full batch. One iteration (a Lightning epoch) is
+    `passes` passes over the data: tiny data sets such as XOR take many
+    full-batch steps per epoch, so the per-epoch work (validation,
+    checkpoint, logging) is paid once per `passes` steps instead of every
+    step. With `shuffle`, every pass draws a new permutation from a generator
+    seeded with `seed + pass number`, so a resumed run sees the same order as
+    an uninterrupted one.
     """
 
-    def __init__(self, x: Tensor, y: Tensor, batch_size: int | None, shuffle: bool, seed: int) -> None:
+    def __init__(
+        self, x: Tensor, y: Tensor, batch_size: int | None, shuffle: bool, seed: int, passes: int = 1
+    ) -> None:
         self.x, self.y = x, y
         self.batch_size = batch_size or len(x)
         self.shuffle = shuffle
         self.seed = seed
-        self.epoch = 0
+        self.passes = passes
+        self.passes_done = 0
 
     def __len__(self) -> int:
-        return math.ceil(len(self.x) / self.batch_size)
+        return self.passes * math.ceil(len(self.x) / self.batch_size)
 
     def __iter__(self) -> Iterator[Split]:
+        for _ in range(self.passes):
+            yield from self._one_pass()
+
+    def _one_pass(self) -> Iterator[Split]:
         n, size = len(self.x), self.batch_size
         if self.shuffle and size < n:  # a full batch's order changes nothing but the cost
-            generator = torch.Generator().manual_seed(self.seed + self.epoch)
+            generator = torch.Generator().manual_seed(self.seed + self.passes_done)
             order = torch.randperm(n, generator=generator)
-            self.epoch += 1
+            self.passes_done += 1
             for start in range(0, n, size):
                 idx = order[start : start + size]
                 yield self.x[idx], self.y[idx]
@@ -54,13 +65,19 @@ class TensorDataModule(L.LightningDataModule):
 
     `make_splits` returns `{"train": (x, y), "val": ..., "test": ...}` with
     `x` float of shape (N, features) and `y` float 0/1 of shape (N,).
+    A training epoch is `passes_per_epoch` passes over the train split.
     """
 
-    def __init__(self, batch_size: int | None = None, shuffle: bool = True, seed: int = 0) -> None:
+    def __init__(
+        self, batch_size: int | None = None, shuffle: bool = True, seed: int = 0, passes_per_epoch: int = 1
+    ) -> None:
         super().__init__()
         if batch_size is not None and batch_size < 1:
             raise ValueError(f"data.batch_size must be a positive integer or null (full batch), got {batch_size}")
+        if passes_per_epoch < 1:
+            raise ValueError(f"data.passes_per_epoch must be a positive integer, got {passes_per_epoch}")
         self.batch_size = batch_size
+        self.passes_per_epoch = passes_per_epoch
         self.shuffle = shuffle
         self.seed = seed
         self._splits: dict[str, Split] | None = None
@@ -93,14 +110,14 @@ class TensorDataModule(L.LightningDataModule):
         """Input width; the model's first layer is sized from it."""
         return self.splits["train"][0].shape[1]
 
-    def _batches(self, split: str, shuffle: bool) -> TensorBatches:
+    def _batches(self, split: str, shuffle: bool, passes: int = 1) -> TensorBatches:
         x, y = self.splits[split]
-        return TensorBatches(x, y, self.batch_size, shuffle, self.seed)
+        return TensorBatches(x, y, self.batch_size, shuffle, self.seed, passes)
 
     def train_dataloader(self) -> TensorBatches:
-        # Kept, so resuming can restore its epoch counter (see state_dict).
+        # Kept, so resuming can restore its pass counter (see state_dict).
         if self._train_batches is None:
-            self._train_batches = self._batches("train", self.shuffle)
+            self._train_batches = self._batches("train", self.shuffle, self.passes_per_epoch)
         return self._train_batches
 
     def val_dataloader(self) -> TensorBatches:
@@ -113,7 +130,7 @@ class TensorDataModule(L.LightningDataModule):
         return self._batches("test", shuffle=False)
 
     def state_dict(self) -> dict[str, int]:
-        return {"train_epoch": self._train_batches.epoch if self._train_batches else 0}
+        return {"train_passes": self._train_batches.passes_done if self._train_batches else 0}
 
     def load_state_dict(self, state_dict: dict[str, int]) -> None:
-        self.train_dataloader().epoch = int(state_dict.get("train_epoch", 0))
+        self.train_dataloader().passes_done = int(state_dict.get("train_passes", 0))
