@@ -1,0 +1,7 @@
+"""The template against the plain PyTorch loop a user would write by hand.
+
+`cases.py` runs each case's sides in their own processes, `worker.py` is one
+side of one case, `plain.py` holds the hand-written loops, `report.py` turns
+the results into JSON and a Markdown table. `scripts/benchmark.py` is the
+entry point.
+"""
