@@ -56,6 +56,15 @@ class BinaryClassifier(L.LightningModule):
             setattr(self, f"{stage}_loss", MeanMetric())
             setattr(self, f"{stage}_scores", self._scores(stage))
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Lightning sets `_current_fx_name` (a string) around every hook it calls, some 40 times a
+        # step; `nn.Module.__setattr__` checks each value for parameters, modules and buffers first.
+        # On XOR that checking was a tenth of the template's step (scripts/benchmark.py --cases xor).
+        if name == "_current_fx_name":
+            object.__setattr__(self, name, value)
+        else:
+            super().__setattr__(name, value)
+
     @staticmethod
     def _scores(stage: str) -> MetricCollection:
         # validate_args=False: the inputs are ours and well-formed; the checks cost per step.
