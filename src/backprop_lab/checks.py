@@ -61,7 +61,7 @@ CHECKS: list[tuple[str, Callable[[Any], bool], str]] = [
     ("model.net.activation", lambda v: v in ACTIVATIONS, f"one of {', '.join(ACTIVATIONS)}"),
     ("data.batch_size", lambda v: v is None or (_is_whole(v) and v >= 1), "a whole number >= 1, or null for full batch"),
     ("data.passes_per_epoch", lambda v: _is_whole(v) and v >= 1, "a whole number >= 1, e.g. data.passes_per_epoch=10"),
-    ("torch_threads", lambda v: v is None or (_is_whole(v) and v >= 1), "a whole number >= 1, or null for torch's default"),
+    ("torch_threads", lambda v: v is None or (_is_whole(v) and v >= 1), "a whole number >= 1, or null"),
     ("seed", _is_whole, "a whole number, e.g. seed=3"),
 ]
 

@@ -48,8 +48,10 @@ def markdown(rows: list[dict], settings: dict[str, Any], info: dict[str, Any]) -
     ]
     for r in rows:
         same = {True: "yes", False: "**no**", None: ""}[r.get("losses_match")]
-        lines.append(f"| {r['measure']} | {r['unit']} | {_fmt(r['template'])} | {_fmt(r['plain'])} | "
-                     f"{_fmt(r['ratio'])} | {r['target']} | {same} |")
+        lines.append(
+            f"| {r['measure']} | {r['unit']} | {_fmt(r['template'])} | {_fmt(r['plain'])} | "
+            f"{_fmt(r['ratio'])} | {r['target']} | {same} |"
+        )
     return "\n".join(lines) + "\n"
 
 
