@@ -27,9 +27,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("logs/benchmark"), help="folder for the JSON and Markdown")
     args = parser.parse_args()
 
-    from backprop_lab.benchmark.cases import CASES, run_cases
-    from backprop_lab.benchmark.report import write
-    from backprop_lab.benchmark.runner import SMOKE, Settings
+    from backprop_lab.benchmark import CASES
 
     by_number = {str(i): name for i, name in enumerate(CASES, start=1)} | {"4": "throughput"}
     names = list(dict.fromkeys(by_number.get(c.strip(), c.strip()) for c in args.cases.split(",") if c.strip()))
@@ -40,6 +38,10 @@ def main() -> int:
             if unknown
             else "--repeats and --threads must be at least 1"
         )
+
+    from backprop_lab.benchmark.cases import run_cases
+    from backprop_lab.benchmark.report import write
+    from backprop_lab.benchmark.runner import SMOKE, Settings
 
     settings = Settings(ROOT, args.repeats, args.threads, args.accelerator)
     if args.smoke:

@@ -5,3 +5,6 @@ side of one case, `plain.py` holds the hand-written loops, `report.py` turns
 the results into JSON and a Markdown table. `scripts/benchmark.py` is the
 entry point.
 """
+
+# The cases, in their numbered order; named here so the entry point can check its arguments before importing torch.
+CASES = ("xor", "throughput", "cold_start")

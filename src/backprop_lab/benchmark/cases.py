@@ -17,7 +17,6 @@ from backprop_lab.benchmark.runner import Settings, composed, plain_spec, row, s
 from backprop_lab.data.xor import XOR_INPUTS, XOR_TARGETS
 from backprop_lab.models.nets import ACTIVATIONS
 
-CASES = ("xor", "throughput", "cold_start")
 # Everything Lightning adds beyond the loop itself, turned off.
 BARE = [
     "callbacks=none",
