@@ -41,3 +41,16 @@ def test_shuffle_order_is_restored_from_state_dict():
     resumed = XORDataModule(batch_size=1, seed=5)
     resumed.load_state_dict(state)
     assert [y.item() for _, y in resumed.train_dataloader()] == expected
+
+
+def test_an_epoch_of_several_passes_repeats_the_full_batch_and_reshuffles_each_pass():
+    loader = XORDataModule(passes_per_epoch=3).train_dataloader()
+    assert len(loader) == 3 == len(list(loader))
+
+    x = torch.arange(10.0).unsqueeze(1)
+    batches = TensorBatches(x, torch.zeros(10), batch_size=5, shuffle=True, seed=0, passes=2)
+    rows = [bx.squeeze(1).tolist() for bx, _ in batches]
+    assert len(rows) == len(batches) == 4
+    first, second = rows[0] + rows[1], rows[2] + rows[3]
+    assert sorted(first) == sorted(second) == list(range(10)) and first != second
+    assert batches.passes_done == 2  # what a resumed run restores (see state_dict)

@@ -27,6 +27,7 @@ BARE = [
     "trainer.enable_model_summary=false",
     "+trainer.limit_val_batches=0",
     "trainer.accelerator=cpu",
+    "data.passes_per_epoch=1",  # one full-batch step an epoch: trainer.max_epochs=K is K steps
 ]
 
 

@@ -69,6 +69,8 @@ CHECKS: list[tuple[str, Callable[[Any], bool], str]] = [
     ("data.noise", _non_negative, "a number >= 0, e.g. data.noise=0.1"),
     ("data.val_fraction", lambda v: _positive(v) and v < 1, "a number in (0, 1), e.g. data.val_fraction=0.2"),
     ("data.test_fraction", lambda v: _positive(v) and v < 1, "a number in (0, 1), e.g. data.test_fraction=0.2"),
+    ("data.passes_per_epoch", lambda v: _is_whole(v) and v >= 1, "a whole number >= 1, e.g. data.passes_per_epoch=10"),
+    ("torch_threads", lambda v: v is None or (_is_whole(v) and v >= 1), "a whole number >= 1, or null"),
     ("seed", _is_whole, "a whole number, e.g. seed=3"),
 ]
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import lightning as L
+import torch
 from hydra.utils import instantiate
 from lightning.pytorch.callbacks import Callback, LearningRateMonitor, ModelCheckpoint
 from lightning.pytorch.loggers import Logger
@@ -48,6 +49,8 @@ def build(cfg: DictConfig) -> tuple[L.LightningDataModule, L.LightningModule, L.
     The network's input width comes from the data, so a new data set needs no
     change to the model config.
     """
+    if cfg.get("torch_threads"):
+        torch.set_num_threads(cfg.torch_threads)
     L.seed_everything(cfg.seed, workers=True)
     datamodule = instantiate(cfg.data)
     net = instantiate(cfg.model.net, in_features=datamodule.num_features)

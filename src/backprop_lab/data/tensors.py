@@ -24,13 +24,17 @@ SPLITS = ("train", "val", "test")
 class TensorBatches:
     """Iterable of `(x, y)` batches over two aligned tensors, or over one process's share of them.
 
-    `batch_size=None` means full batch. With `shuffle`, every pass draws a
-    new permutation from a generator seeded with `seed + epoch`, so a run
-    resumed at epoch k sees the same order as an uninterrupted one.
+    `batch_size=None` means full batch. One iteration (a Lightning epoch) is
+    `passes` passes over the data: tiny data sets such as XOR take many
+    full-batch steps per epoch, so the per-epoch work (validation,
+    checkpoint, logging) is paid once per `passes` steps instead of every
+    step. With `shuffle`, every pass draws a new permutation from a generator
+    seeded with `seed + pass number`, so a resumed run sees the same order as
+    an uninterrupted one.
 
     Under DDP (`world_size > 1`) process `rank` takes every `world_size`-th
     row of that order, like `DistributedSampler`, and full batch means its
-    whole share: the processes together still take one step per epoch on all
+    whole share: the processes together still take one step per pass over all
     rows. `pad=True` (training) repeats rows from the start of the order until
     every process has as many rows, hence as many steps: DDP all-reduces the
     gradients at every step, and a process with a step fewer would leave the
@@ -49,23 +53,26 @@ class TensorBatches:
         rank: int = 0,
         world_size: int = 1,
         pad: bool = False,
+        passes: int = 1,
     ) -> None:
         n = len(x)
         self.rank, self.world_size, self.pad = rank, world_size, pad
         self.rows = math.ceil(n / world_size) if pad else len(range(rank, n, world_size))
         self.batch_size = batch_size or max(math.ceil(n / world_size), 1)
+        self.batches_per_pass = math.ceil(self.rows / self.batch_size)
         # A pass that is one batch per process needs no shuffling: which rows land
         # in it does not change the averaged gradient. Unless padding repeats
         # rows: then which ones it repeats should change from epoch to epoch.
         repeats = pad and n % world_size != 0
-        self.shuffle = shuffle and (len(self) > 1 or repeats)
+        self.shuffle = shuffle and (self.batches_per_pass > 1 or repeats)
         if world_size > 1 and not self.shuffle:
             # The share never changes: cut it once, so every pass is plain slicing.
             share = self._share(torch.arange(n))
             x, y = x[share], y[share]
         self.x, self.y = x, y
         self.seed = seed
-        self.epoch = 0
+        self.passes = passes
+        self.passes_done = 0
 
     def _share(self, order: Tensor) -> Tensor:
         """This process's rows of `order`, padded to equal shares when `pad`."""
@@ -75,16 +82,20 @@ class TensorBatches:
         return order[self.rank :: self.world_size]
 
     def __len__(self) -> int:
-        return math.ceil(self.rows / self.batch_size)
+        return self.passes * self.batches_per_pass
 
     def __iter__(self) -> Iterator[Split]:
+        for _ in range(self.passes):
+            yield from self._one_pass()
+
+    def _one_pass(self) -> Iterator[Split]:
         size = self.batch_size
         if self.shuffle:
-            generator = torch.Generator().manual_seed(self.seed + self.epoch)
+            generator = torch.Generator().manual_seed(self.seed + self.passes_done)
             order = torch.randperm(len(self.x), generator=generator)
             if self.world_size > 1:
                 order = self._share(order)
-            self.epoch += 1
+            self.passes_done += 1
             for start in range(0, len(order), size):
                 idx = order[start : start + size]
                 yield self.x[idx], self.y[idx]
@@ -98,13 +109,19 @@ class TensorDataModule(L.LightningDataModule):
 
     `make_splits` returns `{"train": (x, y), "val": ..., "test": ...}` with
     `x` float of shape (N, features) and `y` float 0/1 of shape (N,).
+    A training epoch is `passes_per_epoch` passes over the train split.
     """
 
-    def __init__(self, batch_size: int | None = None, shuffle: bool = True, seed: int = 0) -> None:
+    def __init__(
+        self, batch_size: int | None = None, shuffle: bool = True, seed: int = 0, passes_per_epoch: int = 1
+    ) -> None:
         super().__init__()
         if batch_size is not None and batch_size < 1:
             raise ValueError(f"data.batch_size must be a positive integer or null (full batch), got {batch_size}")
+        if passes_per_epoch < 1:
+            raise ValueError(f"data.passes_per_epoch must be a positive integer, got {passes_per_epoch}")
         self.batch_size = batch_size
+        self.passes_per_epoch = passes_per_epoch
         self.shuffle = shuffle
         self.seed = seed
         self._splits: dict[str, Split] | None = None
@@ -137,16 +154,17 @@ class TensorDataModule(L.LightningDataModule):
         """Input width; the model's first layer is sized from it."""
         return self.splits["train"][0].shape[1]
 
-    def _batches(self, split: str, shuffle: bool, shard: bool = True) -> TensorBatches:
+    def _batches(self, split: str, shuffle: bool, shard: bool = True, passes: int = 1) -> TensorBatches:
         x, y = self.splits[split]
         # Lightning attaches the trainer before it asks for loaders; rank and world size are known by then.
         rank, world_size = (self.trainer.global_rank, self.trainer.world_size) if shard and self.trainer else (0, 1)
-        return TensorBatches(x, y, self.batch_size, shuffle, self.seed, rank, world_size, pad=split == "train")
+        pad = split == "train"
+        return TensorBatches(x, y, self.batch_size, shuffle, self.seed, rank, world_size, pad=pad, passes=passes)
 
     def train_dataloader(self) -> TensorBatches:
-        # Kept, so resuming can restore its epoch counter (see state_dict).
+        # Kept, so resuming can restore its pass counter (see state_dict).
         if self._train_batches is None:
-            self._train_batches = self._batches("train", self.shuffle)
+            self._train_batches = self._batches("train", self.shuffle, passes=self.passes_per_epoch)
         return self._train_batches
 
     def val_dataloader(self) -> TensorBatches:
@@ -160,7 +178,7 @@ class TensorDataModule(L.LightningDataModule):
         return self._batches("test", shuffle=False, shard=False)
 
     def state_dict(self) -> dict[str, int]:
-        return {"train_epoch": self._train_batches.epoch if self._train_batches else 0}
+        return {"train_passes": self._train_batches.passes_done if self._train_batches else 0}
 
     def load_state_dict(self, state_dict: dict[str, int]) -> None:
-        self.train_dataloader().epoch = int(state_dict.get("train_epoch", 0))
+        self.train_dataloader().passes_done = int(state_dict.get("train_passes", 0))

@@ -11,9 +11,11 @@ from torch import Tensor, nn
 from torchmetrics import MeanMetric, MetricCollection
 from torchmetrics.classification import BinaryAccuracy, BinaryAUROC
 
+from backprop_lab.models.tally import TrainTally
+
 OptimizerFactory = Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
 SchedulerFactory = Callable[[torch.optim.Optimizer], Any]
-STAGES = ("train", "val", "test")
+EVAL_STAGES = ("val", "test")
 
 # Under DDP the epoch values logged below are already global: torchmetrics' `compute()` gathers every
 # process's state first. Lightning cannot tell and recommends `sync_dist=True`, which would all-reduce
@@ -34,10 +36,12 @@ class BinaryClassifier(L.LightningModule):
     checkpoint holds only tensors and plain values and loads with
     `torch.load(weights_only=True)`.
 
-    Metrics are torchmetrics objects updated every step and logged once per
-    epoch: a per-step `self.log` costs more than the whole XOR step. Under
-    DDP each process updates them with its share of the rows and `compute()`
-    sums the shares across processes, so every logged epoch value is global.
+    Metrics are updated every step and logged once per epoch: a per-step
+    `self.log` costs more than the whole XOR step. Validation and test use
+    torchmetrics; training uses `TrainTally`, a few tensor ops per step
+    (see `models/tally.py` for why). Under DDP each process updates them
+    with its share of the rows and `compute()` combines the shares across
+    processes, so every logged epoch value is global.
     """
 
     def __init__(
@@ -54,18 +58,26 @@ class BinaryClassifier(L.LightningModule):
         self.optimizer_factory = optimizer
         self.scheduler_factory = scheduler
         self.scheduler_monitor = scheduler_monitor
-        # One loss mean and one score collection per stage, as attributes so
-        # Lightning moves them with the module (`train` is taken by nn.Module).
-        for stage in STAGES:
+        # The training tally, and one loss mean and one score collection per
+        # evaluation stage: attributes, so Lightning moves them with the module.
+        self.train_tally = TrainTally()
+        for stage in EVAL_STAGES:
             setattr(self, f"{stage}_loss", MeanMetric())
             setattr(self, f"{stage}_scores", self._scores(stage))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Lightning sets `_current_fx_name` (a string) around every hook it calls, some 40 times a
+        # step; `nn.Module.__setattr__` checks each value for parameters, modules and buffers first.
+        # On XOR that checking was a tenth of the template's step (scripts/benchmark.py --cases xor).
+        if name == "_current_fx_name":
+            object.__setattr__(self, name, value)
+        else:
+            super().__setattr__(name, value)
 
     @staticmethod
     def _scores(stage: str) -> MetricCollection:
         # validate_args=False: the inputs are ours and well-formed; the checks cost per step.
-        metrics: dict[str, Any] = {"acc": BinaryAccuracy(validate_args=False)}
-        if stage != "train":  # AUROC keeps every prediction: affordable on val/test only
-            metrics["auroc"] = BinaryAUROC(validate_args=False)
+        metrics = {"acc": BinaryAccuracy(validate_args=False), "auroc": BinaryAUROC(validate_args=False)}
         return MetricCollection(metrics, prefix=f"{stage}/", compute_groups=False)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -91,7 +103,11 @@ class BinaryClassifier(L.LightningModule):
         self._reset(stage)
 
     def training_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> Tensor:
-        return self._shared_step(batch, "train")
+        x, y = batch
+        logits = self(x)
+        loss = self.loss_fn(logits, y)
+        self.train_tally.update(loss.detach(), logits.detach(), y)
+        return loss
 
     def validation_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> None:
         self._shared_step(batch, "val")
@@ -104,7 +120,7 @@ class BinaryClassifier(L.LightningModule):
         return torch.sigmoid(self(x))
 
     def on_train_epoch_start(self) -> None:
-        self._reset("train")
+        self.train_tally.reset()
 
     def on_validation_epoch_start(self) -> None:
         # The sanity check runs validation steps before training: start clean.
@@ -114,7 +130,8 @@ class BinaryClassifier(L.LightningModule):
         self._reset("test")
 
     def on_train_epoch_end(self) -> None:
-        self._log_epoch("train")
+        self.log_dict(self.train_tally.compute("train/"))
+        self.train_tally.reset()
 
     def on_validation_epoch_end(self) -> None:
         self._log_epoch("val")

@@ -1,0 +1,43 @@
+"""One side of one benchmark case, in a process of its own: `python -m backprop_lab.benchmark.worker SPEC`.
+
+A process per side keeps the sides apart: each has its own peak memory and
+its own thread pool, and the plain side never imports Lightning. The result
+is printed as one JSON line after `RESULT_MARK`.
+"""
+
+import json
+import sys
+from typing import Any
+
+import torch
+
+from backprop_lab.benchmark.clock import peak_rss_mb
+
+RESULT_MARK = "BENCHMARK_RESULT "
+
+
+def plain_data(spec: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor]:
+    data = spec["data"]
+    if "x" in data:
+        return torch.tensor(data["x"]), torch.tensor(data["y"])
+    # The template's own train split, saved by the runner: both sides train on the very same tensors.
+    split = torch.load(data["path"], weights_only=True)
+    return split["x"], split["y"]
+
+
+def run(spec: dict[str, Any]) -> dict[str, Any]:
+    torch.set_num_threads(spec["threads"])
+    if spec["side"] == "template":
+        from backprop_lab.benchmark.template import train as train_template
+
+        result = train_template(spec)
+    else:
+        from backprop_lab.benchmark.plain import train as train_plain
+
+        device = torch.device("cuda" if spec["accelerator"] == "gpu" else "cpu")
+        result = train_plain(spec, *plain_data(spec), device)
+    return {**result, "peak_rss_mb": peak_rss_mb()}
+
+
+if __name__ == "__main__":
+    print(RESULT_MARK + json.dumps(run(json.loads(sys.argv[1]))), flush=True)

@@ -1,0 +1,42 @@
+"""Training loss and accuracy, summed over an epoch at the cost of a few tensor ops a step.
+
+torchmetrics' `MeanMetric` and `BinaryAccuracy` do this job on validation
+and test, where they run once per epoch. On the training step they run on
+every step, and their Python bookkeeping (argument handling, state
+attributes set through `nn.Module.__setattr__`, update counters) cost more
+than XOR's whole forward and backward pass; the benchmark
+(`scripts/benchmark.py --cases xor`) shows it. This tally keeps two sums
+in one tensor and one count in a Python int: the same numbers, no sync
+with the device until the epoch ends.
+"""
+
+import torch
+from torch import Tensor, nn
+
+
+class TrainTally(nn.Module):
+    """Epoch mean of the loss (weighted by batch size) and accuracy at probability 0.5 (logit 0)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # [sum of loss * batch size, number of correct predictions]; a buffer so it follows the model's device.
+        self.register_buffer("sums", torch.zeros(2), persistent=False)
+        self.count = 0
+
+    @torch.no_grad()
+    def update(self, loss: Tensor, logits: Tensor, target: Tensor) -> None:
+        n = target.numel()
+        correct = ((logits > 0) == (target > 0.5)).sum()
+        self.sums.add_(torch.stack((loss.float() * n, correct.float())))
+        self.count += n
+
+    def compute(self, prefix: str) -> dict[str, Tensor]:
+        totals = torch.cat((self.sums, self.sums.new_tensor([self.count])))
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            torch.distributed.all_reduce(totals)  # under DDP: every process's share, so the mean is global
+        mean = totals[:2] / totals[2].clamp(min=1)
+        return {f"{prefix}loss": mean[0], f"{prefix}acc": mean[1]}
+
+    def reset(self) -> None:
+        self.sums.zero_()
+        self.count = 0
