@@ -19,24 +19,28 @@ class TrainTally(nn.Module):
 
     def __init__(self) -> None:
         super().__init__()
-        # [sum of loss * batch size, number of correct predictions]; a buffer so it follows the model's device.
-        self.register_buffer("sums", torch.zeros(2), persistent=False)
+        # [sum of loss * batch size, number of correct predictions], made on the loss's device at the first
+        # update. Not a registered buffer: DDP broadcasts buffers from rank 0 at every forward, which would
+        # overwrite each process's own sums with rank 0's.
+        self.sums: Tensor | None = None
         self.count = 0
 
     @torch.no_grad()
     def update(self, loss: Tensor, logits: Tensor, target: Tensor) -> None:
         n = target.numel()
         correct = ((logits > 0) == (target > 0.5)).sum()
-        self.sums.add_(torch.stack((loss.float() * n, correct.float())))
+        step = torch.stack((loss.float() * n, correct.float()))
+        self.sums = step if self.sums is None else self.sums.add_(step)
         self.count += n
 
     def compute(self, prefix: str) -> dict[str, Tensor]:
-        totals = torch.cat((self.sums, self.sums.new_tensor([self.count])))
+        sums = self.sums if self.sums is not None else torch.zeros(2)
+        totals = torch.cat((sums, sums.new_tensor([self.count])))
         if torch.distributed.is_available() and torch.distributed.is_initialized():
             torch.distributed.all_reduce(totals)  # under DDP: every process's share, so the mean is global
         mean = totals[:2] / totals[2].clamp(min=1)
         return {f"{prefix}loss": mean[0], f"{prefix}acc": mean[1]}
 
     def reset(self) -> None:
-        self.sums.zero_()
+        self.sums = None
         self.count = 0
