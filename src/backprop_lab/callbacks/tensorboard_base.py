@@ -1,0 +1,42 @@
+"""A base for callbacks that need TensorBoard's writer (images, histograms, hparams).
+
+Scalars go through any Lightning logger, but images, histograms and the
+HParams plugin's summaries exist only in TensorBoard. With `logger=csv` or
+`logger=none` such a callback says so once and then does nothing.
+"""
+
+import logging
+
+import lightning as L
+from lightning.pytorch.callbacks import Callback
+from lightning.pytorch.loggers import TensorBoardLogger
+from torch.utils.tensorboard import SummaryWriter
+
+log = logging.getLogger(__name__)
+
+
+class TensorBoardCallback(Callback):
+    """Finds the run's TensorBoard writer; `what` names the output in the one-time notice."""
+
+    what = "TensorBoard output"
+
+    def __init__(self) -> None:
+        self._notified = False
+
+    def tensorboard(self, trainer: L.Trainer) -> TensorBoardLogger | None:
+        """The first TensorBoard logger of the run, or None (said once)."""
+        for logger in trainer.loggers:
+            if isinstance(logger, TensorBoardLogger):
+                return logger
+        self.skip_once(f"the run has no TensorBoard logger (logger=tensorboard), so no {self.what} is logged.")
+        return None
+
+    def writer(self, trainer: L.Trainer) -> SummaryWriter | None:
+        logger = self.tensorboard(trainer)
+        return None if logger is None else logger.experiment
+
+    def skip_once(self, reason: str) -> None:
+        """Log why this callback does nothing, once per run rather than once per epoch."""
+        if not self._notified:
+            self._notified = True
+            log.warning("%s: %s", type(self).__name__, reason)
