@@ -48,8 +48,16 @@ def fit_xor(callback: UpdateTelemetry, epochs: int, lr: float = 0.1, **trainer_a
     initial = copy.deepcopy(model)
     logger = RecordingLogger()
     trainer = L.Trainer(
-        max_epochs=epochs, logger=logger, callbacks=[callback], accelerator="cpu", enable_checkpointing=False,
-        enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0, log_every_n_steps=1, **trainer_args,
+        max_epochs=epochs,
+        logger=logger,
+        callbacks=[callback],
+        accelerator="cpu",
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        log_every_n_steps=1,
+        **trainer_args,
     )
     trainer.fit(model, datamodule=XORDataModule())
     return initial, {step: m for step, m in logger.steps.items() if "updates/grad_norm_total" in m}
@@ -89,8 +97,10 @@ def test_grad_norm_is_the_raw_gradient_and_the_update_the_clipped_one():
 def test_telemetry_leaves_training_unchanged(tmp_path):
     """All four telemetry callbacks on or off: the same final weights, bit for bit."""
     weights = []
-    for extra in ([], ["~callbacks.update_telemetry", "~callbacks.histograms",
-                       "~callbacks.decision_boundary", "~callbacks.hparams"]):
+    for extra in (
+        [],
+        ["~callbacks.update_telemetry", "~callbacks.histograms", "~callbacks.decision_boundary", "~callbacks.hparams"],
+    ):
         cfg = compose_train(*QUIET, "trainer.max_epochs=12", *extra, output_dir=tmp_path / str(len(extra)))
         datamodule, model, trainer = build(cfg)
         trainer.fit(model, datamodule=datamodule)

@@ -118,7 +118,8 @@ class HParamsSummary(TensorBoardCallback):
         columns = {**HPARAMS, **{name: data_type(value) for name, value in self.extra.items()}}
         # SummaryWriter has no public way to add a ready-made summary; Lightning uses the same call.
         file_writer = writer._get_file_writer()
-        for summary in (experiment_summary(columns, self.metrics), session_start_summary(values), session_end_summary()):
+        summaries = (experiment_summary(columns, self.metrics), session_start_summary(values), session_end_summary())
+        for summary in summaries:
             file_writer.add_summary(summary, trainer.global_step)
         writer.flush()
 

@@ -59,7 +59,7 @@ class UpdateTelemetry(Callback):
         for name, p in self._params:
             norms[f"updates/{name}/param_norm"] = torch.linalg.vector_norm(p)
         self._pending = {f"updates/lr/group{i}": float(group["lr"]) for i, group in enumerate(optimizer.param_groups)}
-        self._pending.update(zip(norms, torch.stack(list(norms.values())).tolist()))
+        self._pending.update(zip(norms, torch.stack(list(norms.values())).tolist(), strict=True))
         self._before = [p.detach().clone() for _, p in self._params]
         self._step = trainer.global_step
 
@@ -67,9 +67,11 @@ class UpdateTelemetry(Callback):
     def on_train_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, *args: object) -> None:
         if self._before is None:
             return
-        moved = torch.stack([torch.linalg.vector_norm(p - b) for (_, p), b in zip(self._params, self._before)])
+        moved = torch.stack(
+            [torch.linalg.vector_norm(p - b) for (_, p), b in zip(self._params, self._before, strict=True)]
+        )
         metrics = self._pending
-        for (name, _), update in zip(self._params, moved.tolist()):
+        for (name, _), update in zip(self._params, moved.tolist(), strict=True):
             param_norm = metrics[f"updates/{name}/param_norm"]
             metrics[f"updates/{name}/update_norm"] = update
             metrics[f"updates/{name}/update_ratio"] = update / param_norm if param_norm else float("inf")
