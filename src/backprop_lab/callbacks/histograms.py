@@ -24,7 +24,7 @@ class ParameterHistograms(TensorBoardCallback):
 
     what = "weight or gradient histogram"
 
-    def __init__(self, every_n_epochs: int = 10, root: str = "net") -> None:
+    def __init__(self, every_n_epochs: int = 20, root: str = "net") -> None:
         super().__init__()
         self.every_n_epochs = check_interval("callbacks.histograms.every_n_epochs", every_n_epochs)
         self.root = root

@@ -13,8 +13,8 @@ watched module (`net` by default, so names read `hidden1.weight`):
 All of it comes from tensors the training step already has: the gradient
 left by `backward()` and a copy of the parameters taken just before
 `optimizer.step()` on logging steps only. No extra forward or backward pass;
-a non-logging step costs one modulo. Values go straight to the loggers'
-`log_metrics` (one call per logging step) instead of `self.log`, whose
+a non-logging step costs one modulo. Values go straight to the loggers
+(to TensorBoard as one event per step) instead of through `self.log`, whose
 per-call bookkeeping would cost more than the XOR step itself.
 """
 
@@ -25,6 +25,7 @@ import torch
 from lightning.pytorch.callbacks import Callback
 from torch import Tensor, nn
 
+from backprop_lab.callbacks.tensorboard_base import log_scalars
 from backprop_lab.callbacks.watch import check_interval, watched_parameters
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,5 @@ class UpdateTelemetry(Callback):
             param_norm = metrics[f"updates/{name}/param_norm"]
             metrics[f"updates/{name}/update_norm"] = update
             metrics[f"updates/{name}/update_ratio"] = update / param_norm if param_norm else float("inf")
-        for logger in trainer.loggers:
-            logger.log_metrics(metrics, step=self._step)
+        log_scalars(trainer, metrics, self._step)
         self._before, self._pending = None, {}
