@@ -31,8 +31,14 @@ def logdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A two-job sweep with the default config, shortened to 30 epochs, pictures every 10: SGD (job 0) and Adam (1)."""
     root = tmp_path_factory.mktemp("sweep")
     proc = run_script(
-        TRAIN_SCRIPT, "-m", "optimizer=sgd,adam", f"trainer.max_epochs={EPOCHS}", f"hydra.sweep.dir={root}", *QUIET,
-        "callbacks.decision_boundary.every_n_epochs=10", "callbacks.histograms.every_n_epochs=10",
+        TRAIN_SCRIPT,
+        "-m",
+        "optimizer=sgd,adam",
+        f"trainer.max_epochs={EPOCHS}",
+        f"hydra.sweep.dir={root}",
+        *QUIET,
+        "callbacks.decision_boundary.every_n_epochs=10",
+        "callbacks.histograms.every_n_epochs=10",
     )
     assert proc.returncode == 0, proc.stderr
     return root
@@ -176,3 +182,16 @@ def test_hparams_tab_compares_the_sweep(tensorboard):
     assert sgd["sizes"] == "2-8-1" and sgd["activation"] == "Tanh" and sgd["seed"] == 0 and sgd["max_epochs"] == EPOCHS
     final = {m["name"]["tag"]: m["value"] for m in runs[SGD_RUN]["metricValues"]}
     assert final["test/acc"] == 1.0 and final["val/loss"] < 0.1 and 1 <= final["val/epochs_to_solve"] <= EPOCHS
+
+
+def test_filmstrip_lays_out_the_runs_decision_boundaries(logdir: Path, tmp_path: Path):
+    from PIL import Image
+
+    from backprop_lab.filmstrip import read_frames, write_filmstrip
+
+    frames = read_frames(logdir / "0")
+    assert sorted(frames) == FRAMES and frames[0].shape == (240, 240, 3)
+    out = write_filmstrip(frames, tmp_path / "strip.png", steps=[0, 10, 30], columns=3)
+    assert Image.open(out).size[0] > 3 * 100
+    with pytest.raises(ValueError, match=r"no image at step\(s\) \[5\]; the run has images at steps \[0, 10, 20, 30\]"):
+        write_filmstrip(frames, tmp_path / "bad.png", steps=[0, 5])

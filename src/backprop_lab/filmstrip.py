@@ -25,7 +25,9 @@ def read_frames(run_dir: Path, tag: str = TAG) -> dict[int, np.ndarray]:
             f"{run_dir} has no '{tag}' images: train with the decision_boundary callback on "
             "(it is by default) and 2-D inputs, then try again."
         )
-    return {e.step: np.asarray(Image.open(io.BytesIO(e.encoded_image_string)).convert("RGB")) for e in events.Images(tag)}
+    return {
+        e.step: np.asarray(Image.open(io.BytesIO(e.encoded_image_string)).convert("RGB")) for e in events.Images(tag)
+    }
 
 
 def write_filmstrip(
@@ -40,7 +42,7 @@ def write_filmstrip(
     if missing:
         raise ValueError(f"no image at step(s) {missing}; the run has images at steps {sorted(frames)}")
     rows = -(-len(chosen) // columns)
-    figure = Figure(figsize=(2.2 * columns, 2.35 * rows + 0.45), dpi=100)
+    figure = Figure(figsize=(2.2 * columns, 2.35 * rows + 0.45), dpi=80)
     FigureCanvasAgg(figure)
     for i, step in enumerate(chosen):
         axes = figure.add_subplot(rows, columns, i + 1)
