@@ -109,7 +109,7 @@ class HParamsSummary(TensorBoardCallback):
             self.epochs_to_solve = trainer.current_epoch + 1
 
     def on_test_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        writer = self.writer(trainer)
+        writer = self.writer(trainer) if trainer.is_global_zero else None  # one row per run, not per process
         if writer is None:
             return
         if self.epochs_to_solve is not None:
