@@ -28,6 +28,10 @@ def _is_whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _at_least_one(value: Any) -> bool:
+    return _is_whole(value) and value >= 1
+
+
 def _positive(value: Any) -> bool:
     return _is_number(value) and value > 0
 
@@ -72,6 +76,9 @@ CHECKS: list[tuple[str, Callable[[Any], bool], str]] = [
     ("data.passes_per_epoch", lambda v: _is_whole(v) and v >= 1, "a whole number >= 1, e.g. data.passes_per_epoch=10"),
     ("torch_threads", lambda v: v is None or (_is_whole(v) and v >= 1), "a whole number >= 1, or null"),
     ("seed", _is_whole, "a whole number, e.g. seed=3"),
+    ("callbacks.update_telemetry.every_n_steps", _at_least_one, "a whole number >= 1, e.g. every_n_steps=10"),
+    ("callbacks.histograms.every_n_epochs", _at_least_one, "a whole number >= 1, e.g. every_n_epochs=10"),
+    ("callbacks.decision_boundary.every_n_epochs", _at_least_one, "a whole number >= 1, e.g. every_n_epochs=10"),
 ]
 
 _ABSENT = object()

@@ -80,6 +80,12 @@ class BinaryClassifier(L.LightningModule):
         metrics = {"acc": BinaryAccuracy(validate_args=False), "auroc": BinaryAUROC(validate_args=False)}
         return MetricCollection(metrics, prefix=f"{stage}/", compute_groups=False)
 
+    def setup(self, stage: str) -> None:
+        """Give the module an example input (one all-zeros row) so `logger.tensorboard.log_graph=true` can trace it."""
+        width = getattr(self.trainer.datamodule, "num_features", None)
+        if self.example_input_array is None and width is not None:
+            self.example_input_array = torch.zeros(1, width)
+
     def forward(self, x: Tensor) -> Tensor:
         """Logits of shape (N,)."""
         return self.net(x).squeeze(-1)

@@ -1,0 +1,32 @@
+"""Lay out a finished run's decision-boundary images as one PNG.
+
+    python scripts/decision_boundary_filmstrip.py logs/xor_filmstrip docs/decision_boundary.png --steps 0,4,8,12
+
+Reads `<run>/tensorboard` (the images the decision_boundary callback logged)
+and writes the chosen steps side by side, titled by step.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from backprop_lab.filmstrip import read_frames, write_filmstrip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run_dir", type=Path, help="a run folder, e.g. logs/train/runs/<timestamp>")
+    parser.add_argument("out", type=Path, help="the PNG to write")
+    parser.add_argument("--steps", help="comma-separated steps to show (default: every image)")
+    parser.add_argument("--columns", type=int, default=4, help="images per row")
+    args = parser.parse_args()
+    steps = [int(s) for s in args.steps.split(",")] if args.steps else None
+    try:
+        path = write_filmstrip(read_frames(args.run_dir), args.out, steps, args.columns)
+    except ValueError as err:
+        sys.exit(f"error: {err}")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""The HParams dashboard: each run's hyperparameters next to its final metrics.
+
+At the end of the test the callback writes the three summaries TensorBoard's
+HParams plugin reads: the experiment (which columns exist), the session start
+(this run's values) and the session end. The metric columns are ordinary
+scalar tags (`test/acc`, `val/loss`, ...): the plugin shows each one's last
+value in the run. `val/epochs_to_solve` is added here: the number of training
+epochs after which `val/acc` first reached 1.0, written only if it did.
+
+Why not `TensorBoardLogger.log_hyperparams(params, metrics)`: it declares only
+the columns of the run that writes it, and the plugin builds its table from
+the first such declaration it finds, so in a sweep over SGD and Adam either
+the momentum or the betas column would vanish. Every run here declares the
+same columns (`HPARAMS` plus `extra`); a run leaves the ones it lacks empty.
+The values are read from the live objects (the optimizer's `defaults`, the
+network's layers), so they are what the run used, not what a config meant.
+"""
+
+from typing import Any
+
+import lightning as L
+from torch import nn
+
+from backprop_lab.callbacks.hparams_protos import (
+    NUMBER,
+    STRING,
+    data_type,
+    experiment_summary,
+    session_end_summary,
+    session_start_summary,
+)
+from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback
+
+# The columns every run declares, whatever its optimizer, model or data.
+HPARAMS: dict[str, int] = {
+    "optimizer": STRING,
+    "lr": NUMBER,
+    "momentum": NUMBER,
+    "beta1": NUMBER,
+    "beta2": NUMBER,
+    "weight_decay": NUMBER,
+    "scheduler": STRING,
+    "sizes": STRING,
+    "activation": STRING,
+    "data": STRING,
+    "max_epochs": NUMBER,
+}
+EPOCHS_TO_SOLVE = "val/epochs_to_solve"
+
+
+def optimizer_hparams(optimizer: Any) -> dict[str, Any]:
+    """Name, lr, momentum, betas and weight decay as the optimizer was built (its `defaults`)."""
+    defaults = optimizer.defaults
+    values: dict[str, Any] = {"optimizer": type(optimizer).__name__, "lr": float(defaults["lr"])}
+    for key in ("momentum", "weight_decay"):
+        if key in defaults:
+            values[key] = float(defaults[key])
+    if "betas" in defaults:
+        values["beta1"], values["beta2"] = (float(b) for b in defaults["betas"])
+    return values
+
+
+def network_hparams(net: nn.Module) -> dict[str, str]:
+    """Layer widths (`2-8-1`) and activation names of a network of Linear layers."""
+    linears = [m for m in net.modules() if isinstance(m, nn.Linear)]
+    sizes = [linears[0].in_features, *(m.out_features for m in linears)] if linears else []
+    leaves = [m for m in net.modules() if next(m.children(), None) is None and not isinstance(m, nn.Linear)]
+    return {
+        "sizes": "-".join(str(s) for s in sizes),
+        "activation": ",".join(dict.fromkeys(type(m).__name__ for m in leaves)) or "none",
+    }
+
+
+class HParamsSummary(TensorBoardCallback):
+    """Writes the run's hyperparameters and the names of its final metrics for the HParams tab."""
+
+    what = "HParams summary"
+
+    def __init__(
+        self,
+        metrics: list[str] | tuple[str, ...] = ("test/acc", "test/loss", "val/loss", EPOCHS_TO_SOLVE),
+        extra: dict[str, Any] | None = None,
+        root: str = "net",
+        solved_metric: str = "val/acc",
+        solved_value: float = 1.0,
+    ) -> None:
+        super().__init__()
+        self.metrics = list(metrics)
+        # Plain values only: a list from the config (an OmegaConf ListConfig) is shown as its text.
+        self.extra = {
+            name: value if value is None or isinstance(value, (bool, int, float, str)) else str(value)
+            for name, value in (extra or {}).items()
+        }
+        self.root = root
+        self.solved_metric = solved_metric
+        self.solved_value = solved_value
+        self.epochs_to_solve: int | None = None
+        self._values: dict[str, Any] = {}
+
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        # Read while fitting: the optimizer and schedulers belong to the fit, not to the test that follows.
+        self._values = self.hparams(trainer, pl_module)
+
+    def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if trainer.sanity_checking or self.epochs_to_solve is not None:
+            return
+        value = trainer.callback_metrics.get(self.solved_metric)
+        if value is not None and float(value) >= self.solved_value:
+            self.epochs_to_solve = trainer.current_epoch + 1
+
+    def on_test_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        writer = self.writer(trainer) if trainer.is_global_zero else None  # one row per run, not per process
+        if writer is None:
+            return
+        if self.epochs_to_solve is not None:
+            writer.add_scalar(EPOCHS_TO_SOLVE, self.epochs_to_solve, trainer.global_step)
+        values = self._values or self.hparams(trainer, pl_module)
+        columns = {**HPARAMS, **{name: data_type(value) for name, value in self.extra.items()}}
+        # SummaryWriter has no public way to add a ready-made summary; Lightning uses the same call.
+        file_writer = writer._get_file_writer()
+        summaries = (experiment_summary(columns, self.metrics), session_start_summary(values), session_end_summary())
+        for summary in summaries:
+            file_writer.add_summary(summary, trainer.global_step)
+        writer.flush()
+
+    def hparams(self, trainer: L.Trainer, pl_module: L.LightningModule) -> dict[str, Any]:
+        """This run's values: optimizer, scheduler, network, data, max_epochs and the configured extras."""
+        values: dict[str, Any] = {}
+        if trainer.optimizers:
+            values.update(optimizer_hparams(trainer.optimizers[0]))
+        schedulers = [type(config.scheduler).__name__ for config in trainer.lr_scheduler_configs]
+        values["scheduler"] = ",".join(schedulers) or "none"
+        values.update(network_hparams(pl_module.get_submodule(self.root)))
+        values["data"] = type(trainer.datamodule).__name__ if trainer.datamodule is not None else "none"
+        values["max_epochs"] = trainer.max_epochs
+        values.update({name: value for name, value in self.extra.items() if value is not None})
+        return values
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"epochs_to_solve": self.epochs_to_solve}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.epochs_to_solve = state_dict.get("epochs_to_solve")

@@ -1,0 +1,60 @@
+"""A base for callbacks that need TensorBoard's writer (images, histograms, hparams).
+
+Scalars go through any Lightning logger, but images, histograms and the
+HParams plugin's summaries exist only in TensorBoard. With `logger=csv` or
+`logger=none` such a callback says so once and then does nothing.
+"""
+
+import logging
+
+import lightning as L
+from lightning.pytorch.callbacks import Callback
+from lightning.pytorch.loggers import TensorBoardLogger
+from tensorboard.compat.proto.summary_pb2 import Summary
+from torch.utils.tensorboard import SummaryWriter
+
+log = logging.getLogger(__name__)
+
+
+def log_scalars(trainer: L.Trainer, metrics: dict[str, float], step: int) -> None:
+    """Send scalars to every logger of the run; to TensorBoard as one event.
+
+    `TensorBoardLogger.log_metrics` writes one event per scalar; one summary
+    holding them all is read back the same way and costs about a fifth as
+    much, which matters when many per-layer scalars are written every step.
+    """
+    for logger in trainer.loggers:
+        if isinstance(logger, TensorBoardLogger):
+            if trainer.is_global_zero:
+                values = [Summary.Value(tag=tag, simple_value=value) for tag, value in metrics.items()]
+                # SummaryWriter has no public way to add a ready-made summary; Lightning uses the same call.
+                logger.experiment._get_file_writer().add_summary(Summary(value=values), step)
+        else:
+            logger.log_metrics(metrics, step=step)
+
+
+class TensorBoardCallback(Callback):
+    """Finds the run's TensorBoard writer; `what` names the output in the one-time notice."""
+
+    what = "TensorBoard output"
+
+    def __init__(self) -> None:
+        self._notified = False
+
+    def tensorboard(self, trainer: L.Trainer) -> TensorBoardLogger | None:
+        """The first TensorBoard logger of the run, or None (said once)."""
+        for logger in trainer.loggers:
+            if isinstance(logger, TensorBoardLogger):
+                return logger
+        self.skip_once(f"the run has no TensorBoard logger (logger=tensorboard), so no {self.what} is logged.")
+        return None
+
+    def writer(self, trainer: L.Trainer) -> SummaryWriter | None:
+        logger = self.tensorboard(trainer)
+        return None if logger is None else logger.experiment
+
+    def skip_once(self, reason: str) -> None:
+        """Log why this callback does nothing, once per run rather than once per epoch."""
+        if not self._notified:
+            self._notified = True
+            log.warning("%s: %s", type(self).__name__, reason)

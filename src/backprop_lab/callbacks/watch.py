@@ -1,0 +1,27 @@
+"""What the telemetry callbacks watch (the network's parameters) and how often (a checked interval)."""
+
+import lightning as L
+from torch import nn
+
+
+def check_interval(field: str, value: object) -> int:
+    """Return `value` if it is a whole number >= 1; otherwise raise naming the config field."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{field}={value!r} is not allowed: it must be a whole number >= 1, e.g. {field}=10.")
+    return value
+
+
+def watched_parameters(pl_module: L.LightningModule, root: str) -> list[tuple[str, nn.Parameter]]:
+    """The trainable parameters of `pl_module.<root>` (the whole module for root=""), named relative to it.
+
+    Naming them relative to the network (`hidden1.weight`, not `net.hidden1.weight`)
+    keeps the tags short and the same for any LightningModule that holds it.
+    """
+    try:
+        module = pl_module.get_submodule(root)
+    except AttributeError as err:
+        raise ValueError(
+            f"callbacks: root={root!r} names no submodule of {type(pl_module).__name__}; set it to the attribute "
+            "that holds the network (e.g. root=net) or to an empty string to watch the whole module."
+        ) from err
+    return [(name, p) for name, p in module.named_parameters() if p.requires_grad]

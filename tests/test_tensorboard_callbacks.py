@@ -1,0 +1,108 @@
+"""The TensorBoard callbacks draw the right picture, skip cleanly where they cannot work, and log the graph."""
+
+import csv
+import logging
+
+import lightning as L
+import pytest
+import torch
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from backprop_lab.callbacks.decision_boundary import DecisionBoundary, probability_grid
+from backprop_lab.checks import ConfigError, check_config
+from backprop_lab.data.tensors import TensorDataModule
+from backprop_lab.train import build
+from conftest import QUIET, compose_train
+
+TELEMETRY_OFF = [
+    "~callbacks.update_telemetry",
+    "~callbacks.histograms",
+    "~callbacks.decision_boundary",
+    "~callbacks.hparams",
+]
+
+
+class StepOnFirstInput(L.LightningModule):
+    """A module whose logit is 20 * (x0 - 0.5): P(y=1) rises from left to right, not along y."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return 20 * (x[:, 0] - 0.5)
+
+
+def test_probability_grid_puts_x_on_columns_and_y_on_rows():
+    x = torch.tensor([[0.0, 0.0], [1.0, 3.0]])
+    probs, extent = probability_grid(StepOnFirstInput(), x, resolution=41, margin=0.5)
+    assert extent == (-0.5, 1.5, -0.5, 3.5)
+    assert probs.shape == (41, 41)
+    assert (probs[:, -1] > 0.99).all() and (probs[:, 0] < 0.01).all()  # columns: x0 from low to high
+    assert torch.allclose(probs[0], probs[-1])  # rows: x1, on which this module does not depend
+
+
+class ThreeFeatures(TensorDataModule):
+    def make_splits(self) -> dict:
+        x, y = torch.rand(8, 3, generator=torch.Generator().manual_seed(0)), torch.tensor([0.0, 1.0] * 4)
+        return {"train": (x, y), "val": (x, y), "test": (x, y)}
+
+
+def test_decision_boundary_skips_inputs_that_are_not_2d_and_says_so_once(tmp_path, caplog):
+    cfg = compose_train(
+        *QUIET, "trainer.max_epochs=3", "callbacks.decision_boundary.every_n_epochs=1", output_dir=tmp_path
+    )
+    _, model, trainer = build(cfg)
+    model = type(model)(net=torch.nn.Sequential(torch.nn.Linear(3, 1)), optimizer=model.optimizer_factory)
+    with caplog.at_level(logging.WARNING):
+        trainer.fit(model, datamodule=ThreeFeatures())
+    notices = [r.getMessage() for r in caplog.records if r.name.startswith("backprop_lab.callbacks")]
+    assert notices == ["DecisionBoundary: the inputs have 3 features, not 2, so there is no plane to draw."]
+    run = EventAccumulator(str(tmp_path / "tensorboard"))
+    run.Reload()
+    assert run.Tags()["images"] == [] and "updates/0.weight/grad_norm" in run.Tags()["scalars"]
+
+
+def test_csv_logger_gets_the_update_scalars_and_the_tensorboard_only_callbacks_step_aside(tmp_path, caplog):
+    cfg = compose_train(
+        *QUIET,
+        "logger=csv",
+        "trainer.max_epochs=3",
+        "callbacks.histograms.every_n_epochs=1",
+        "callbacks.decision_boundary.every_n_epochs=1",
+        output_dir=tmp_path,
+    )
+    datamodule, model, trainer = build(cfg)
+    with caplog.at_level(logging.WARNING):
+        trainer.fit(model, datamodule=datamodule)
+        trainer.test(model, datamodule=datamodule, verbose=False)
+    notices = sorted(r.getMessage().split(":")[0] for r in caplog.records if r.name.startswith("backprop_lab"))
+    assert notices == ["DecisionBoundary", "HParamsSummary", "ParameterHistograms"]  # once each, not per epoch
+    with open(tmp_path / "csv" / "metrics.csv") as f:
+        rows = list(csv.DictReader(f))
+    steps = [row["step"] for row in rows if row.get("updates/hidden1.weight/update_norm")]
+    # 3 epochs of 10 full-batch steps (data.passes_per_epoch), logged every 5th step (every_n_steps)
+    assert steps == [str(step) for step in range(0, 30, 5)]
+
+
+@pytest.mark.filterwarnings("ignore:`torch.jit.trace` is deprecated:DeprecationWarning")  # what add_graph uses
+def test_model_graph_is_logged_when_asked(tmp_path):
+    cfg = compose_train(
+        *QUIET,
+        *TELEMETRY_OFF,
+        "logger.tensorboard.log_graph=true",
+        "trainer.max_epochs=1",
+        output_dir=tmp_path,
+    )
+    datamodule, model, trainer = build(cfg)
+    trainer.fit(model, datamodule=datamodule)
+    run = EventAccumulator(str(tmp_path / "tensorboard"))
+    run.Reload()
+    assert run.Tags()["graph"]
+    assert any("hidden1" in node.name for node in run.Graph().node)
+
+
+@pytest.mark.parametrize(
+    "field", ["update_telemetry.every_n_steps", "histograms.every_n_epochs", "decision_boundary.every_n_epochs"]
+)
+def test_interval_below_one_is_a_config_error(field):
+    with pytest.raises(ConfigError, match=rf"callbacks.{field}=0 is not allowed: it must be a whole number >= 1"):
+        check_config(compose_train(f"callbacks.{field}=0"))
+    with pytest.raises(ValueError, match="every_n_epochs=0 is not allowed"):
+        DecisionBoundary(every_n_epochs=0)

@@ -1,0 +1,114 @@
+"""The update telemetry reports the gradients and steps the optimizer really took, and changes nothing."""
+
+import copy
+import functools
+import math
+
+import lightning as L
+import pytest
+import torch
+from lightning.pytorch.loggers import Logger
+
+from backprop_lab.callbacks.update_telemetry import UpdateTelemetry
+from backprop_lab.data.xor import XORDataModule
+from backprop_lab.models.classifier import BinaryClassifier
+from backprop_lab.models.nets import mlp
+from backprop_lab.train import build
+from conftest import QUIET, compose_train
+
+PARAMS = ["hidden1.weight", "hidden1.bias", "output.weight", "output.bias"]
+
+
+class RecordingLogger(Logger):
+    """Keeps every `log_metrics` call in memory: {step: {name: value}}."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.steps: dict[int, dict[str, float]] = {}
+
+    @property
+    def name(self) -> str:
+        return "recording"
+
+    @property
+    def version(self) -> int:
+        return 0
+
+    def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
+        self.steps.setdefault(step, {}).update(metrics)
+
+    def log_hyperparams(self, params: object, *args: object, **kwargs: object) -> None:
+        pass
+
+
+def fit_xor(callback: UpdateTelemetry, epochs: int, lr: float = 0.1, **trainer_args: object) -> tuple:
+    """Full-batch XOR with plain SGD (no momentum): each step moves theta by exactly lr * (clipped) gradient."""
+    torch.manual_seed(0)
+    model = BinaryClassifier(mlp(2, [8]), functools.partial(torch.optim.SGD, lr=lr, momentum=0.0))
+    initial = copy.deepcopy(model)
+    logger = RecordingLogger()
+    trainer = L.Trainer(
+        max_epochs=epochs,
+        logger=logger,
+        callbacks=[callback],
+        accelerator="cpu",
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        log_every_n_steps=1,
+        **trainer_args,
+    )
+    trainer.fit(model, datamodule=XORDataModule())
+    return initial, {step: m for step, m in logger.steps.items() if "updates/grad_norm_total" in m}
+
+
+def test_norms_match_autograd_and_the_sgd_step():
+    initial, steps = fit_xor(UpdateTelemetry(every_n_steps=3), epochs=10, lr=0.1)
+    assert sorted(steps) == [0, 3, 6, 9]
+
+    x, y = XORDataModule().splits["train"]
+    initial.loss_fn(initial(x), y).backward()
+    first = steps[0]
+    for name, p in initial.net.named_parameters():
+        assert first[f"updates/{name}/grad_norm"] == pytest.approx(p.grad.norm().item(), rel=1e-5)
+        assert first[f"updates/{name}/param_norm"] == pytest.approx(p.detach().norm().item(), rel=1e-5)
+
+    for metrics in steps.values():
+        assert metrics["updates/lr/group0"] == 0.1
+        grads = [metrics[f"updates/{name}/grad_norm"] for name in PARAMS]
+        assert metrics["updates/grad_norm_total"] == pytest.approx(math.sqrt(sum(g * g for g in grads)), rel=1e-5)
+        for name in PARAMS:
+            update = metrics[f"updates/{name}/update_norm"]
+            assert update == pytest.approx(0.1 * metrics[f"updates/{name}/grad_norm"], rel=1e-4)
+            assert metrics[f"updates/{name}/update_ratio"] == pytest.approx(
+                update / metrics[f"updates/{name}/param_norm"], rel=1e-6
+            )
+
+
+def test_grad_norm_is_the_raw_gradient_and_the_update_the_clipped_one():
+    _, steps = fit_xor(UpdateTelemetry(every_n_steps=1), epochs=3, lr=0.1, gradient_clip_val=1e-3)
+    for metrics in steps.values():
+        assert metrics["updates/grad_norm_total"] > 1e-2  # the gradient backward produced ...
+        moved = math.sqrt(sum(metrics[f"updates/{name}/update_norm"] ** 2 for name in PARAMS))
+        assert moved == pytest.approx(0.1 * 1e-3, rel=1e-3)  # ... and the step the clipped one made
+
+
+def test_telemetry_leaves_training_unchanged(tmp_path):
+    """All four telemetry callbacks on or off: the same final weights, bit for bit."""
+    weights = []
+    for extra in (
+        [],
+        ["~callbacks.update_telemetry", "~callbacks.histograms", "~callbacks.decision_boundary", "~callbacks.hparams"],
+    ):
+        cfg = compose_train(*QUIET, "trainer.max_epochs=12", *extra, output_dir=tmp_path / str(len(extra)))
+        datamodule, model, trainer = build(cfg)
+        trainer.fit(model, datamodule=datamodule)
+        weights.append(model.net.state_dict())
+    for name, value in weights[0].items():
+        assert torch.equal(value, weights[1][name]), name
+
+
+def test_interval_must_be_a_whole_number_of_at_least_one():
+    with pytest.raises(ValueError, match="every_n_steps=0 is not allowed"):
+        UpdateTelemetry(every_n_steps=0)
