@@ -45,6 +45,17 @@ def train_run(tmp_path: Path) -> Callable[..., tuple[subprocess.CompletedProcess
     return run
 
 
+@pytest.fixture(scope="module")
+def single_torch_thread():
+    """Tiny tensors: torch's intra-op thread pool only adds overhead (about 10x on these 2 cores)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def compose_train(*overrides: str, output_dir: Path | str = "unused") -> DictConfig:
     """Compose the train config as Hydra would, without running it."""
     with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):

@@ -27,13 +27,7 @@ ARCHITECTURES = {
 }
 
 
-@pytest.fixture(autouse=True, scope="module")
-def single_torch_thread():
-    """These tensors are tiny; torch's intra-op thread pool only adds overhead (about 10x here)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("single_torch_thread")
 
 
 def torch_twin(params: ref.Params, activation: str) -> torch.nn.Sequential:

@@ -45,13 +45,7 @@ CASES = {
 PARAMS = [pytest.param(name, kwargs, id=case_id) for case_id, (name, kwargs) in CASES.items()]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def single_torch_thread():
-    """These tensors are tiny; torch's intra-op thread pool only adds overhead (about 10x here)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("single_torch_thread")
 
 
 def gradient_sequence(seed: int = 0) -> list[list[np.ndarray]]:
