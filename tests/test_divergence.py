@@ -6,7 +6,14 @@ from conftest import read_metrics
 
 # The default tanh net stays finite even at lr=1e6 (tanh is bounded and the loss takes logits);
 # leaky_relu is not bounded, so its weights overflow: the loss is NaN at step 4 (seed 0).
-DIVERGING = ["model.net.activation=leaky_relu", "optimizer=sgd", "optimizer.lr=1e6", "trainer.max_epochs=20"]
+# One step an epoch, so the last good step has its own last.ckpt.
+DIVERGING = [
+    "model.net.activation=leaky_relu",
+    "optimizer=sgd",
+    "optimizer.lr=1e6",
+    "trainer.max_epochs=20",
+    "data.passes_per_epoch=1",
+]
 
 
 def test_nan_loss_stops_at_its_step_with_advice(train_run):

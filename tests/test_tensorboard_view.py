@@ -24,6 +24,7 @@ UPDATE_TAGS = {
 SGD_RUN, ADAM_RUN = "0/tensorboard", "1/tensorboard"  # TensorBoard names runs by folder: <job>/tensorboard
 EPOCHS = 30  # XOR is solved in about 20 with the default SGD; full batch, so one step per epoch
 FRAMES = list(range(0, EPOCHS + 1, 10))  # images and weight histograms: the initial weights, then every 10 epochs
+PIXELS = 180  # configs/callbacks/decision_boundary.yaml: pixels
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +63,7 @@ def test_event_files_hold_every_panel(logdir: Path):
 
     assert [e.step for e in run.Images("decision_boundary")] == FRAMES
     image = run.Images("decision_boundary")[-1]
-    assert image.encoded_image_string.startswith(b"\x89PNG") and image.width == image.height == 240
+    assert image.encoded_image_string.startswith(b"\x89PNG") and image.width == image.height == PIXELS
     for p in PARAMS:
         assert [e.step for e in run.Histograms(f"params/{p}")] == FRAMES
         assert [e.step for e in run.Histograms(f"grads/{p}")] == [step - 1 for step in FRAMES[1:]]
@@ -193,7 +194,7 @@ def test_filmstrip_lays_out_the_runs_decision_boundaries(logdir: Path, tmp_path:
     from backprop_lab.filmstrip import read_frames, write_filmstrip
 
     frames = read_frames(logdir / "0")
-    assert sorted(frames) == FRAMES and frames[0].shape == (240, 240, 3)
+    assert sorted(frames) == FRAMES and frames[0].shape == (PIXELS, PIXELS, 3)
     out = write_filmstrip(frames, tmp_path / "strip.png", steps=[0, 10, 30], columns=3)
     assert Image.open(out).size[0] > 3 * 100
     with pytest.raises(ValueError, match=r"no image at step\(s\) \[5\]; the run has images at steps \[0, 10, 20, 30\]"):
