@@ -65,6 +65,16 @@ def test_standardisation_uses_the_training_split_only():
     assert scaled["val"][0].item() == 10.0  # (11 - 1) / 1: the val row did not move the statistics
 
 
+def test_raw_rows_are_scaled_for_prediction_as_the_training_rows_were():
+    """A model trained on standardised rows must see new raw rows (predict.py) scaled the same way."""
+    dm = SyntheticDataModule(sampler=synthetic.two_moons, n_samples=500, noise=0.1, seed=0)
+    raw = split_rows(*dm.load(), val_fraction=dm.val_fraction, test_fraction=dm.test_fraction, seed=dm.seed)
+    torch.testing.assert_close(dm.prepare_inputs(raw["test"][0]), dm.splits["test"][0])
+    assert not torch.allclose(raw["test"][0], dm.splits["test"][0])  # the scaling really does something
+    unscaled = SyntheticDataModule(sampler=synthetic.two_moons, n_samples=500, noise=0.1, seed=0, standardize=False)
+    torch.testing.assert_close(unscaled.prepare_inputs(raw["test"][0]), raw["test"][0])
+
+
 def test_synthetic_module_splits_and_standardises():
     dm = SyntheticDataModule(sampler=synthetic.two_moons, n_samples=500, noise=0.1, seed=0)
     train_x = dm.splits["train"][0]

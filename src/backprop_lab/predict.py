@@ -73,7 +73,7 @@ def predict(cfg: DictConfig) -> list[tuple[list[float], float, int]]:
             f"Give {width} numbers per row."
         )
     with torch.no_grad():
-        probabilities = torch.sigmoid(model(torch.tensor(rows))).tolist()
+        probabilities = torch.sigmoid(model(datamodule.prepare_inputs(torch.tensor(rows)))).tolist()
     results = [(r, p, int(p >= cfg.threshold)) for r, p in zip(rows, probabilities, strict=True)]
     header = [f"x{i + 1}" for i in range(width)] + ["probability", "class"]
     print("\t".join(header))

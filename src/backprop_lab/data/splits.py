@@ -28,12 +28,16 @@ def split_rows(x: Tensor, y: Tensor, val_fraction: float, test_fraction: float, 
     return {name: (x[idx], y[idx]) for name, idx in cuts.items()}
 
 
-def standardize(splits: dict[str, Split]) -> dict[str, Split]:
-    """Scale every split with the training split's mean and standard deviation."""
-    train_x = splits["train"][0]
+def scaling(train_x: Tensor) -> tuple[Tensor, Tensor]:
+    """The training rows' per-column mean and standard deviation (1 for a constant column)."""
     mean = train_x.mean(dim=0)
     std = train_x.std(dim=0, correction=0)
-    std = torch.where(std > 0, std, torch.ones_like(std))  # a constant column stays constant (zero)
+    return mean, torch.where(std > 0, std, torch.ones_like(std))  # a constant column stays constant (zero)
+
+
+def standardize(splits: dict[str, Split], scale: tuple[Tensor, Tensor] | None = None) -> dict[str, Split]:
+    """Scale every split with the training split's mean and standard deviation (or the `scale` given)."""
+    mean, std = scale if scale is not None else scaling(splits["train"][0])
     return {name: ((x - mean) / std, y) for name, (x, y) in splits.items()}
 
 
@@ -57,6 +61,15 @@ class SplitDataModule(TensorDataModule):
         self.val_fraction = val_fraction
         self.test_fraction = test_fraction
         self.standardize = standardize
+        self._scale: tuple[Tensor, Tensor] | None = None
+
+    def prepare_inputs(self, x: Tensor) -> Tensor:
+        """Raw rows scaled as the training rows were, so a trained model can predict on them."""
+        self.setup()
+        if self._scale is None:
+            return x
+        mean, std = self._scale
+        return (x.float() - mean) / std
 
     def load(self) -> Split:
         raise NotImplementedError(f"{type(self).__name__} must implement load()")
@@ -64,4 +77,7 @@ class SplitDataModule(TensorDataModule):
     def make_splits(self) -> dict[str, Split]:
         x, y = self.load()
         splits = split_rows(x.float(), y.float(), self.val_fraction, self.test_fraction, self.seed)
-        return standardize(splits) if self.standardize else splits
+        if not self.standardize:
+            return splits
+        self._scale = scaling(splits["train"][0])  # kept for prepare_inputs: predictions on raw rows
+        return standardize(splits, self._scale)

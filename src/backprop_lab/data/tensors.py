@@ -149,6 +149,10 @@ class TensorDataModule(L.LightningDataModule):
         self.setup()
         return self._splits
 
+    def prepare_inputs(self, x: Tensor) -> Tensor:
+        """Raw input rows as the model saw its training rows; data sets that rescale their rows override it."""
+        return x
+
     @property
     def num_features(self) -> int:
         """Input width; the model's first layer is sized from it."""
