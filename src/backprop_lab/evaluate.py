@@ -19,7 +19,7 @@ from backprop_lab.checkpoints import check_fits, load_checkpoint, run_dir_of
 from backprop_lab.checks import ConfigError
 from backprop_lab.errors import CheckpointError
 from backprop_lab.runs import FAILED, SUCCESS, RunSummary
-from backprop_lab.train import instantiate_each  # importing it also keeps Lightning's log lines single
+from backprop_lab.train import build_model, instantiate_each  # importing train also keeps Lightning's log lines single
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +46,7 @@ def restore_model(ckpt_path: Any) -> tuple[L.LightningModule, L.LightningDataMod
     checkpoint = load_checkpoint(ckpt_path)
     cfg = training_config(ckpt_path)
     datamodule = instantiate(cfg.data)
-    net = instantiate(cfg.model.net, in_features=datamodule.num_features)
-    model = instantiate(cfg.model, net=net, optimizer=instantiate(cfg.optimizer), scheduler=None)
+    model = build_model(cfg, datamodule)
     check_fits(model, checkpoint, ckpt_path)
     model.load_state_dict(checkpoint["state_dict"])
     return model.eval(), datamodule, checkpoint

@@ -43,6 +43,13 @@ def instantiate_each(group: DictConfig | None) -> list[Any]:
     return [instantiate(node) for node in group.values() if isinstance(node, DictConfig) and "_target_" in node]
 
 
+def build_model(cfg: DictConfig, datamodule: L.LightningDataModule) -> L.LightningModule:
+    """The LightningModule the config describes; the network's input width comes from the data."""
+    net = instantiate(cfg.model.net, in_features=datamodule.num_features)
+    scheduler = instantiate(cfg.scheduler) if cfg.get("scheduler") else None
+    return instantiate(cfg.model, net=net, optimizer=instantiate(cfg.optimizer), scheduler=scheduler)
+
+
 def build(cfg: DictConfig) -> tuple[L.LightningDataModule, L.LightningModule, L.Trainer]:
     """Instantiate data, model, callbacks, loggers and trainer from the config.
 
@@ -53,9 +60,7 @@ def build(cfg: DictConfig) -> tuple[L.LightningDataModule, L.LightningModule, L.
         torch.set_num_threads(cfg.torch_threads)
     L.seed_everything(cfg.seed, workers=True)
     datamodule = instantiate(cfg.data)
-    net = instantiate(cfg.model.net, in_features=datamodule.num_features)
-    scheduler = instantiate(cfg.scheduler) if cfg.get("scheduler") else None
-    model = instantiate(cfg.model, net=net, optimizer=instantiate(cfg.optimizer), scheduler=scheduler)
+    model = build_model(cfg, datamodule)
 
     loggers: list[Logger] = instantiate_each(cfg.get("logger"))
     callbacks: list[Callback] = instantiate_each(cfg.get("callbacks"))
