@@ -11,6 +11,7 @@
 
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -19,6 +20,15 @@ from hydra.utils import instantiate
 from backprop_lab.benchmark.runner import Settings, composed, plain_spec, row, same_loss, timed_run, worker
 from backprop_lab.data.xor import XOR_INPUTS, XOR_TARGETS
 from backprop_lab.models.nets import ACTIVATIONS
+
+# Lightning's own floor, under the template: a minimal LightningModule, automatic and manual optimization.
+FLOORS = ("automatic", "manual")
+
+
+def floor_spec(plain: dict, optimization: str) -> dict:
+    """The plain side's spec, run instead by a minimal LightningModule in a bare Trainer."""
+    return {**plain, "side": "lightning", "optimization": optimization}
+
 
 # Everything Lightning adds beyond the loop itself, turned off.
 BARE = [
@@ -43,35 +53,50 @@ def xor_case(settings: Settings) -> list[dict]:
         "warmup": s.xor_warmup,
         "data": {"x": XOR_INPUTS, "y": XOR_TARGETS},
     }
-    runs: dict[str, list[dict]] = {"default": [], "bare": [], "plain": []}
+    runs: dict[str, list[dict]] = {name: [] for name in (*variants, *FLOORS, "plain")}
     for _ in range(settings.repeats):
         for name, overrides in variants.items():
             runs[name].append(worker({"side": "template", "overrides": overrides, "warmup": s.xor_warmup}, settings))
+        for name in FLOORS:
+            runs[name].append(worker(floor_spec(plain, name), settings))
         runs["plain"].append(worker(plain, settings))
 
-    def per_step(results: list[dict], key: str) -> list[float]:
-        return [1e6 * r[key] / r["steps"] for r in results]
-
-    rows = []
     labels = (
         ("default", "default callbacks and logging", "<= 1.5"),
         ("bare", "callbacks, logging, validation off", ""),
+        *((name, f"Lightning alone, {name} optimization", "") for name in FLOORS),
     )
+    rows = []
     for name, label, target in labels:
-        losses_match = all(same_loss(t["loss"], p["loss"]) for t, p in zip(runs[name], runs["plain"], strict=True))
-        for key, clock in (("wall_s", "wall"), ("cpu_s", "CPU")):
-            rows.append(
-                row(
-                    f"1. XOR step, {label} ({clock})",
-                    "µs/step",
-                    per_step(runs[name], key),
-                    per_step(runs["plain"], key),
-                    target if clock == "wall" else "",
-                    losses_match=losses_match,
-                    loss={"template": runs[name][-1]["loss"], "plain": runs["plain"][-1]["loss"]},
-                )
-            )
+        rows += compared(f"1. XOR step, {label}", "µs/step", runs[name], runs["plain"], per_step, target)
     return rows
+
+
+def per_step(result: dict, clock: str) -> float:
+    return 1e6 * result[clock] / result["steps"]
+
+
+def per_second(result: dict, clock: str) -> float:
+    return result["samples"] / result[clock]
+
+
+def compared(
+    measure: str, unit: str, side: list[dict], plain: list[dict], value: Callable[[dict, str], float], target: str
+) -> list[dict]:
+    """One row per clock (wall, CPU) comparing a side's runs with the plain loop's; the target applies to wall."""
+    losses_match = all(same_loss(t["loss"], p["loss"]) for t, p in zip(side, plain, strict=True))
+    return [
+        row(
+            f"{measure} ({clock})",
+            unit,
+            [value(r, key) for r in side],
+            [value(r, key) for r in plain],
+            target if clock == "wall" else "",
+            losses_match=losses_match,
+            loss={"template": side[-1]["loss"], "plain": plain[-1]["loss"]},
+        )
+        for key, clock in (("wall_s", "wall"), ("cpu_s", "CPU"))
+    ]
 
 
 def throughput_case(settings: Settings) -> list[dict]:
@@ -93,27 +118,19 @@ def throughput_case(settings: Settings) -> list[dict]:
     x, y = instantiate(cfg.data).splits["train"]
     torch.save({"x": x, "y": y}, split_file)
     plain = {**plain_spec(cfg), "warmup": s.throughput_warmup, "data": {"path": str(split_file)}}
-    template_runs, plain_runs = [], []
+    runs: dict[str, list[dict]] = {name: [] for name in ("template", *FLOORS, "plain")}
     for _ in range(settings.repeats):
-        template_runs.append(
+        runs["template"].append(
             worker({"side": "template", "overrides": overrides, "warmup": s.throughput_warmup}, settings)
         )
-        plain_runs.append(worker(plain, settings))
-    losses_match = all(same_loss(t["loss"], p["loss"]) for t, p in zip(template_runs, plain_runs, strict=True))
-    loss = {"template": template_runs[-1]["loss"], "plain": plain_runs[-1]["loss"]}
+        for name in FLOORS:
+            runs[name].append(worker(floor_spec(plain, name), settings))
+        runs["plain"].append(worker(plain, settings))
+    template_runs, plain_runs = runs["template"], runs["plain"]
+    title = f"2. Noisy XOR, {s.n_train:,} points, batch {s.batch_size}, 2-{hidden.replace(',', '-')}-1"
     rows = []
-    for key, clock in (("wall_s", "wall"), ("cpu_s", "CPU")):
-        rows.append(
-            row(
-                f"2. Noisy XOR, {s.n_train:,} points, batch {s.batch_size}, 2-{hidden.replace(',', '-')}-1 ({clock})",
-                "samples/s",
-                [r["samples"] / r[key] for r in template_runs],
-                [r["samples"] / r[key] for r in plain_runs],
-                ">= 0.97" if clock == "wall" else "",
-                losses_match=losses_match,
-                loss=loss,
-            )
-        )
+    for name, label, target in (("template", "", ">= 0.97"), *((f, f", Lightning alone, {f}", "") for f in FLOORS)):
+        rows += compared(f"{title}{label}", "samples/s", runs[name], plain_runs, per_second, target)
     rows.append(
         row(
             "4. Peak memory (RSS) in case 2",

@@ -31,6 +31,10 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         from backprop_lab.benchmark.template import train as train_template
 
         result = train_template(spec)
+    elif spec["side"] == "lightning":
+        from backprop_lab.benchmark.floor import train as train_floor
+
+        result = train_floor(spec, *plain_data(spec))
     else:
         from backprop_lab.benchmark.plain import train as train_plain
 

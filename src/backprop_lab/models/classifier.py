@@ -4,13 +4,13 @@ import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import lightning as L
 import torch
 from lightning.pytorch.utilities.warnings import PossibleUserWarning
 from torch import Tensor, nn
 from torchmetrics import MeanMetric, MetricCollection
 from torchmetrics.classification import BinaryAccuracy, BinaryAUROC
 
+from backprop_lab.models.fast_hooks import FastHookNames
 from backprop_lab.models.tally import TrainTally
 
 OptimizerFactory = Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
@@ -23,7 +23,7 @@ EVAL_STAGES = ("val", "test")
 warnings.filterwarnings("ignore", r"It is recommended to use `self.log\('(train|val|test)/", PossibleUserWarning)
 
 
-class BinaryClassifier(L.LightningModule):
+class BinaryClassifier(FastHookNames):
     """Trains `net` with binary cross-entropy on logits.
 
     `BCEWithLogitsLoss` fuses the sigmoid into the loss: it is numerically
@@ -64,15 +64,6 @@ class BinaryClassifier(L.LightningModule):
         for stage in EVAL_STAGES:
             setattr(self, f"{stage}_loss", MeanMetric())
             setattr(self, f"{stage}_scores", self._scores(stage))
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        # Lightning sets `_current_fx_name` (a string) around every hook it calls, some 40 times a
-        # step; `nn.Module.__setattr__` checks each value for parameters, modules and buffers first.
-        # On XOR that checking was a tenth of the template's step (scripts/benchmark.py --cases xor).
-        if name == "_current_fx_name":
-            object.__setattr__(self, name, value)
-        else:
-            super().__setattr__(name, value)
 
     @staticmethod
     def _scores(stage: str) -> MetricCollection:
