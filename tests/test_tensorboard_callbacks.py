@@ -4,10 +4,12 @@ import csv
 import logging
 
 import lightning as L
+import numpy as np
 import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from backprop_lab.callbacks.boundary_image import render_boundary
 from backprop_lab.callbacks.decision_boundary import DecisionBoundary, probability_grid
 from backprop_lab.checks import ConfigError, check_config
 from backprop_lab.data.tensors import TensorDataModule
@@ -36,6 +38,18 @@ def test_probability_grid_puts_x_on_columns_and_y_on_rows():
     assert probs.shape == (41, 41)
     assert (probs[:, -1] > 0.99).all() and (probs[:, 0] < 0.01).all()  # columns: x0 from low to high
     assert torch.allclose(probs[0], probs[-1])  # rows: x1, on which this module does not depend
+
+
+def test_a_large_data_set_is_drawn_as_an_evenly_spaced_selection_of_its_points():
+    probs = np.linspace(0, 1, 60 * 60).reshape(60, 60)
+    x = np.random.default_rng(0).uniform(0, 1, size=(20_000, 2))
+    y = (x[:, 0] > x[:, 1]).astype(float)
+    image = render_boundary(probs, (0, 1, 0, 1), x, y, size=120, max_points=50)
+    rows = np.linspace(0, len(x) - 1, 50).round().astype(int)
+    assert np.array_equal(image, render_boundary(probs, (0, 1, 0, 1), x[rows], y[rows], size=120, max_points=50))
+    # Some points were drawn (white rings), and not all of them, or the picture would be mostly white.
+    white = (image == 255).all(axis=-1).mean()
+    assert 0.01 < white < 0.5
 
 
 class ThreeFeatures(TensorDataModule):
