@@ -16,6 +16,10 @@ def test_benchmark_smoke_run_writes_its_table_and_both_sides_train_the_same_math
     measures = [row["measure"] for row in report["rows"]]
     for case in ("1. XOR step", "2. Noisy XOR", "3. Cold start", "3. `train.py --help`", "4. Peak memory"):
         assert any(m.startswith(case) for m in measures), case
+    # Lightning's own floor, both kinds of optimization, in the per-step cases.
+    for case in ("1. XOR step", "2. Noisy XOR"):
+        for optimization in ("automatic", "manual"):
+            assert any(m.startswith(case) and f"Lightning alone, {optimization}" in m for m in measures)
     for row in report["rows"]:
         assert row["template"] > 0, row["measure"]
         if row["plain"] is not None:
