@@ -1,5 +1,6 @@
 """The benchmark's results as JSON and as a Markdown table, with the machine they came from."""
 
+import importlib.util
 import json
 import os
 import platform
@@ -22,6 +23,9 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "torch": torch.__version__,
         "lightning": lightning.__version__,
+        # With SciPy installed (the test extra brings it through scikit-learn), `import lightning` takes about
+        # 1.5 s longer here: torchmetrics imports scipy.signal whenever SciPy is there. Case 3 depends on it.
+        "scipy_installed": importlib.util.find_spec("scipy") is not None,
     }
     if torch.cuda.is_available():
         info["gpu"] = torch.cuda.get_device_name(0)
@@ -39,9 +43,11 @@ def _fmt(value: float | None) -> str:
 def markdown(rows: list[dict], settings: dict[str, Any], info: dict[str, Any]) -> str:
     where = f"{info['processor']}, {info['cpu_count']} CPUs" + (f", {info['gpu']}" if "gpu" in info else "")
     lines = [
-        f"Medians of {settings['repeats']} alternating runs per side; {settings['threads']} torch thread(s); "
+        f"Medians of {settings['repeats']} alternating runs per side; each ratio is the median of "
+        f"the per-round ratios (a round runs every side once); {settings['threads']} torch thread(s); "
         f"accelerator {settings['accelerator']}; {where}; load average {info['load_average']}; "
-        f"torch {info['torch']}, lightning {info['lightning']}.",
+        f"torch {info['torch']}, lightning {info['lightning']}; "
+        f"SciPy {'installed' if info.get('scipy_installed') else 'not installed'}.",
         "",
         "| measure | unit | template | plain | template / plain | target | same loss |",
         "| --- | --- | ---: | ---: | ---: | --- | --- |",

@@ -103,14 +103,25 @@ def same_loss(a: float, b: float) -> bool:
 
 
 def row(measure: str, unit: str, template: list[float], plain: list[float] | None, target: str, **extra: Any) -> dict:
+    """A table row: each side's median and the ratio template / plain.
+
+    The ratio is the median of the per-round ratios: a round runs every side
+    once, one after the other, so its template and plain runs are a minute or
+    so apart. This machine's speed drifts by tens of percent over minutes
+    (other tenants on its cores); runs of one round share most of the drift,
+    so their ratio moves much less than either side's median.
+    """
     t = median(template)
     p = median(plain) if plain else None
+    paired = [a / b for a, b in zip(template, plain, strict=True)] if plain else None
     return {
         "measure": measure,
         "unit": unit,
         "template": t,
         "plain": p,
-        "ratio": t / p if p else None,
+        "ratio": median(paired) if paired else None,
+        "ratio_of_medians": t / p if p else None,
+        "paired_ratios": paired,
         "target": target,
         "template_runs": template,
         "plain_runs": plain,
