@@ -40,6 +40,11 @@ def _fmt(value: float | None) -> str:
     return f"{value:.3g}"
 
 
+def _range(ratios: list[float] | None) -> str:
+    """The lowest and highest per-round ratio: how far one round can stray from the median."""
+    return f"{_fmt(min(ratios))}-{_fmt(max(ratios))}" if ratios else "-"
+
+
 def markdown(rows: list[dict], settings: dict[str, Any], info: dict[str, Any]) -> str:
     where = f"{info['processor']}, {info['cpu_count']} CPUs" + (f", {info['gpu']}" if "gpu" in info else "")
     lines = [
@@ -49,14 +54,14 @@ def markdown(rows: list[dict], settings: dict[str, Any], info: dict[str, Any]) -
         f"torch {info['torch']}, lightning {info['lightning']}; "
         f"SciPy {'installed' if info.get('scipy_installed') else 'not installed'}.",
         "",
-        "| measure | unit | template | plain | template / plain | target | same loss |",
-        "| --- | --- | ---: | ---: | ---: | --- | --- |",
+        "| measure | unit | template | plain | template / plain | per-round range | target | same loss |",
+        "| --- | --- | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     for r in rows:
         same = {True: "yes", False: "**no**", None: ""}[r.get("losses_match")]
         lines.append(
             f"| {r['measure']} | {r['unit']} | {_fmt(r['template'])} | {_fmt(r['plain'])} | "
-            f"{_fmt(r['ratio'])} | {r['target']} | {same} |"
+            f"{_fmt(r['ratio'])} | {_range(r.get('paired_ratios'))} | {r['target']} | {same} |"
         )
     return "\n".join(lines) + "\n"
 
