@@ -107,10 +107,4 @@ def train(spec: dict[str, Any], x: Tensor, y: Tensor) -> dict[str, Any]:
         callbacks=[clock],
     )
     trainer.fit(module, train_dataloaders=Batches(x, y, spec))
-    return {
-        "wall_s": clock.end.wall - clock.start.wall,
-        "cpu_s": clock.end.cpu - clock.start.cpu,
-        "steps": clock.steps,
-        "samples": clock.samples,
-        "loss": clock.loss,
-    }
+    return clock.reading(trainer)

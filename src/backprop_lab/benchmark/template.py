@@ -34,6 +34,18 @@ class StepClock(L.Callback):
         self.samples += len(batch[1])
         self.loss = float(outputs["loss"])
 
+    def reading(self, trainer: L.Trainer) -> dict[str, Any]:
+        """The timed steps' wall and CPU time, steps, samples and last loss."""
+        if self.start is None or self.end is None:
+            raise RuntimeError(f"the run took {trainer.global_step} steps, not more than the {self.warmup} of warm-up")
+        return {
+            "wall_s": self.end.wall - self.start.wall,
+            "cpu_s": self.end.cpu - self.start.cpu,
+            "steps": self.steps,
+            "samples": self.samples,
+            "loss": self.loss,
+        }
+
 
 def train(spec: dict[str, Any]) -> dict[str, Any]:
     """Fit the config that `spec["overrides"]` composes; return the clock's reading and the last loss."""
@@ -43,13 +55,4 @@ def train(spec: dict[str, Any]) -> dict[str, Any]:
     clock = StepClock(spec["warmup"])
     trainer.callbacks.append(clock)
     trainer.fit(model, datamodule=datamodule)
-    if clock.start is None or clock.end is None:
-        raise RuntimeError(f"the run took {trainer.global_step} steps, not more than the {spec['warmup']} of warm-up")
-    return {
-        "wall_s": clock.end.wall - clock.start.wall,
-        "cpu_s": clock.end.cpu - clock.start.cpu,
-        "steps": clock.steps,
-        "samples": clock.samples,
-        "loss": clock.loss,
-        "threads": torch.get_num_threads(),
-    }
+    return {**clock.reading(trainer), "threads": torch.get_num_threads()}
