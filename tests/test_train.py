@@ -74,5 +74,5 @@ def test_scheduler_and_csv_logger_run(train_run):
                               "logger=csv", "trainer.max_epochs=3")
     assert proc.returncode == 0, proc.stderr
     metrics = read_metrics(run_dir)["metrics"]
-    assert metrics["lr-SGD"] == pytest.approx(0.5 * 0.5**2)  # the lr the third epoch trained with
+    assert metrics["lr"] == pytest.approx(0.5 * 0.5**2)  # the lr the third epoch trained with
     assert (run_dir / "csv" / "metrics.csv").is_file()

@@ -26,7 +26,7 @@ def test_lr_finder_runs_every_step_saves_its_suggestion_and_trains_with_it(train
 
     metrics = read_metrics(run_dir)
     assert metrics["epochs"] == 3  # the finder's steps are not counted as training
-    assert metrics["metrics"]["lr-SGD"] == pytest.approx(suggestion)  # the optimizer trained with it
+    assert metrics["metrics"]["lr"] == pytest.approx(suggestion)  # the optimizer trained with it
     events = EventAccumulator(str(run_dir / "tensorboard"))
     events.Reload()
     assert events.Scalars("lr_find/suggestion")[0].value == pytest.approx(suggestion)

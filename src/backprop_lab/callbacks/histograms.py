@@ -10,13 +10,24 @@ gone by the epoch's end), and the weights at the end of the epoch. The step
 of each histogram is the number of optimizer steps taken before it, as for
 the `updates/` scalars: the gradient of step k is shown at k, the weights
 that step produced at k + 1.
+
+A tensor of n values gets at most about sqrt(n) + 1 bins (a 16-value layer
+5, a 1-value bias 1): 30 bins over 8 values are mostly empty, and TensorBoard
+draws them as spiky ridges.
 """
+
+import math
 
 import lightning as L
 from torch import nn
 
 from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback
 from backprop_lab.callbacks.watch import check_interval, watched_parameters
+
+
+def bins_for(count: int, most: int) -> int:
+    """Bins for a histogram of `count` values: about sqrt(count) + 1, at most `most`."""
+    return max(1, min(most, math.isqrt(count) + (count > 1)))
 
 
 class ParameterHistograms(TensorBoardCallback):
@@ -58,4 +69,5 @@ class ParameterHistograms(TensorBoardCallback):
         for name, p in self._params:
             values = p.detach() if kind == "params" else p.grad
             if values is not None:
-                writer.add_histogram(f"{kind}/{name}", values, trainer.global_step, bins=self.bins)
+                bins = bins_for(values.numel(), self.bins)
+                writer.add_histogram(f"{kind}/{name}", values, trainer.global_step, bins=bins)

@@ -12,6 +12,9 @@ the columns of the run that writes it, and the plugin builds its table from
 the first such declaration it finds, so in a sweep over SGD and Adam either
 the momentum or the betas column would vanish. Every run here declares the
 same columns (`HPARAMS` plus `extra`); a run leaves the ones it lacks empty.
+TensorBoard ticks only five columns for display; `optimizer`, `lr` and the
+columns of the config keys the run's overrides set (`chosen`, e.g. `seed`
+for `-m seed=0,1,2`) are marked so that they come first.
 The values are read from the live objects (the optimizer's `defaults`, the
 network's layers), so they are what the run used, not what a config meant.
 """
@@ -46,6 +49,20 @@ HPARAMS: dict[str, int] = {
     "max_epochs": NUMBER,
 }
 EPOCHS_TO_SOLVE = "val/epochs_to_solve"
+# Always shown first in the HParams tab; then the columns the run's overrides chose (`chosen`).
+ALWAYS_SHOWN = ("optimizer", "lr")
+# Config keys whose last part is not a column's name: the columns they decide.
+KEY_COLUMNS = {"hidden": ("sizes",), "net": ("sizes", "activation"), "model": ("sizes", "activation"),
+               "betas": ("beta1", "beta2")}  # fmt: skip
+
+
+def shown_columns(chosen: list[str], columns: list[str]) -> frozenset[str]:
+    """`optimizer`, `lr` and the columns that the chosen config keys (e.g. `optimizer.lr`, `seed`) decide."""
+    shown = set(ALWAYS_SHOWN)
+    for key in chosen:
+        last = str(key).rsplit(".", 1)[-1]
+        shown.update(KEY_COLUMNS.get(last, (last,)))
+    return frozenset(shown & set(columns))
 
 
 def optimizer_hparams(optimizer: Any) -> dict[str, Any]:
@@ -83,8 +100,10 @@ class HParamsSummary(TensorBoardCallback):
         root: str = "net",
         solved_metric: str = "val/acc",
         solved_value: float = 1.0,
+        chosen: list[str] | tuple[str, ...] = (),
     ) -> None:
         super().__init__()
+        self.chosen = [str(key) for key in chosen]
         self.metrics = list(metrics)
         # Plain values only: a list from the config (an OmegaConf ListConfig) is shown as its text.
         self.extra = {
@@ -118,7 +137,9 @@ class HParamsSummary(TensorBoardCallback):
         columns = {**HPARAMS, **{name: data_type(value) for name, value in self.extra.items()}}
         # SummaryWriter has no public way to add a ready-made summary; Lightning uses the same call.
         file_writer = writer._get_file_writer()
-        summaries = (experiment_summary(columns, self.metrics), session_start_summary(values), session_end_summary())
+        shown = shown_columns(self.chosen, list(columns))
+        experiment = experiment_summary(columns, self.metrics, shown)
+        summaries = (experiment, session_start_summary(values), session_end_summary())
         for summary in summaries:
             file_writer.add_summary(summary, trainer.global_step)
         writer.flush()

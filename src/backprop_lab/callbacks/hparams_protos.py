@@ -28,11 +28,18 @@ def _summary(tag: str, data: plugin_data_pb2.HParamsPluginData) -> Summary:
     )
 
 
-def experiment_summary(columns: dict[str, int], metrics: list[str]) -> Summary:
-    """Declares the hyperparameter columns (name -> data type) and the metric tags shown next to them."""
+def experiment_summary(columns: dict[str, int], metrics: list[str], shown: frozenset[str] = frozenset()) -> Summary:
+    """Declares the hyperparameter columns (name -> data type) and the metric tags shown next to them.
+
+    Columns in `shown` are marked `differs`: TensorBoard lists those first
+    and its HParams tab ticks the first five of the list for display.
+    (`summary_v2.hparams_config_pb` builds the same proto but cannot set `differs`.)
+    """
     experiment = api_pb2.Experiment(
         time_created_secs=time.time(),
-        hparam_infos=[api_pb2.HParamInfo(name=name, type=kind) for name, kind in columns.items()],
+        hparam_infos=[
+            api_pb2.HParamInfo(name=name, type=kind, differs=name in shown) for name, kind in columns.items()
+        ],
         metric_infos=[api_pb2.MetricInfo(name=api_pb2.MetricName(tag=tag)) for tag in metrics],
     )
     return _summary(metadata.EXPERIMENT_TAG, plugin_data_pb2.HParamsPluginData(experiment=experiment))

@@ -1,0 +1,119 @@
+"""The loss around the trained weights, on a plane through them, and the optimizer's path projected onto it.
+
+The network's P parameters are one point in R^P; training moves it along a
+path. Two directions d1, d2 span a plane through the final weights theta_f;
+the loss at theta_f + a*d1 + b*d2 over a grid of (a, b) is the landscape, and
+each recorded point of the path, projected onto the plane, is where the
+optimizer was. Two ways to choose the plane:
+
+- `pca`: the two principal directions of the path itself (of theta_i - theta_f),
+  the plane that shows most of how it moved (Li et al. 2018, section 7);
+- `random`: two random directions, each row of each weight matrix rescaled
+  to the norm of that row of theta_f ("filter normalisation", Li et al. 2018,
+  section 4); biases get no component, as in the paper.
+
+All grid points are evaluated in one batched call: `torch.func.functional_call`
+runs the module with a given parameter vector, `torch.func.vmap` runs it for
+every grid point at once.
+"""
+
+from collections.abc import Callable
+
+import torch
+from torch import Tensor, nn
+from torch.func import functional_call, vmap
+
+DIRECTIONS = ("pca", "random")
+
+
+def flatten(params: list[Tensor]) -> Tensor:
+    """All parameters as one vector (on the CPU, float32): a point of the path."""
+    return torch.cat([p.detach().reshape(-1) for p in params]).float().cpu()
+
+
+def pca_directions(trajectory: Tensor, origin: Tensor) -> tuple[Tensor, Tensor]:
+    """The two orthonormal directions along which `trajectory - origin` varies most, and each one's share of it.
+
+    Signs are chosen so that the path's first point has positive coordinates,
+    so pictures of runs from the same start are oriented alike.
+    """
+    offsets = (trajectory - origin).double()
+    _, singular, vh = torch.linalg.svd(offsets, full_matrices=False)
+    directions = torch.zeros(2, offsets.shape[1], dtype=torch.float64)
+    directions[: min(2, len(vh))] = vh[:2]
+    signs = torch.where(directions @ offsets[0] < 0, -1.0, 1.0).to(torch.float64)
+    total = float((singular**2).sum())
+    shares = [float(s**2) / total if total > 0 else 0.0 for s in singular[:2]] + [0.0, 0.0]
+    return (directions * signs[:, None]).float(), torch.tensor(shares[:2])
+
+
+def random_directions(params: list[Tensor], seed: int) -> Tensor:
+    """Two filter-normalised random directions (Li et al. 2018): each weight row scaled to its row's norm."""
+    generator = torch.Generator().manual_seed(seed)
+    rows = []
+    for _ in range(2):
+        parts = []
+        for p in params:
+            value = p.detach().float().cpu()
+            d = torch.randn(value.shape, generator=generator)
+            if value.ndim >= 2:
+                d *= value.flatten(1).norm(dim=1).view(-1, *[1] * (value.ndim - 1)) / (
+                    d.flatten(1).norm(dim=1).view(-1, *[1] * (value.ndim - 1)) + 1e-10
+                )
+            else:
+                d.zero_()
+            parts.append(d.reshape(-1))
+        rows.append(torch.cat(parts))
+    return torch.stack(rows)
+
+
+def project(points: Tensor, origin: Tensor, directions: Tensor) -> Tensor:
+    """(a, b) of each point's nearest point on the plane origin + a*d1 + b*d2 (exact for points on it)."""
+    return ((points - origin).double() @ torch.linalg.pinv(directions.double())).float()
+
+
+def plane_axis(coords: Tensor, resolution: int, margin: float) -> Tensor:
+    """Grid values covering `coords` and 0 plus a margin on each side; the node nearest 0 is exactly 0."""
+    lo, hi = min(float(coords.min()), 0.0), max(float(coords.max()), 0.0)
+    span = max(hi - lo, 1e-3)
+    axis = torch.linspace(lo - margin * span, hi + margin * span, resolution)
+    axis[int(torch.argmin(axis.abs()))] = 0.0
+    return axis
+
+
+def loss_function(
+    module: nn.Module, names: list[str], shapes: list[torch.Size], loss_fn: Callable, x: Tensor, y: Tensor
+) -> Callable[[Tensor], Tensor]:
+    """loss(theta) on (x, y) for a flat parameter vector theta, through `functional_call` (the module is untouched)."""
+    sizes = [s.numel() for s in shapes]
+
+    def loss_at(flat: Tensor) -> Tensor:
+        chunks = flat.split(sizes)
+        params = {name: chunk.reshape(shape) for name, chunk, shape in zip(names, chunks, shapes, strict=True)}
+        return loss_fn(functional_call(module, params, (x,)), y)
+
+    return loss_at
+
+
+@torch.no_grad()
+def losses_at(loss_at: Callable[[Tensor], Tensor], points: Tensor, chunk_size: int | None = None) -> Tensor:
+    """The loss at every row of `points` (G, P), batched with vmap (in chunks of `chunk_size` rows if set)."""
+    return vmap(loss_at, chunk_size=chunk_size)(points)
+
+
+def plane_points(origin: Tensor, directions: Tensor, alphas: Tensor, betas: Tensor) -> Tensor:
+    """origin + a*d1 + b*d2 for every (a, b) of the grid, rows by beta then alpha: shape (len(b) * len(a), P)."""
+    b, a = torch.meshgrid(betas, alphas, indexing="ij")
+    return origin + a.reshape(-1, 1) * directions[0] + b.reshape(-1, 1) * directions[1]
+
+
+def line_points(start: Tensor, end: Tensor, ts: Tensor) -> Tensor:
+    """start + t*(end - start) for each t; exact at t = 0 and t = 1 (torch.lerp)."""
+    return torch.lerp(start.expand(len(ts), -1), end.expand(len(ts), -1), ts.reshape(-1, 1))
+
+
+def step_cosines(path: Tensor) -> Tensor:
+    """Cosine between each pair of consecutive steps of a path (T, D): near -1 where it turns back."""
+    steps = path[1:] - path[:-1]
+    steps = steps[steps.norm(dim=1) > 0]
+    return torch.nn.functional.cosine_similarity(steps[1:], steps[:-1], dim=1)

@@ -1,0 +1,67 @@
+"""A run's readable name, from what was chosen on the command line: `optimizer=adam,optimizer.lr=0.05,seed=1`.
+
+TensorBoard names a run by the folder of its event files, relative to
+`--logdir`. Hydra numbers a sweep's jobs `0/`, `1/`, ..., so the TensorBoard
+logger writes into `tensorboard/<run name>/` (the `version` of
+`configs/logger/tensorboard.yaml`, through the `${run_name:}` resolver
+registered here) and the legend, the run selector and the HParams table say
+which job is Adam. A run with no overrides is named `defaults`.
+
+`${chosen_keys:}` gives the keys those overrides set, so the HParams tab can
+show the columns a sweep varies first (`callbacks/hparams.py`).
+
+Overrides that choose no hyperparameter (output paths, resume, progress bars)
+are left out, so a resumed run keeps the name of the run it continues.
+"""
+
+import hashlib
+import re
+
+from omegaconf import OmegaConf
+
+DEFAULT_NAME = "defaults"
+# Keys (or key prefixes) that say where or how a run is shown, not what it trains.
+IGNORED = (
+    "paths.", "resume", "ckpt_path", "hydra.", "trainer.enable_", "callbacks.progress_bar", "~callbacks.progress_bar",
+)  # fmt: skip
+UNSAFE = re.compile(r"[^A-Za-z0-9._=,+\-\[\]~]")
+MAX_LENGTH = 120  # folder names stay well under file systems' 255 bytes, and legible
+
+
+def run_name(overrides: list[str]) -> str:
+    """A folder-safe name from Hydra task overrides; `defaults` when none names a hyperparameter."""
+    kept = [o for o in overrides if not o.lstrip("+").startswith(IGNORED)]
+    name = UNSAFE.sub("_", ",".join(kept)).strip(".") or DEFAULT_NAME
+    if len(name) > MAX_LENGTH:  # keep it unique: a hash of the whole text after a readable start
+        digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+        name = f"{name[: MAX_LENGTH - 9]}~{digest}"
+    return name
+
+
+def chosen_keys(overrides: list[str]) -> list[str]:
+    """The config keys the overrides set (`optimizer`, `optimizer.lr`, ...), without the ignored ones."""
+    keys = (o.lstrip("+~").split("=", 1)[0] for o in overrides if not o.lstrip("+").startswith(IGNORED))
+    return list(dict.fromkeys(keys))
+
+
+def _task_overrides() -> list[str]:
+    from hydra.core.hydra_config import HydraConfig
+
+    return list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
+
+
+def current_run_name() -> str:
+    """The name of the running Hydra job; `defaults` outside one (e.g. a config composed in a test)."""
+    return run_name(_task_overrides())
+
+
+def current_chosen_keys() -> list[str]:
+    """The keys the running Hydra job's overrides set; none outside a job."""
+    return chosen_keys(_task_overrides())
+
+
+def register_resolver() -> None:
+    """Make `${run_name:}` and `${chosen_keys:}` usable in configs; safe to call more than once."""
+    for name, function in (("run_name", current_run_name), ("chosen_keys", current_chosen_keys)):
+        if not OmegaConf.has_resolver(name):
+            OmegaConf.register_new_resolver(name, function, use_cache=False)
