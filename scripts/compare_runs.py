@@ -1,13 +1,17 @@
 """Compare the jobs of a sweep: `python scripts/compare_runs.py logs/train/multiruns/<timestamp>`.
 
 Writes `comparison.md` (one row per job) and `comparison.png` (loss curves)
-into that folder; the work lives in `backprop_lab.reports`.
+into that folder; the work lives in `backprop_lab.reports`. When the jobs
+share their initial weights and saved their paths (callback loss_landscape),
+also `landscape_paths.png`: every job's path on one shared plane
+(`backprop_lab.landscape_report`).
 """
 
 import argparse
 import sys
 from pathlib import Path
 
+from backprop_lab.landscape_report import write_landscape_paths
 from backprop_lab.reports import write_comparison
 
 
@@ -27,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(table.read_text())
     print(f"Wrote {table} and {picture}")
+    paths = write_landscape_paths(args.sweep_dir)
+    print(f"Wrote {paths}" if isinstance(paths, Path) else f"No landscape_paths.png: {paths}")
     return 0
 
 

@@ -2,6 +2,7 @@
 
     python scripts/telemetry_cost.py                 # 5 runs each way
     python scripts/telemetry_cost.py --repeats 9 optimizer=adam
+    python scripts/telemetry_cost.py --off loss_landscape    # the cost of one callback: on vs without it
 
 Each run is `scripts/train.py` in a fresh process, as a user starts it; the
 time compared is `wall_time_s` from its `metrics.json` (build, fit and test,
@@ -20,8 +21,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TELEMETRY = ["update_telemetry", "histograms", "decision_boundary", "hparams"]
-OFF = [f"~callbacks.{name}" for name in TELEMETRY]
+TELEMETRY = ["update_telemetry", "histograms", "decision_boundary", "hparams", "scalars_layout", "loss_landscape"]
 
 
 def timed_run(run_dir: Path, overrides: list[str]) -> float:
@@ -36,21 +36,25 @@ def timed_run(run_dir: Path, overrides: list[str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="runs with telemetry on, and as many off")
+    parser.add_argument(
+        "--off", action="append", choices=TELEMETRY, help="callbacks to switch off (repeatable; default: all of them)"
+    )
     parser.add_argument("overrides", nargs="*", help="Hydra overrides for both sides, e.g. trainer.max_epochs=300")
     args = parser.parse_args()
+    off = [f"~callbacks.{name}" for name in args.off or TELEMETRY]
 
     times: dict[str, list[float]] = {"on": [], "off": []}
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.repeats):
-            for side, extra in (("on", []), ("off", OFF)):
+            for side, extra in (("on", []), ("off", off)):
                 seconds = timed_run(Path(tmp) / f"{side}{i}", [*args.overrides, *extra])
                 times[side].append(seconds)
                 print(f"run {i + 1}/{args.repeats} telemetry {side:>3}: {seconds:.2f} s", flush=True)
 
-    on, off = statistics.median(times["on"]), statistics.median(times["off"])
+    on, off_s = statistics.median(times["on"]), statistics.median(times["off"])
     print(f"median wall time, telemetry on:  {on:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in times['on'])})")
-    print(f"median wall time, telemetry off: {off:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in times['off'])})")
-    print(f"telemetry costs {100 * (on / off - 1):+.1f}% (on/off = {on / off:.3f})")
+    print(f"median wall time, telemetry off: {off_s:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in times['off'])})")
+    print(f"{', '.join(args.off or ['telemetry'])} costs {100 * (on / off_s - 1):+.1f}% (on/off = {on / off_s:.3f})")
 
 
 if __name__ == "__main__":

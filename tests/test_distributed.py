@@ -10,6 +10,7 @@ from hydra.types import RunMode
 
 from backprop_lab.checks import ConfigError
 from backprop_lab.distributed import check_sweep_launch
+from backprop_lab.run_name import tensorboard_dir
 from conftest import QUIET, compose_train, read_metrics
 
 EPOCHS = "trainer.max_epochs=30"  # enough for SGD to solve XOR; the processes' start-up dominates anyway
@@ -21,7 +22,7 @@ def final_weights(run_dir) -> dict[str, torch.Tensor]:
 
 def events_writers(run_dir) -> set[str]:
     """The process ids in the event files' names (`events.out.tfevents.<time>.<host>.<pid>.<n>`)."""
-    return {path.name.split(".")[-2] for path in (run_dir / "tensorboard").glob("events.out.tfevents.*")}
+    return {path.name.split(".")[-2] for path in tensorboard_dir(run_dir).glob("events.out.tfevents.*")}
 
 
 @pytest.mark.slow
@@ -39,6 +40,7 @@ def test_ddp_cpu_trains_xor_into_one_run_folder_like_one_process(train_run, tmp_
     assert {p.name for p in ddp_dir.iterdir()} == {
         ".hydra",
         "checkpoints",
+        "landscape",
         "metrics.json",
         "tensorboard",
         "train.log",

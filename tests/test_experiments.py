@@ -3,6 +3,7 @@
 import pytest
 from omegaconf import OmegaConf
 
+from backprop_lab.run_name import tensorboard_dir
 from conftest import CONFIGS, QUIET, TRAIN_SCRIPT, read_metrics, run_script
 
 EXPERIMENTS = sorted(p.stem for p in (CONFIGS / "experiment").glob("*.yaml"))
@@ -20,7 +21,7 @@ def test_glob_runs_every_experiment_and_fdr_keeps_logger_and_checkpoints(tmp_pat
         summary = read_metrics(job)
         assert summary["status"] == "success", name
         assert summary["epochs"] == 1 and summary["global_step"] == 1, name  # one batch, one epoch
-        assert list((job / "tensorboard").glob("events.out.tfevents.*")), name
+        assert list(tensorboard_dir(job).glob("events.out.tfevents.*")), name
         assert (job / "checkpoints" / "last.ckpt").is_file(), name
 
 
@@ -29,7 +30,7 @@ def test_profiler_report_lands_in_the_run_folder(train_run):
     assert proc.returncode == 0, proc.stderr
     report = (run_dir / "fit-profiler.txt").read_text()
     assert "Profiler Report" in report and "run_training_epoch" in report
-    assert list((run_dir / "tensorboard").glob("events.out.tfevents.*"))
+    assert list(tensorboard_dir(run_dir).glob("events.out.tfevents.*"))
 
 
 @pytest.mark.slow

@@ -5,6 +5,7 @@ from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from backprop_lab.reports import loss_behaviour
+from backprop_lab.run_name import tensorboard_dir
 from conftest import QUIET, ROOT, TRAIN_SCRIPT, read_metrics, run_script
 
 COMPARE_SCRIPT = ROOT / "scripts" / "compare_runs.py"
@@ -21,7 +22,7 @@ def table_rows(markdown: str) -> dict[str, dict[str, str]]:
 
 def first_perfect_epoch(job_dir) -> str:
     """Read straight from the event file: the epoch of the first val/acc == 1.0."""
-    events = EventAccumulator(str(job_dir / "tensorboard"), size_guidance={"scalars": 0})
+    events = EventAccumulator(str(tensorboard_dir(job_dir)), size_guidance={"scalars": 0})
     events.Reload()
     epoch_at = {e.step: int(e.value) for e in events.Scalars("epoch")}
     return next((str(epoch_at[e.step]) for e in events.Scalars("val/acc") if e.value == 1.0), "never")
@@ -49,7 +50,7 @@ def test_grid_records_each_job_and_the_report_reads_them_back(tmp_path):
             assert metrics["status"] == "failed" and "optimizer.lr=-1" in metrics["error"]
         else:  # including the jobs that ran after a failed one
             assert metrics["status"] == "success", metrics["error"]
-            assert list((job_dir / "tensorboard").glob("events.out.tfevents.*"))
+            assert list(tensorboard_dir(job_dir).glob("events.out.tfevents.*"))
             assert (job_dir / "checkpoints" / "last.ckpt").is_file()
 
     report = run_script(COMPARE_SCRIPT, str(tmp_path))

@@ -13,6 +13,7 @@ from backprop_lab.callbacks.boundary_image import render_boundary
 from backprop_lab.callbacks.decision_boundary import DecisionBoundary, probability_grid
 from backprop_lab.checks import ConfigError, check_config
 from backprop_lab.data.tensors import TensorDataModule
+from backprop_lab.run_name import tensorboard_dir
 from backprop_lab.train import build
 from conftest import QUIET, compose_train
 
@@ -68,7 +69,7 @@ def test_decision_boundary_skips_inputs_that_are_not_2d_and_says_so_once(tmp_pat
         trainer.fit(model, datamodule=ThreeFeatures())
     notices = [r.getMessage() for r in caplog.records if r.name.startswith("backprop_lab.callbacks")]
     assert notices == ["DecisionBoundary: the inputs have 3 features, not 2, so there is no plane to draw."]
-    run = EventAccumulator(str(tmp_path / "tensorboard"))
+    run = EventAccumulator(str(tensorboard_dir(tmp_path)))
     run.Reload()
     assert run.Tags()["images"] == [] and "updates/0.weight/grad_norm" in run.Tags()["scalars"]
 
@@ -87,7 +88,7 @@ def test_csv_logger_gets_the_update_scalars_and_the_tensorboard_only_callbacks_s
         trainer.fit(model, datamodule=datamodule)
         trainer.test(model, datamodule=datamodule, verbose=False)
     notices = sorted(r.getMessage().split(":")[0] for r in caplog.records if r.name.startswith("backprop_lab"))
-    assert notices == ["DecisionBoundary", "HParamsSummary", "ParameterHistograms"]  # once each, not per epoch
+    assert notices == ["DecisionBoundary", "HParamsSummary", "LossLandscape", "ParameterHistograms", "ScalarsLayout"]
     with open(tmp_path / "csv" / "metrics.csv") as f:
         rows = list(csv.DictReader(f))
     steps = [row["step"] for row in rows if row.get("updates/hidden1.weight/update_norm")]
@@ -106,7 +107,7 @@ def test_model_graph_is_logged_when_asked(tmp_path):
     )
     datamodule, model, trainer = build(cfg)
     trainer.fit(model, datamodule=datamodule)
-    run = EventAccumulator(str(tmp_path / "tensorboard"))
+    run = EventAccumulator(str(tensorboard_dir(tmp_path)))
     run.Reload()
     assert run.Tags()["graph"]
     assert any("hidden1" in node.name for node in run.Graph().node)

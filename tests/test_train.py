@@ -4,11 +4,12 @@ import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from backprop_lab.run_name import tensorboard_dir
 from conftest import read_metrics
 
 
 def scalar_tags(run_dir) -> set[str]:
-    events = EventAccumulator(str(run_dir / "tensorboard"))
+    events = EventAccumulator(str(tensorboard_dir(run_dir)))
     events.Reload()
     return set(events.Tags()["scalars"])
 

@@ -6,6 +6,7 @@ import pytest
 from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from backprop_lab.run_name import tensorboard_dir
 from conftest import read_metrics
 
 
@@ -27,7 +28,7 @@ def test_lr_finder_runs_every_step_saves_its_suggestion_and_trains_with_it(train
     metrics = read_metrics(run_dir)
     assert metrics["epochs"] == 3  # the finder's steps are not counted as training
     assert metrics["metrics"]["lr"] == pytest.approx(suggestion)  # the optimizer trained with it
-    events = EventAccumulator(str(run_dir / "tensorboard"))
+    events = EventAccumulator(str(tensorboard_dir(run_dir)))
     events.Reload()
     assert events.Scalars("lr_find/suggestion")[0].value == pytest.approx(suggestion)
     with Image.open(run_dir / "lr_find.png") as image:

@@ -13,12 +13,14 @@ import numpy as np
 from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import IMAGES, EventAccumulator
 
+from backprop_lab.run_name import tensorboard_dir
+
 TAG = "decision_boundary"
 
 
 def read_frames(run_dir: Path, tag: str = TAG) -> dict[int, np.ndarray]:
-    """Every image logged under `tag` in `<run_dir>/tensorboard`, by step, as RGB arrays."""
-    events = EventAccumulator(str(Path(run_dir) / "tensorboard"), size_guidance={IMAGES: 0})
+    """Every image logged under `tag` in the run's event files (`<run_dir>/tensorboard/<run name>`), by step."""
+    events = EventAccumulator(str(tensorboard_dir(run_dir)), size_guidance={IMAGES: 0})
     events.Reload()
     if tag not in events.Tags()[IMAGES]:
         raise ValueError(

@@ -16,6 +16,7 @@ are left out, so a resumed run keeps the name of the run it continues.
 
 import hashlib
 import re
+from pathlib import Path
 
 from omegaconf import OmegaConf
 
@@ -65,3 +66,14 @@ def register_resolver() -> None:
     for name, function in (("run_name", current_run_name), ("chosen_keys", current_chosen_keys)):
         if not OmegaConf.has_resolver(name):
             OmegaConf.register_new_resolver(name, function, use_cache=False)
+
+
+def tensorboard_dir(run_dir: Path | str) -> Path:
+    """The folder of a run's TensorBoard event files: `<run>/tensorboard/<run name>/`.
+
+    Runs made before runs were named keep their events in `<run>/tensorboard/`
+    itself; that folder is returned for them (and for a run with no events).
+    """
+    root = Path(run_dir) / "tensorboard"
+    folders = sorted({p.parent for p in root.glob("*/events.out.tfevents.*")})
+    return folders[0] if folders else root

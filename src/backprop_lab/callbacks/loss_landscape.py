@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 class LossLandscape(TensorBoardCallback):
     """Records the parameter path and draws the loss landscape with the path on it."""
 
-    what = "loss landscape picture"
+    what = "loss landscape image (the PNGs and landscape.npz in the run folder are still written)"
 
     def __init__(
         self,

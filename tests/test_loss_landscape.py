@@ -1,0 +1,81 @@
+"""The loss-landscape callback, read back from what it wrote: the path, the plane, the loss on it, the line."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from backprop_lab.landscape import flatten, random_directions, step_cosines
+from backprop_lab.train import build
+from conftest import QUIET, compose_train
+
+FAST = [
+    *QUIET,
+    "~callbacks.decision_boundary",
+    "~callbacks.histograms",
+    "~callbacks.model_checkpoint",
+    "~callbacks.last_checkpoint",
+    "callbacks.loss_landscape.every_n_steps=1",
+]
+
+
+def fit(tmp_path: Path, *overrides: str) -> tuple[torch.Tensor, torch.nn.Module, tuple, dict]:
+    """Train in this process; return the initial weights, the trained module, the training rows and landscape.npz."""
+    cfg = compose_train(*FAST, *overrides, output_dir=tmp_path)
+    datamodule, model, trainer = build(cfg)
+    initial = flatten(list(model.net.parameters()))
+    trainer.fit(model, datamodule=datamodule)
+    folder = tmp_path / "landscape"
+    assert all((folder / name).read_bytes().startswith(b"\x89PNG") for name in ("plane.png", "line.png"))
+    with np.load(folder / "landscape.npz", allow_pickle=False) as saved:  # plain arrays: no pickles needed
+        result = {name: saved[name] for name in saved.files}
+    return initial, model, datamodule.splits["train"], result
+
+
+@pytest.fixture(scope="module")
+def sgd_run(tmp_path_factory, single_torch_thread):
+    return fit(tmp_path_factory.mktemp("landscape"), "trainer.max_epochs=3")
+
+
+def test_path_runs_from_the_initial_to_the_final_weights_on_the_plane(sgd_run):
+    initial, model, _, saved = sgd_run
+    final = flatten(list(model.net.parameters()))
+    trajectory, directions = torch.tensor(saved["trajectory"]), torch.tensor(saved["directions"])
+    assert torch.equal(trajectory[0], initial) and torch.equal(trajectory[-1], final)
+    assert list(saved["steps"]) == list(range(31))  # 3 epochs of 10 full-batch steps, every step
+    assert torch.allclose(directions @ directions.T, torch.eye(2), atol=1e-5)  # principal directions: orthonormal
+    path = torch.tensor(saved["path"])
+    assert torch.allclose(path[0], directions @ (initial - final), atol=1e-5)
+    assert torch.equal(path[-1], torch.zeros(2))
+    assert saved["shares"][0] > 0.5 and saved["shares"].sum() <= 1 + 1e-6
+
+
+def test_landscape_at_the_final_point_is_the_final_training_loss(sgd_run):
+    initial, model, (x, y), saved = sgd_run
+    model.eval()
+    with torch.no_grad():
+        final_loss = float(model.loss_fn(model(x), y))
+    row, col = int(np.flatnonzero(saved["betas"] == 0)[0]), int(np.flatnonzero(saved["alphas"] == 0)[0])
+    assert saved["grid"][row, col] == pytest.approx(final_loss, abs=1e-6)
+    t = saved["line_t"]
+    assert saved["line_loss"][np.flatnonzero(t == 1.0)[0]] == pytest.approx(final_loss, abs=1e-6)
+    assert saved["line_loss"][np.flatnonzero(t == 0.0)[0]] > final_loss  # training lowered the loss
+
+
+@pytest.mark.parametrize(("lr", "zigzag"), [(0.05, False), (10.0, True)])
+def test_too_large_a_learning_rate_zigzags(tmp_path, single_torch_thread, lr, zigzag):
+    _, _, _, saved = fit(tmp_path, "optimizer.momentum=0", f"optimizer.lr={lr}", "trainer.max_epochs=3")
+    cosines = step_cosines(torch.tensor(saved["path"]))
+    reversing = float((cosines < 0).float().mean())
+    assert (reversing > 0.5) == zigzag, f"lr={lr}: {reversing:.0%} of the steps turn back"
+
+
+def test_random_directions_are_filter_normalised():
+    weight, bias = torch.randn(8, 2), torch.randn(8)
+    directions = random_directions([weight, bias], seed=3)
+    assert directions.shape == (2, 24)
+    for d in directions:
+        rows = d[:16].view(8, 2)
+        assert torch.allclose(rows.norm(dim=1), weight.norm(dim=1), rtol=1e-5)
+        assert torch.equal(d[16:], torch.zeros(8))  # biases are left out, as in Li et al. (2018)
