@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from backprop_lab.run_name import tensorboard_dir
 from conftest import QUIET, TRAIN_SCRIPT, read_metrics, run_script
 
 PARAMS = ["hidden1.weight", "hidden1.bias", "output.weight", "output.bias"]
@@ -21,7 +22,8 @@ UPDATE_TAGS = {
     "updates/grad_norm_total",
     "updates/lr/group0",
 }
-SGD_RUN, ADAM_RUN = "0/tensorboard", "1/tensorboard"  # TensorBoard names runs by folder: <job>/tensorboard
+# TensorBoard names runs by folder, <job>/tensorboard/<run name>: the run name is what the sweep varies.
+SGD_RUN, ADAM_RUN = "0/tensorboard/optimizer=sgd", "1/tensorboard/optimizer=adam"
 EPOCHS = 30  # XOR is solved in about 20 with the default SGD; full batch, so one step per epoch
 FRAMES = list(range(0, EPOCHS + 1, 10))  # images and weight histograms: the initial weights, then every 10 epochs
 PIXELS = 180  # configs/callbacks/decision_boundary.yaml: pixels
@@ -49,7 +51,7 @@ def logdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def events(run_dir: Path) -> EventAccumulator:
-    accumulator = EventAccumulator(str(run_dir / "tensorboard"), size_guidance={"images": 0, "histograms": 0})
+    accumulator = EventAccumulator(str(tensorboard_dir(run_dir)), size_guidance={"images": 0, "histograms": 0})
     accumulator.Reload()
     return accumulator
 
@@ -157,10 +159,40 @@ def test_tensorboard_serves_scalars_images_and_histograms(tensorboard):
     assert tensorboard("/data/plugin/histograms/histograms", run=SGD_RUN, tag="grads/output.weight")
 
 
+def test_runs_are_named_by_what_the_sweep_varies(tensorboard):
+    assert sorted(tensorboard("/data/runs")) == [SGD_RUN, ADAM_RUN]
+
+
+def test_first_view_puts_train_and_val_and_each_layers_updates_on_one_chart(tensorboard):
+    layout = tensorboard("/data/plugin/custom_scalars/layout")
+    charts = {c["title"]: c["chart"] for c in layout["category"]}
+    story = {chart["title"]: chart["multiline"]["tag"] for chart in charts["story"]}
+    assert story["loss: train vs val"] == ["^train/loss$", "^val/loss$"]
+    assert story["accuracy: train vs val"] == ["^train/acc$", "^val/acc$"]
+    layers = {chart["title"].split(":")[0]: chart["multiline"]["tag"] for chart in charts["updates per layer"]}
+    assert {"hidden1", "output"} <= set(layers)
+
+    def chart_tags(pattern: str, run: str = SGD_RUN) -> set[str]:
+        reply = tensorboard("/data/plugin/custom_scalars/scalars", run=run, tag=pattern)
+        assert reply["regex_valid"]
+        return {tag for tag, points in reply["tag_to_events"].items() if points}
+
+    assert chart_tags(story["loss: train vs val"][1]) == {"val/loss"}
+    kinds = ("grad_norm", "update_norm", "update_ratio")
+    assert chart_tags(layers["hidden1"][0]) == {f"updates/hidden1.{p}/{k}" for p in ("weight", "bias") for k in kinds}
+    for run in (SGD_RUN, ADAM_RUN):  # one lr tag for every optimizer, so a sweep's lr curves share a chart
+        assert chart_tags(story["learning rate"][0], run) == {"lr"}
+
+
 def test_hparams_tab_compares_the_sweep(tensorboard):
     experiment = tensorboard("/data/plugin/hparams/experiment", body={})
     columns = {info["name"] for info in experiment["hparamInfos"]}
     assert {"optimizer", "lr", "momentum", "beta1", "beta2", "sizes", "activation", "seed", "max_epochs"} <= columns
+    # TensorBoard lists the columns marked `differs` first and ticks the first five for display:
+    # here the optimizer the sweep varies, and the lr.
+    first = [info["name"] for info in experiment["hparamInfos"][:2]]
+    assert sorted(first) == ["lr", "optimizer"]
+    assert {info["name"] for info in experiment["hparamInfos"] if info.get("differs")} == {"lr", "optimizer"}
     assert [m["name"]["tag"] for m in experiment["metricInfos"]] == [
         "test/acc",
         "test/loss",

@@ -5,7 +5,10 @@ TensorBoard names a run by the folder of its event files, relative to
 logger writes into `tensorboard/<run name>/` (the `version` of
 `configs/logger/tensorboard.yaml`, through the `${run_name:}` resolver
 registered here) and the legend, the run selector and the HParams table say
-which job is Adam. A run with no overrides is named `defaults`.
+which job is Adam. A job of a sweep is named by the keys the sweep varies
+(`-m optimizer=sgd,adam seed=1` names its jobs `optimizer=sgd` and
+`optimizer=adam`); a single run by all its overrides; a run with none
+`defaults`.
 
 `${chosen_keys:}` gives the keys those overrides set, so the HParams tab can
 show the columns a sweep varies first (`callbacks/hparams.py`).
@@ -18,7 +21,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
 DEFAULT_NAME = "defaults"
 # Keys (or key prefixes) that say where or how a run is shown, not what it trains.
@@ -45,10 +48,45 @@ def chosen_keys(overrides: list[str]) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
+def swept_keys(sweep_task: list[str], sweeper_params: list[str]) -> set[str]:
+    """The keys a sweep varies: those with several values on its command line, and the sweeper's `params`."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    keys = set(sweeper_params)
+    try:
+        parsed = OverridesParser.create().parse_overrides([str(o) for o in sweep_task])
+    except HydraException:
+        return keys
+    return keys | {o.key_or_group for o in parsed if o.is_sweep_override()}
+
+
+def _sweep(hydra_cfg: DictConfig) -> set[str]:
+    """In a multirun job, the keys its sweep varies (read from the sweep's `multirun.yaml`); else none."""
+    from hydra.types import RunMode
+
+    if hydra_cfg.mode != RunMode.MULTIRUN:
+        return set()
+    params = list(hydra_cfg.sweeper.get("params") or {})
+    multirun = Path(hydra_cfg.sweep.dir) / "multirun.yaml"
+    try:
+        task = list(OmegaConf.load(multirun).hydra.overrides.task) if multirun.is_file() else []
+    except Exception:  # an unreadable multirun.yaml only costs the shorter name  # noqa: BLE001
+        task = []
+    return swept_keys(task, params)
+
+
 def _task_overrides() -> list[str]:
+    """The running job's overrides; in a sweep only those of the keys the sweep varies (if it can tell)."""
     from hydra.core.hydra_config import HydraConfig
 
-    return list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
+    if not HydraConfig.initialized():
+        return []
+    hydra_cfg = HydraConfig.get()
+    overrides = [str(o) for o in hydra_cfg.overrides.task]
+    varied = _sweep(hydra_cfg)
+    chosen = [o for o in overrides if o.lstrip("+~").split("=", 1)[0] in varied]
+    return chosen or overrides
 
 
 def current_run_name() -> str:
