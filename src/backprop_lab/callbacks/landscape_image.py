@@ -7,6 +7,8 @@ here). The sweep's shared-plane picture (`landscape_report.py`) is drawn
 after the runs, with matplotlib.
 """
 
+import functools
+
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
@@ -21,6 +23,7 @@ LEVELS = 12  # contour bands of log10(loss) across the picture
 TEXT, GRID_LINE, PATH, START, END = (20, 20, 20), (160, 160, 160), (255, 255, 255), (0, 200, 255), (255, 60, 60)
 
 
+@functools.cache
 def font(size: int = 13) -> ImageFont.ImageFont:
     try:
         return ImageFont.load_default(size=size)  # Pillow >= 10.1: a scalable font
@@ -28,12 +31,20 @@ def font(size: int = 13) -> ImageFont.ImageFont:
         return ImageFont.load_default()
 
 
+def _lookup_table() -> np.ndarray:
+    """Viridis at 256 levels, as uint8: colouring a picture is then one indexing operation."""
+    position = np.linspace(0, len(VIRIDIS) - 1, 256)
+    low = np.minimum(np.floor(position).astype(int), len(VIRIDIS) - 2)
+    frac = (position - low)[:, None]
+    return (VIRIDIS[low] * (1 - frac) + VIRIDIS[low + 1] * frac).round().astype(np.uint8)
+
+
+LOOKUP = _lookup_table()
+
+
 def colour(values: np.ndarray) -> np.ndarray:
     """Map values in [0, 1] to RGB uint8 on the viridis scale."""
-    position = np.clip(values, 0.0, 1.0) * (len(VIRIDIS) - 1)
-    low = np.minimum(np.floor(position).astype(int), len(VIRIDIS) - 2)
-    frac = (position - low)[..., None]
-    return (VIRIDIS[low] * (1 - frac) + VIRIDIS[low + 1] * frac).round().astype(np.uint8)
+    return LOOKUP[(np.clip(values, 0.0, 1.0) * 255).astype(np.uint8)]
 
 
 def log_scale(losses: np.ndarray) -> tuple[np.ndarray, float, float]:

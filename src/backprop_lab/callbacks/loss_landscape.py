@@ -20,12 +20,15 @@ on a fixed random sample of `max_rows` of its rows; the module is in eval mode
 while it is computed, and its weights are never changed.
 """
 
+import io
 import logging
+import time
 from pathlib import Path
 
 import lightning as L
 import numpy as np
 import torch
+from tensorboard.compat.proto.summary_pb2 import Summary
 
 from backprop_lab import landscape as ls
 from backprop_lab.callbacks.landscape_image import render_line, render_plane
@@ -108,6 +111,7 @@ class LossLandscape(TensorBoardCallback):
 
     @torch.no_grad()
     def _draw(self, trainer: L.Trainer, pl_module: L.LightningModule, final: bool) -> None:
+        began = time.perf_counter()
         writer = self.writer(trainer)
         loss_fn = getattr(pl_module, "loss_fn", None)
         if loss_fn is None:
@@ -121,12 +125,21 @@ class LossLandscape(TensorBoardCallback):
         total = len(trainer.datamodule.splits["train"][0])
         rows = len(data[0])
         result["rows"] = np.array([rows, total])
-        plane, line = self.pictures(result, rows, total, trainer.global_step)
-        if writer is not None:
-            writer.add_image("landscape/plane", plane, trainer.global_step, dataformats="HWC")
-            writer.add_image("landscape/line", line, trainer.global_step, dataformats="HWC")
+        pictures = {name: png(image) for name, image in self.pictures(result, rows, total, trainer.global_step)}
+        if writer is not None:  # the PNGs as encoded once, rather than add_image encoding each again
+            values = [
+                Summary.Value(
+                    tag=f"landscape/{name}",
+                    image=Summary.Image(height=h, width=w, colorspace=3, encoded_image_string=data),
+                )
+                for name, (data, h, w) in pictures.items()
+            ]
+            writer._get_file_writer().add_summary(Summary(value=values), trainer.global_step)
         if final and self.output_dir is not None:
-            self.save(result, plane, line)
+            self.save(result, {name: data for name, (data, _, _) in pictures.items()})
+        log.info(
+            "Loss landscape at step %d drawn in %.0f ms", trainer.global_step, 1000 * (time.perf_counter() - began)
+        )
 
     def compute(self, pl_module: L.LightningModule, loss_fn: object, x: torch.Tensor, y: torch.Tensor) -> dict:
         """The path, the plane, the grid and the line as NumPy arrays (see the module docstring)."""
@@ -161,7 +174,7 @@ class LossLandscape(TensorBoardCallback):
             "names": np.array([name for name, _ in self._params]),
         }  # fmt: skip
 
-    def pictures(self, result: dict, rows: int, total: int, step: int) -> tuple[np.ndarray, np.ndarray]:
+    def pictures(self, result: dict, rows: int, total: int, step: int) -> list[tuple[str, np.ndarray]]:
         data = f"all {total} training rows" if rows == total else f"a fixed sample of {rows} of {total} training rows"
         if self.directions == "pca":
             names = tuple(f"PC{i + 1} ({100 * s:.0f}%)" for i, s in enumerate(result["shares"]))
@@ -171,17 +184,24 @@ class LossLandscape(TensorBoardCallback):
         caption = f"loss on {data}, step {step}\n{how}, centred on the weights at step {step}"
         plane = render_plane(result["grid"], result["alphas"], result["betas"], result["path"], names, caption)
         line = render_line(result["line_t"], result["line_loss"], f"loss on {data}\ninitial -> step {step} weights")
-        return plane, line
+        return [("plane", plane), ("line", line)]
 
-    def save(self, result: dict, plane: np.ndarray, line: np.ndarray) -> None:
-        from PIL import Image
-
+    def save(self, result: dict, pictures: dict[str, bytes]) -> None:
+        """plane.png, line.png and landscape.npz, each written to a temporary name and renamed: never half a file."""
         folder = self.output_dir / "landscape"
         folder.mkdir(parents=True, exist_ok=True)
-        for name, image in (("plane.png", plane), ("line.png", line)):
-            Image.fromarray(image).save(folder / f".{name}.tmp", format="PNG")
-            (folder / f".{name}.tmp").replace(folder / name)
+        for name, data in pictures.items():
+            (folder / f".{name}.png.tmp").write_bytes(data)
+            (folder / f".{name}.png.tmp").replace(folder / f"{name}.png")
         with open(folder / ".landscape.npz.tmp", "wb") as file:
-            np.savez_compressed(file, **result)
+            np.savez(file, **result)
         (folder / ".landscape.npz.tmp").replace(folder / "landscape.npz")
-        log.info("Loss landscape: %s", folder)
+
+
+def png(image: np.ndarray) -> tuple[bytes, int, int]:
+    """PNG bytes (fast compression: these are small pictures written during the run), height, width."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue(), image.shape[0], image.shape[1]
