@@ -79,3 +79,32 @@ def test_random_directions_are_filter_normalised():
         rows = d[:16].view(8, 2)
         assert torch.allclose(rows.norm(dim=1), weight.norm(dim=1), rtol=1e-5)
         assert torch.equal(d[16:], torch.zeros(8))  # biases are left out, as in Li et al. (2018)
+
+
+def fake_job(sweep: Path, number: int, optimizer: str, lr: float, trajectory: np.ndarray) -> None:
+    job = sweep / str(number)
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "config.yaml").write_text(f"optimizer:\n  _target_: torch.optim.{optimizer}\n  lr: {lr}\n")
+    (job / "landscape").mkdir()
+    np.savez(job / "landscape" / "landscape.npz", trajectory=trajectory.astype(np.float32))
+
+
+def test_sweep_paths_share_one_plane_when_the_jobs_share_their_start(tmp_path):
+    from backprop_lab.landscape_report import shared_plane, write_landscape_paths
+
+    start = np.zeros(5)
+    crawl = np.stack([start + t * np.array([0, 0.1, 0, 0, 0]) for t in range(5)])
+    zigzag = np.stack([start + np.array([t, t % 2, 0, 0, 0]) for t in range(6)])
+    paths, shares = shared_plane([crawl, zigzag])
+    assert np.allclose(paths[0][0], 0) and np.allclose(paths[1][0], 0)  # the shared start is the origin
+    assert shares.sum() == pytest.approx(1.0)  # every path lies in the plane of the first two coordinates
+    for path, trajectory in zip(paths, (crawl, zigzag), strict=True):  # in that plane, distances are kept
+        assert np.allclose(np.linalg.norm(path, axis=1), np.linalg.norm(trajectory, axis=1), atol=1e-5)
+
+    fake_job(tmp_path, 0, "SGD", 0.01, crawl)
+    fake_job(tmp_path, 1, "SGD", 10.0, zigzag)
+    picture = write_landscape_paths(tmp_path)
+    assert picture == tmp_path / "landscape_paths.png" and picture.read_bytes().startswith(b"\x89PNG")
+
+    fake_job(tmp_path, 2, "Adam", 0.1, zigzag + 1.0)  # another start: another seed or network
+    assert "do not start from the same weights" in write_landscape_paths(tmp_path)

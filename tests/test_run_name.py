@@ -1,0 +1,22 @@
+"""Run names: what was chosen, safe as a folder name; in a sweep, only what the sweep varies."""
+
+from backprop_lab.run_name import chosen_keys, run_name, swept_keys
+
+
+def test_run_name_says_what_was_chosen_and_is_a_safe_folder_name():
+    assert run_name([]) == "defaults"
+    assert run_name(["optimizer=adam", "optimizer.lr=0.05", "seed=1"]) == "optimizer=adam,optimizer.lr=0.05,seed=1"
+    assert run_name(["data=csv", "data.path=/home/me/points.csv"]) == "data=csv,data.path=_home_me_points.csv"
+    # Where the outputs go or which run is resumed is not what the run trains.
+    assert run_name(["hydra.run.dir=x", "resume=logs/a", "~callbacks.progress_bar", "seed=2"]) == "seed=2"
+    long = run_name([f"model.net.hidden=[{','.join(['64'] * 60)}]"])
+    assert len(long) <= 120 and long != run_name([f"model.net.hidden=[{','.join(['64'] * 61)}]"])
+
+
+def test_sweep_keys_come_from_the_command_line_and_the_sweeper():
+    assert swept_keys(["optimizer=sgd,adam", "seed=1", "optimizer.lr=range(1,3)"], []) == {"optimizer", "optimizer.lr"}
+    assert swept_keys(["experiment=optimizer_grid"], ["optimizer", "optimizer.lr"]) == {"optimizer", "optimizer.lr"}
+    assert chosen_keys(["+trainer.limit_val_batches=0", "optimizer=adam", "paths.log_dir=x"]) == [
+        "trainer.limit_val_batches",
+        "optimizer",
+    ]
