@@ -114,7 +114,15 @@ def test_model_graph_is_logged_when_asked(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "field", ["update_telemetry.every_n_steps", "histograms.every_n_epochs", "decision_boundary.every_n_epochs"]
+    "field",
+    [
+        "update_telemetry.every_n_steps",
+        "histograms.every_n_epochs",
+        "decision_boundary.every_n_epochs",
+        "loss_landscape.every_n_steps",
+        "loss_landscape.every_n_epochs",
+        "loss_landscape.max_rows",
+    ],
 )
 def test_interval_below_one_is_a_config_error(field):
     with pytest.raises(ConfigError, match=rf"callbacks.{field}=0 is not allowed: it must be a whole number >= 1"):
