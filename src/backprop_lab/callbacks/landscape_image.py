@@ -8,6 +8,7 @@ after the runs, with matplotlib.
 """
 
 import functools
+import io
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -94,8 +95,7 @@ def render_plane(
         draw.ellipse((x - 6, y - 6, x + 6, y + 6), fill=fill, outline="black", width=2)
         draw.text((x + 8, y - 16), label, fill="white", font=small, stroke_width=2, stroke_fill="black")
 
-    for lines, y in ((caption.split("\n"), 4),):
-        draw.multiline_text((6, y), "\n".join(lines), fill=TEXT, font=small, spacing=2)
+    draw.multiline_text((6, 4), caption, fill=TEXT, font=small, spacing=2)
     draw.text((left, top + size + 4), f"{alphas[0]:.3g}", fill=TEXT, font=small)
     right = f"{alphas[-1]:.3g}"
     draw.text((left + size - draw.textlength(right, font=small), top + size + 4), right, fill=TEXT, font=small)
@@ -140,3 +140,10 @@ def render_line(ts: np.ndarray, losses: np.ndarray, caption: str, width: int = 4
     draw.text((left + plot_w / 2 - 50, top + plot_h + 20), "t (weights = initial + t * (final - initial))", fill=TEXT,
               font=small)  # fmt: skip
     return np.asarray(canvas)
+
+
+def png(image: np.ndarray) -> tuple[bytes, int, int]:
+    """PNG bytes (fast compression: these are small pictures written during the run), height, width."""
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue(), image.shape[0], image.shape[1]

@@ -20,7 +20,6 @@ on a fixed random sample of `max_rows` of its rows; the module is in eval mode
 while it is computed, and its weights are never changed.
 """
 
-import io
 import logging
 import time
 from pathlib import Path
@@ -31,7 +30,7 @@ import torch
 from tensorboard.compat.proto.summary_pb2 import Summary
 
 from backprop_lab import landscape as ls
-from backprop_lab.callbacks.landscape_image import render_line, render_plane
+from backprop_lab.callbacks.landscape_image import png, render_line, render_plane
 from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback
 from backprop_lab.callbacks.watch import check_interval, watched_parameters
 
@@ -197,11 +196,3 @@ class LossLandscape(TensorBoardCallback):
             np.savez(file, **result)
         (folder / ".landscape.npz.tmp").replace(folder / "landscape.npz")
 
-
-def png(image: np.ndarray) -> tuple[bytes, int, int]:
-    """PNG bytes (fast compression: these are small pictures written during the run), height, width."""
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG", compress_level=1)
-    return buffer.getvalue(), image.shape[0], image.shape[1]
