@@ -5,12 +5,12 @@ Each job's loss-landscape callback saved its path through parameter space
 When the jobs start from the same weights (same seed and network), their
 paths are comparable: the two principal directions of all paths together,
 measured from the shared start, span one plane, and every path is drawn on
-it, one panel per optimizer, one line per learning rate, with the same axes.
+it, one panel per optimizer, one line per learning rate: on top all at one
+scale, below each optimizer's panel zoomed to its own paths.
 A tiny learning rate shows as a short crawl from the start, a good one as a
 direct line, a too-large one as a zig-zag or an escape far out.
 """
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -61,7 +61,16 @@ def write_landscape_paths(sweep_dir: Path, results: list[JobResult] | None = Non
     return draw(Path(sweep_dir) / PICTURE, [r for r, _ in jobs], paths, shares)
 
 
+def _limits(paths: list[np.ndarray]) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Axis limits holding the paths' finite points (1st to 99th percentile, for a far outlier), padded."""
+    finite = np.concatenate([p[np.isfinite(p).all(axis=1)] for p in paths])
+    lo, hi = np.percentile(finite, 1, axis=0), np.percentile(finite, 99, axis=0)
+    pad = 0.08 * np.maximum(hi - lo, 1e-6)
+    return (lo[0] - pad[0], hi[0] + pad[0]), (lo[1] - pad[1], hi[1] + pad[1])
+
+
 def draw(out: Path, results: list[JobResult], paths: list[np.ndarray], shares: np.ndarray) -> Path:
+    """Top row: every optimizer's paths at one scale; bottom row: each optimizer's zoomed to its own paths."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -70,35 +79,31 @@ def draw(out: Path, results: list[JobResult], paths: list[np.ndarray], shares: n
     optimizers = list(dict.fromkeys(r.optimizer for r in results))
     lrs = sorted({r.lr for r in results if r.lr is not None})
     colours = plt.get_cmap("viridis")(np.linspace(0, 0.9, max(len(lrs), 1)))
-    finite = np.concatenate([p[np.isfinite(p).all(axis=1)] for p in paths])
-    lo, hi = np.percentile(finite, 1, axis=0), np.percentile(finite, 99, axis=0)
-    pad = 0.08 * np.maximum(hi - lo, 1e-6)
-    cols = min(len(optimizers), 3)
-    rows = math.ceil(len(optimizers) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.9 * rows), squeeze=False, sharex=True, sharey=True)
-    for ax, optimizer in zip(axes.flat, optimizers, strict=False):
-        for result, path in zip(results, paths, strict=True):
-            if result.optimizer != optimizer:
-                continue
-            colour = colours[lrs.index(result.lr)] if result.lr in lrs else "grey"
-            ax.plot(path[:, 0], path[:, 1], "-", color=colour, lw=1.3, marker=".", ms=2.5, label=f"lr={result.lr:g}")
-            ax.plot(*path[-1], "o", color=colour, mec="black", ms=6)
-        ax.plot(*paths[0][0], "*", color="red", mec="black", ms=13, label="start", zorder=5)
-        ax.set_title(optimizer)
-        ax.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
-        ax.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, loc="best")
-    for ax in axes.flat[len(optimizers) :]:
-        ax.axis("off")
-    for ax in axes[-1]:
-        ax.set_xlabel(f"PC1 of all paths ({100 * shares[0]:.0f}%)")
-    for ax in axes[:, 0]:
-        ax.set_ylabel(f"PC2 ({100 * shares[1]:.0f}%)")
-    fig.suptitle("Each job's path through parameter space, on one shared plane (dots: recorded steps, o: end)")
+    shared = _limits(paths)
+    cols = len(optimizers)
+    fig, axes = plt.subplots(2, cols, figsize=(4.2 * cols, 7.6), squeeze=False)
+    for col, optimizer in enumerate(optimizers):
+        mine = [(r, p) for r, p in zip(results, paths, strict=True) if r.optimizer == optimizer]
+        for row, (xlim, ylim) in enumerate((shared, _limits([p for _, p in mine]))):
+            ax = axes[row, col]
+            for result, path in mine:
+                colour = colours[lrs.index(result.lr)] if result.lr in lrs else "grey"
+                label = f"lr={result.lr:g}" if result.lr is not None else result.name
+                ax.plot(path[:, 0], path[:, 1], "-", color=colour, lw=1.3, marker=".", ms=2.5, label=label)
+                ax.plot(*path[-1], "o", color=colour, mec="black", ms=6)
+            ax.plot(*paths[0][0], "*", color="red", mec="black", ms=13, label="start", zorder=5)
+            ax.set_xlim(*xlim)
+            ax.set_ylim(*ylim)
+            ax.grid(alpha=0.3)
+            ax.set_title(f"{optimizer}" + (", zoomed" if row else ", all at one scale"), fontsize=10)
+            ax.set_xlabel(f"PC1 of all paths ({100 * shares[0]:.0f}%)", fontsize=8)
+            ax.set_ylabel(f"PC2 ({100 * shares[1]:.0f}%)", fontsize=8)
+            ax.tick_params(labelsize=7)
+        axes[0, col].legend(fontsize=7, loc="best")
+    fig.suptitle("Each job's path through parameter space on one shared plane (dots: recorded steps, o: end)")
     fig.tight_layout()
     tmp = out.with_name(f".{out.name}.tmp")
-    fig.savefig(tmp, dpi=90, format="png")
+    fig.savefig(tmp, dpi=80, format="png")
     plt.close(fig)
     tmp.replace(out)
     return out
