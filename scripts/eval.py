@@ -3,6 +3,8 @@
 import hydra
 from omegaconf import DictConfig
 
+import backprop_lab  # noqa: F401  (registers the ${run_name:} and ${chosen_keys:} resolvers the configs use)
+
 
 @hydra.main(config_path="../configs", config_name="eval", version_base="1.3")
 def main(cfg: DictConfig) -> None:

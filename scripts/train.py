@@ -7,6 +7,8 @@ only after the config is composed so `--help` and `--cfg job` stay fast.
 import hydra
 from omegaconf import DictConfig
 
+import backprop_lab  # noqa: F401  (registers the ${run_name:} and ${chosen_keys:} resolvers the configs use)
+
 
 @hydra.main(config_path="../configs", config_name="train", version_base="1.3")
 def main(cfg: DictConfig) -> float | None:

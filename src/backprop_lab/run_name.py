@@ -94,9 +94,9 @@ def current_run_name() -> str:
     return run_name(_task_overrides())
 
 
-def current_chosen_keys() -> list[str]:
-    """The keys the running Hydra job's overrides set; none outside a job."""
-    return chosen_keys(_task_overrides())
+def current_chosen_keys() -> str:
+    """The keys the running Hydra job's overrides set, comma-separated (a config value); empty outside a job."""
+    return ",".join(chosen_keys(_task_overrides()))
 
 
 def register_resolver() -> None:

@@ -100,10 +100,11 @@ class HParamsSummary(TensorBoardCallback):
         root: str = "net",
         solved_metric: str = "val/acc",
         solved_value: float = 1.0,
-        chosen: list[str] | tuple[str, ...] = (),
+        chosen: str | list[str] | tuple[str, ...] = (),
     ) -> None:
         super().__init__()
-        self.chosen = [str(key) for key in chosen]
+        # A comma-separated string from `${chosen_keys:}`, or a list of config keys.
+        self.chosen = [key for key in chosen.split(",") if key] if isinstance(chosen, str) else [str(k) for k in chosen]
         self.metrics = list(metrics)
         # Plain values only: a list from the config (an OmegaConf ListConfig) is shown as its text.
         self.extra = {
