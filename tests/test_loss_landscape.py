@@ -5,8 +5,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from backprop_lab.landscape import flatten, random_directions, step_cosines
+from backprop_lab.run_name import tensorboard_dir
 from backprop_lab.train import build
 from conftest import QUIET, compose_train
 
@@ -20,7 +22,7 @@ FAST = [
 ]
 
 
-def fit(tmp_path: Path, *overrides: str) -> tuple[torch.Tensor, torch.nn.Module, tuple, dict]:
+def fit(tmp_path: Path, *overrides: str) -> tuple[torch.Tensor, torch.nn.Module, tuple, dict, Path]:
     """Train in this process; return the initial weights, the trained module, the training rows and landscape.npz."""
     cfg = compose_train(*FAST, *overrides, output_dir=tmp_path)
     datamodule, model, trainer = build(cfg)
@@ -30,16 +32,17 @@ def fit(tmp_path: Path, *overrides: str) -> tuple[torch.Tensor, torch.nn.Module,
     assert all((folder / name).read_bytes().startswith(b"\x89PNG") for name in ("plane.png", "line.png"))
     with np.load(folder / "landscape.npz", allow_pickle=False) as saved:  # plain arrays: no pickles needed
         result = {name: saved[name] for name in saved.files}
-    return initial, model, datamodule.splits["train"], result
+    return initial, model, datamodule.splits["train"], result, tmp_path
 
 
 @pytest.fixture(scope="module")
 def sgd_run(tmp_path_factory, single_torch_thread):
-    return fit(tmp_path_factory.mktemp("landscape"), "trainer.max_epochs=3")
+    folder = tmp_path_factory.mktemp("landscape")
+    return fit(folder, "trainer.max_epochs=3", "callbacks.loss_landscape.every_n_epochs=2")
 
 
 def test_path_runs_from_the_initial_to_the_final_weights_on_the_plane(sgd_run):
-    initial, model, _, saved = sgd_run
+    initial, model, _, saved, _ = sgd_run
     final = flatten(list(model.net.parameters()))
     trajectory, directions = torch.tensor(saved["trajectory"]), torch.tensor(saved["directions"])
     assert torch.equal(trajectory[0], initial) and torch.equal(trajectory[-1], final)
@@ -51,8 +54,15 @@ def test_path_runs_from_the_initial_to_the_final_weights_on_the_plane(sgd_run):
     assert saved["shares"][0] > 0.5 and saved["shares"].sum() <= 1 + 1e-6
 
 
+def test_pictures_go_to_tensorboard_every_n_epochs_and_at_the_end(sgd_run):
+    events = EventAccumulator(str(tensorboard_dir(sgd_run[4])), size_guidance={"images": 0})
+    events.Reload()
+    for tag in ("landscape/plane", "landscape/line"):  # every_n_epochs=2: after epoch 2 (step 20), then the end
+        assert [e.step for e in events.Images(tag)] == [20, 30]
+
+
 def test_landscape_at_the_final_point_is_the_final_training_loss(sgd_run):
-    initial, model, (x, y), saved = sgd_run
+    initial, model, (x, y), saved, _ = sgd_run
     model.eval()
     with torch.no_grad():
         final_loss = float(model.loss_fn(model(x), y))
@@ -65,7 +75,7 @@ def test_landscape_at_the_final_point_is_the_final_training_loss(sgd_run):
 
 @pytest.mark.parametrize(("lr", "zigzag"), [(0.05, False), (10.0, True)])
 def test_too_large_a_learning_rate_zigzags(tmp_path, single_torch_thread, lr, zigzag):
-    _, _, _, saved = fit(tmp_path, "optimizer.momentum=0", f"optimizer.lr={lr}", "trainer.max_epochs=3")
+    _, _, _, saved, _ = fit(tmp_path, "optimizer.momentum=0", f"optimizer.lr={lr}", "trainer.max_epochs=3")
     cosines = step_cosines(torch.tensor(saved["path"]))
     reversing = float((cosines < 0).float().mean())
     assert (reversing > 0.5) == zigzag, f"lr={lr}: {reversing:.0%} of the steps turn back"

@@ -71,6 +71,7 @@ class LossLandscape(TensorBoardCallback):
         self._params: list[tuple[str, torch.nn.Parameter]] = []
         self._points: list[torch.Tensor] = []
         self._steps: list[int] = []
+        self._drawn_at: int | None = None
 
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
         self._params = watched_parameters(pl_module, self.root)
@@ -81,7 +82,7 @@ class LossLandscape(TensorBoardCallback):
             self._steps.append(step)
 
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        self._points, self._steps = [], []
+        self._points, self._steps, self._drawn_at = [], [], None
         if trainer.is_global_zero:
             self._record(trainer.global_step)
 
@@ -125,7 +126,9 @@ class LossLandscape(TensorBoardCallback):
         rows = len(data[0])
         result["rows"] = np.array([rows, total])
         pictures = {name: png(image) for name, image in self.pictures(result, rows, total, trainer.global_step)}
-        if writer is not None:  # the PNGs as encoded once, rather than add_image encoding each again
+        if writer is not None and self._drawn_at != trainer.global_step:  # once a step: the last epoch's end is fit's
+            self._drawn_at = trainer.global_step
+            # The PNGs as encoded once, rather than add_image encoding each again.
             values = [
                 Summary.Value(
                     tag=f"landscape/{name}",
