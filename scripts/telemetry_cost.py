@@ -36,6 +36,7 @@ def timed_run(run_dir: Path, overrides: list[str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="runs with telemetry on, and as many off")
+    parser.add_argument("--json", type=Path, help="also write the times and the ratio to this JSON file")
     parser.add_argument("overrides", nargs="*", help="Hydra overrides for both sides, e.g. trainer.max_epochs=300")
     args = parser.parse_args()
 
@@ -51,6 +52,9 @@ def main() -> None:
     print(f"median wall time, telemetry on:  {on:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in times['on'])})")
     print(f"median wall time, telemetry off: {off:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in times['off'])})")
     print(f"telemetry costs {100 * (on / off - 1):+.1f}% (on/off = {on / off:.3f})")
+    if args.json:
+        result = {"overrides": args.overrides, "on_s": times["on"], "off_s": times["off"], "median_on_s": on}
+        args.json.write_text(json.dumps({**result, "median_off_s": off, "ratio": on / off}, indent=2) + "\n")
 
 
 if __name__ == "__main__":
