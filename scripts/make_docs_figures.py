@@ -12,6 +12,7 @@ No other script writes into docs/.
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -42,7 +43,7 @@ LR_FINDER_RUNS = {
 
 def train(*overrides: str) -> None:
     """`python scripts/train.py ...` as the docs write it; stops here if it fails."""
-    command = [sys.executable, "scripts/train.py", *QUIET, *overrides]
+    command = [sys.executable, "scripts/train.py", *overrides, *QUIET]
     proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     if proc.returncode != 0:
         sys.exit(f"failed: {' '.join(command)}\n{proc.stderr[-3000:]}")
@@ -117,16 +118,20 @@ def telemetry() -> None:
     out = RUNS / "telemetry_cost.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "scripts/telemetry_cost.py", "--repeats", "7", "--json", str(out)]
-    proc = subprocess.run(command, cwd=ROOT, text=True)
-    if proc.returncode != 0:
+    if subprocess.run(command, cwd=ROOT, text=True).returncode != 0:
         sys.exit("scripts/telemetry_cost.py failed")
-    cost = json.loads(out.read_text())
+    write_telemetry_cost(out)
+
+
+def write_telemetry_cost(measured: Path) -> None:
+    """The sentence docs/telemetry.md shows, with how busy the machine was: short runs are noisy."""
+    cost = json.loads(measured.read_text())
     spread = [*cost["on_s"], *cost["off_s"]]
     text = (
-        f"Last measured with `python scripts/telemetry_cost.py --repeats 7` (the default config, 7 runs each way): "
-        f"build, fit and test took a median of {cost['median_on_s']:.2f} s with all telemetry on and "
-        f"{cost['median_off_s']:.2f} s with it off: **{100 * (cost['ratio'] - 1):+.0f}%** "
-        f"(single runs ranged from {min(spread):.2f} to {max(spread):.2f} s)."
+        f"Last measured with `python scripts/telemetry_cost.py --repeats 7` (the default config, 7 runs each way, "
+        f"{os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f} at the end): build, fit and test took a "
+        f"median of {cost['median_on_s']:.2f} s with all telemetry on and {cost['median_off_s']:.2f} s with it off: "
+        f"**{100 * (cost['ratio'] - 1):+.0f}%** (single runs ranged from {min(spread):.2f} to {max(spread):.2f} s)."
     )
     replace_marked("docs/telemetry.md", "telemetry-cost", text + "\n")
 

@@ -31,6 +31,7 @@ FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})(.*)$")
 NOT_COMPOSED = ["for opt in sgd adam; do python scripts/train.py trainer=ddp_cpu optimizer=$opt; done"]
 SHELL_SEPARATORS = {"&&", "||", ";", "|", "&"}
 RESUME_MARK = "<!-- docs-test: resume -->"
+GENERATED = re.compile(r"<!-- make_docs_figures: ([\w-]+) -->\n(.*?)<!-- end make_docs_figures -->", re.S)
 TELEMETRY_OFF = [f"~callbacks.{name}" for name in ("update_telemetry", "histograms", "decision_boundary", "hparams")]
 
 
@@ -173,3 +174,16 @@ def test_resume_example_runs_in_the_order_written(page, commands, tmp_path):
     assert resumed["status"] == "success" and resumed["loaded_checkpoint"].startswith(str(run_dir))
     max_epochs = next(int(w.split("=")[1]) for w in resume if w.startswith("trainer.max_epochs="))
     assert stopped_at < max_epochs == resumed["epochs"]
+
+
+def test_generated_tables_are_filled_and_figures_stay_small():
+    """What scripts/make_docs_figures.py writes: a table between each pair of markers, PNGs under 300 KB."""
+    script = (ROOT / "scripts" / "make_docs_figures.py").read_text()
+    for page in PAGES:
+        text = page.read_text()
+        for name, body in GENERATED.findall(text):
+            assert f'"{name}"' in script, f"{page.name}: no part of make_docs_figures.py writes {name!r}"
+            assert body.strip(), f"{page.name}: {name!r} is empty: run python scripts/make_docs_figures.py"
+        assert text.count("<!-- make_docs_figures:") == text.count("<!-- end make_docs_figures -->"), page.name
+    for picture in (ROOT / "docs").glob("*.png"):
+        assert picture.stat().st_size < 300 * 1024, f"{picture.name} is over 300 KB"
