@@ -39,6 +39,7 @@ def main() -> None:
     parser.add_argument(
         "--off", action="append", choices=TELEMETRY, help="callbacks to switch off (repeatable; default: all of them)"
     )
+    parser.add_argument("--json", type=Path, help="also write the times and the ratio to this JSON file")
     parser.add_argument("overrides", nargs="*", help="Hydra overrides for both sides, e.g. trainer.max_epochs=300")
     args = parser.parse_args()
     off = [f"~callbacks.{name}" for name in args.off or TELEMETRY]
@@ -55,6 +56,10 @@ def main() -> None:
     print(f"median wall time, telemetry on:  {on:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in times['on'])})")
     print(f"median wall time, telemetry off: {off_s:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in times['off'])})")
     print(f"{', '.join(args.off or ['telemetry'])} costs {100 * (on / off_s - 1):+.1f}% (on/off = {on / off_s:.3f})")
+    if args.json:
+        result = {"overrides": args.overrides, "off": args.off or TELEMETRY, "on_s": times["on"], "off_s": times["off"]}
+        result |= {"median_on_s": on, "median_off_s": off_s, "ratio": on / off_s}
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
 
 
 if __name__ == "__main__":

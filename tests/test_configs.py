@@ -9,6 +9,7 @@ import torch
 from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 from lightning.pytorch.loggers import TensorBoardLogger
+from omegaconf import OmegaConf
 
 from backprop_lab.train import build, instantiate_each
 from conftest import CONFIGS, compose_train
@@ -87,6 +88,15 @@ def test_seed_article_experiment_is_the_articles_setup(tmp_path):
     assert cfg.model.net._target_.endswith("nets.logistic") and cfg.data._target_.endswith("XORDataModule")
     assert cfg.optimizer._target_ == "torch.optim.SGD"
     assert (cfg.optimizer.lr, cfg.optimizer.momentum, cfg.trainer.max_epochs) == (0.1, 0.0, 1000)
+    assert cfg.data.passes_per_epoch == 1 and cfg.data.batch_size is None  # 1000 full-batch steps
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (CONFIGS / "experiment").glob("*.yaml")))
+def test_every_experiment_pins_its_steps(name):
+    """An experiment that names a number of epochs also says how many steps an epoch is."""
+    cfg = compose_train(f"experiment={name}")
+    experiment = OmegaConf.load(CONFIGS / "experiment" / f"{name}.yaml")
+    assert "max_epochs" in experiment.trainer and experiment.data.passes_per_epoch == cfg.data.passes_per_epoch == 1
 
 
 def test_command_line_overrides_beat_the_experiment(tmp_path):

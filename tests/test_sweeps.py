@@ -4,7 +4,6 @@ import pytest
 from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from backprop_lab.reports import loss_behaviour
 from backprop_lab.run_name import tensorboard_dir
 from conftest import QUIET, ROOT, TRAIN_SCRIPT, read_metrics, run_script
 
@@ -72,22 +71,6 @@ def test_grid_records_each_job_and_the_report_reads_them_back(tmp_path):
     with Image.open(tmp_path / "comparison.png") as image:
         image.verify()
         assert image.format == "PNG" and image.size[0] > 400
-
-
-@pytest.mark.parametrize(
-    ("losses", "verdict"),
-    [
-        ([0.7, 0.6, 0.5, 0.4, 0.3], "steady"),
-        ([0.7, 0.7, 0.7, 0.7], "steady"),  # crawling is not oscillating
-        ([0.7, 0.5, 0.9, 0.4, 0.8, 0.3, 0.6, 0.2], "oscillated"),
-        ([0.7, 0.5, float("nan")], "diverged"),
-        ([0.7, 3.0, float("inf"), 0.1], "diverged"),
-        ([0.7, 0.9, 1.5, 2.0], "diverged"),
-        ([], "-"),
-    ],
-)
-def test_loss_verdicts_follow_the_documented_rule(losses, verdict):
-    assert loss_behaviour(losses) == verdict
 
 
 def test_compare_runs_names_a_folder_without_jobs(tmp_path):

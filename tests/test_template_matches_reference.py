@@ -32,12 +32,12 @@ def linear_params(net: nn.Module) -> ref.Params:
     ]
 
 
-def train_template(tmp_path, *overrides: str):
-    cfg = compose_train(*BARE, *overrides, output_dir=tmp_path)
+def train_template(tmp_path, *overrides: str, bare: tuple[str, ...] = tuple(BARE)):
+    cfg = compose_train(*bare, *overrides, output_dir=tmp_path)
     datamodule, model, trainer = build(cfg)
     initial = linear_params(model.net)
     trainer.fit(model, datamodule=datamodule)
-    return cfg, initial, linear_params(model.net)
+    return cfg, initial, linear_params(model.net), trainer.global_step
 
 
 def optimizer_kwargs(cfg) -> dict:
@@ -65,7 +65,7 @@ def optimizer_kwargs(cfg) -> dict:
 )
 def test_template_steps_equal_the_numpy_reference(tmp_path, overrides):
     steps = 40
-    cfg, initial, final = train_template(tmp_path, *overrides, f"trainer.max_epochs={steps}")
+    cfg, initial, final, _ = train_template(tmp_path, *overrides, f"trainer.max_epochs={steps}")
     kwargs = optimizer_kwargs(cfg)
     optimizer = ref.from_target(kwargs.pop("target"), **kwargs)
     sizes = [2, *cfg.model.net.hidden, 1]
@@ -81,9 +81,12 @@ def test_template_steps_equal_the_numpy_reference(tmp_path, overrides):
 
 @pytest.mark.slow
 def test_article_network_matches_a_hand_written_loop(tmp_path):
-    """model=logistic, SGD lr=0.1, 1000 epochs: the article's program, run by Lightning and by hand."""
-    article = ["model=logistic", "optimizer=sgd", "optimizer.lr=0.1", "optimizer.momentum=0", "trainer.max_epochs=1000"]
-    _, initial, final = train_template(tmp_path, *article)
+    """`experiment=seed_article`: the article's program, run by Lightning and by hand, step for step."""
+    # The experiment's own step count: no data.passes_per_epoch override here.
+    _, initial, final, steps = train_template(
+        tmp_path, "experiment=seed_article", bare=(*LIGHTNING_EXTRAS_OFF, "trainer.accelerator=cpu")
+    )
+    assert steps == 1000  # 1000 full-batch steps, as in the article
 
     # The article's own loop: Linear + Sigmoid, BCELoss, zero_grad / backward / step.
     (w0, b0), = initial

@@ -33,6 +33,17 @@ def test_short_run_leaves_a_complete_run_folder(train_run):
 
     assert {"train/loss", "train/acc", "val/loss", "val/acc"} <= scalar_tags(run_dir)
     assert "test/acc" in proc.stderr + proc.stdout  # the final table is printed
+    # The last lines say how to look at the run; the folder is outside the working directory: an absolute path.
+    assert f"View it in TensorBoard: tensorboard --logdir {run_dir / 'tensorboard'}" in proc.stderr + proc.stdout
+
+
+def test_tensorboard_command_is_relative_to_the_working_directory(tmp_path, monkeypatch):
+    from backprop_lab.train import tensorboard_command
+
+    monkeypatch.chdir(tmp_path)
+    assert tensorboard_command(tmp_path / "logs" / "run 1" / "tensorboard") == (
+        "tensorboard --logdir 'logs/run 1/tensorboard'"
+    )
 
 
 def test_default_config_solves_xor(train_run):

@@ -42,5 +42,5 @@ def check_sweep_launch(trainer: L.Trainer) -> None:
             f"trainer.strategy: {type(trainer.strategy).__name__} with {trainer.world_size} processes cannot run "
             "inside a sweep (-m), nothing was trained. Lightning starts the extra processes by running the command "
             "line again, and in a sweep that would run the whole sweep again in each of them. Run each job as its "
-            "own command instead, e.g. a shell loop over the values (see the README's section on several GPUs)."
+            "own command instead, e.g. a shell loop over the values (see docs/distributed.md)."
         )

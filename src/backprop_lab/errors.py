@@ -31,7 +31,7 @@ def run_reporting_user_errors(task: Callable[[DictConfig], T], cfg: DictConfig) 
     """Run an entry point's task; a `UserError` becomes its one paragraph on stderr and exit code 2.
 
     In a Hydra multirun the error is raised on instead, so Hydra records that
-    job as failed and goes on with the next (see README, "Sweeps").
+    job as failed and goes on with the next (see docs/sweeps.md, "Failed jobs").
     """
     try:
         return task(cfg)

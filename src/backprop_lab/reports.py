@@ -7,26 +7,22 @@ whatever its data, model or sweep.
 """
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
 from pathlib import Path
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from backprop_lab.verdicts import RULES as VERDICT_RULES
+from backprop_lab.verdicts import loss_behaviour, lr_regime
+
 LOSS_TAG, ACC_TAG, TEST_ACC_TAG = "train/loss", "val/acc", "test/acc"
 
-# The verdict rules, also printed under the table (see `RULES`).
-DIVERGED_RATIO = 1.5  # final loss above 1.5x the first one: training made things worse
-RISE_FRACTION = 0.01  # an epoch-to-epoch rise counts if larger than 1% of the first loss...
-OSCILLATION_RISES = 3  # ...and three such rises make a run "oscillated"
+# Printed under the table.
 RULES = (
-    f"**loss**: `diverged` if `{LOSS_TAG}` ever became NaN/inf or ended above {DIVERGED_RATIO}x its first value; "
-    f"otherwise `oscillated` if it rose from one epoch to the next by more than {RISE_FRACTION:.0%} of its first "
-    f"value at least {OSCILLATION_RISES} times; otherwise `steady`. **first epoch acc = 1.0**: the first epoch "
-    f"(Lightning's count, from 0) at whose end `{ACC_TAG}` was 1.0."
+    f"The loss is `{LOSS_TAG}` per epoch; solved means `{ACC_TAG}` reached 1.0. {VERDICT_RULES} "
+    f"**first epoch acc = 1.0**: the first epoch (Lightning's count, from 0) at whose end `{ACC_TAG}` was 1.0."
 )
 
 Series = list[tuple[int, float]]  # (epoch, value)
@@ -51,18 +47,16 @@ class JobResult:
         return next((epoch for epoch, value in self.accuracy if value >= 1.0), None)
 
     @property
+    def solved(self) -> bool:
+        return self.first_perfect_epoch is not None
+
+    @property
     def behaviour(self) -> str:
-        return loss_behaviour([value for _, value in self.train_loss])
+        return loss_behaviour([value for _, value in self.train_loss], self.solved)
 
-
-def loss_behaviour(losses: Sequence[float]) -> str:
-    """`diverged`, `oscillated` or `steady` by the rules in `RULES`; `-` without a curve."""
-    if not losses:
-        return "-"
-    if not all(math.isfinite(v) for v in losses) or losses[-1] > DIVERGED_RATIO * losses[0]:
-        return "diverged"
-    rises = sum(1 for before, after in pairwise(losses) if after - before > RISE_FRACTION * losses[0])
-    return "oscillated" if rises >= OSCILLATION_RISES else "steady"
+    @property
+    def regime(self) -> str:
+        return lr_regime(self.behaviour, self.solved)
 
 
 def read_scalars(job_dir: Path) -> dict[str, Series]:
@@ -146,6 +140,7 @@ def markdown_table(results: Sequence[JobResult]) -> str:
         "test acc",
         "first epoch acc = 1.0",
         "loss",
+        "lr regime",
     ]
     rows = []
     for r in sorted(results, key=lambda r: (r.optimizer, r.lr is None, r.lr or 0.0, _job_order(Path(r.name)))):
@@ -161,6 +156,7 @@ def markdown_table(results: Sequence[JobResult]) -> str:
                 _fmt(r.test_acc, ".2f"),
                 "never" if perfect is None and r.accuracy else _fmt(perfect, "d"),
                 r.behaviour,
+                r.regime,
             ]
         )
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]

@@ -6,6 +6,8 @@ for importing torch and Lightning.
 """
 
 import logging
+import os
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +116,13 @@ def fit_and_test(cfg: DictConfig, summary: RunSummary) -> None:
     summary.finish(SUCCESS)
 
 
+def tensorboard_command(events_dir: Path) -> str:
+    """The command that opens TensorBoard on this run, with a path that works from the current directory."""
+    events_dir, cwd = events_dir.resolve(), Path.cwd().resolve()
+    path = events_dir.relative_to(cwd) if events_dir.is_relative_to(cwd) else events_dir
+    return f"tensorboard --logdir {shlex.quote(os.fspath(path))}"
+
+
 def train(cfg: DictConfig) -> float | None:
     """Run the train task; return the metric named by `optimized_metric` (for sweeps), if any."""
     output_dir = Path(cfg.paths.output_dir)
@@ -135,5 +144,7 @@ def train(cfg: DictConfig) -> float | None:
             path = summary.save(output_dir)
             log.info("Run %s after %.1f s; final metrics:\n%s", summary.status, summary.wall_time_s, summary.table())
             log.info("Run folder: %s (metrics in %s)", output_dir, path.name)
+            if (output_dir / "tensorboard").is_dir():
+                log.info("View it in TensorBoard: %s", tensorboard_command(output_dir / "tensorboard"))
     name = cfg.get("optimized_metric")
     return summary.metrics.get(name) if name else None

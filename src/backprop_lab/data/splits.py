@@ -56,8 +56,9 @@ class SplitDataModule(TensorDataModule):
         batch_size: int | None = None,
         shuffle: bool = True,
         seed: int = 0,
+        passes_per_epoch: int = 1,
     ) -> None:
-        super().__init__(batch_size=batch_size, shuffle=shuffle, seed=seed)
+        super().__init__(batch_size=batch_size, shuffle=shuffle, seed=seed, passes_per_epoch=passes_per_epoch)
         self.val_fraction = val_fraction
         self.test_fraction = test_fraction
         self.standardize = standardize

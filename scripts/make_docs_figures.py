@@ -1,0 +1,157 @@
+"""Regenerate every figure and measured table that README.md and docs/*.md show.
+
+    python scripts/make_docs_figures.py                  # everything (about five minutes on two cores)
+    python scripts/make_docs_figures.py --only grid      # one part: grid, filmstrip, lr_finder, telemetry
+
+Each part runs the commands the docs give, as a user runs them (scripts/train.py
+in a fresh process, with a fixed run folder under logs/docs/), then writes
+the figure into docs/ and the table into the README or docs page, between the
+markers `<!-- make_docs_figures: NAME -->` and `<!-- end make_docs_figures -->`.
+No other script writes into docs/.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from PIL import Image
+
+from backprop_lab.filmstrip import read_frames, write_filmstrip
+from backprop_lab.reports import read_job, read_sweep, write_comparison
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS, RUNS = ROOT / "docs", ROOT / "logs" / "docs"
+QUIET = ["~callbacks.progress_bar", "trainer.enable_progress_bar=false"]
+FILMSTRIP_RUN = [
+    "data.passes_per_epoch=1",
+    "trainer.max_epochs=40",
+    "callbacks.update_telemetry.every_n_steps=1",
+    "callbacks.decision_boundary.every_n_epochs=2",
+]
+FILMSTRIP_STEPS = [0, 6, 10, 14, 18, 22, 26, 40]
+LR_FINDER_RUNS = {
+    "default (SGD)": ["lr_finder=range_test"],
+    "optimizer=adam": ["lr_finder=range_test", "optimizer=adam", "lr_finder.num_training=200", "lr_finder.max_lr=10"],
+}
+
+
+def train(*overrides: str) -> None:
+    """`python scripts/train.py ...` as the docs write it; stops here if it fails."""
+    command = [sys.executable, "scripts/train.py", *overrides, *QUIET]
+    proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"failed: {' '.join(command)}\n{proc.stderr[-3000:]}")
+
+
+def replace_marked(page: str, name: str, text: str) -> None:
+    """Put `text` between the page's `make_docs_figures: name` markers."""
+    path = ROOT / page
+    pattern = re.compile(rf"(<!-- make_docs_figures: {name} -->\n).*?(<!-- end make_docs_figures -->)", re.S)
+    content = path.read_text()
+    if not pattern.search(content):
+        sys.exit(f"{page} has no '<!-- make_docs_figures: {name} -->' ... '<!-- end make_docs_figures -->' markers")
+    path.write_text(pattern.sub(lambda m: m.group(1) + text.rstrip("\n") + "\n" + m.group(2), content))
+
+
+def save_small_png(source: Path, target: Path, colors: int = 128) -> None:
+    """Copy a picture into docs/ as a palette PNG: a fraction of the bytes, the same picture to the eye."""
+    with Image.open(source) as image:
+        image.convert("RGB").quantize(colors=colors).save(target, optimize=True)
+    print(f"wrote {target.relative_to(ROOT)} ({target.stat().st_size // 1024} KB)")
+
+
+def grid() -> None:
+    """The optimizer grid: docs/optimizer_grid.png and the README's table."""
+    sweep = RUNS / "optimizer_grid"
+    shutil.rmtree(sweep, ignore_errors=True)
+    train("-m", "experiment=optimizer_grid", f"hydra.sweep.dir={sweep}")
+    _, picture = write_comparison(sweep)
+    save_small_png(picture, DOCS / "optimizer_grid.png")
+    rows = ["| optimizer | lr | final train loss | test acc | first epoch acc = 1.0 | loss | lr regime |"]
+    rows.append("|---|---|---|---|---|---|---|")
+    results = sorted(read_sweep(sweep), key=lambda r: (r.optimizer, r.lr or 0.0))
+    for r in results:
+        epoch = r.first_perfect_epoch
+        rows.append(
+            f"| {r.optimizer} | {r.lr:g} | {r.final_train_loss:.4g} | {r.test_acc:.2f} | "
+            f"{'never' if epoch is None else epoch} | {r.behaviour} | {r.regime} |"
+        )
+    replace_marked("README.md", "optimizer-grid", "\n".join(rows) + "\n")
+
+
+def filmstrip() -> None:
+    """The decision boundary as SGD trains the default network: docs/decision_boundary.png."""
+    run = RUNS / "xor_filmstrip"
+    shutil.rmtree(run, ignore_errors=True)
+    train(*FILMSTRIP_RUN, f"hydra.run.dir={run}")
+    strip = write_filmstrip(read_frames(run), run / "decision_boundary_filmstrip.png", FILMSTRIP_STEPS)
+    save_small_png(strip, DOCS / "decision_boundary.png")
+
+
+def lr_finder() -> None:
+    """The LR finder's suggestions for the two commands of docs/tuning.md, and what training with them reached."""
+    rows = ["| command | suggested lr | test acc | first epoch val/acc = 1.0 |", "|---|---|---|---|"]
+    for name, overrides in LR_FINDER_RUNS.items():
+        run = RUNS / f"lr_finder_{len(rows)}"
+        shutil.rmtree(run, ignore_errors=True)
+        train(*overrides, f"hydra.run.dir={run}")
+        found = json.loads((run / "lr_find.json").read_text())
+        metrics = json.loads((run / "metrics.json").read_text())["metrics"]
+        solved = read_job(run).first_perfect_epoch
+        command = "python scripts/train.py " + " ".join(overrides)
+        rows.append(
+            f"| `{command}` | {found['suggestion']:.3g} | {metrics['test/acc']:.2f} | "
+            f"{'never' if solved is None else solved} |"
+        )
+        print(f"{name}: suggestion {found['suggestion']:.3g}, test/acc {metrics['test/acc']:.2f}")
+    replace_marked("docs/tuning.md", "lr-finder", "\n".join(rows) + "\n")
+
+
+def telemetry() -> None:
+    """What the default run's TensorBoard telemetry costs: docs/telemetry.md's numbers."""
+    out = RUNS / "telemetry_cost.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "scripts/telemetry_cost.py", "--repeats", "7", "--json", str(out)]
+    if subprocess.run(command, cwd=ROOT, text=True).returncode != 0:
+        sys.exit("scripts/telemetry_cost.py failed")
+    write_telemetry_cost(out)
+
+
+def write_telemetry_cost(measured: Path) -> None:
+    """The sentence docs/telemetry.md shows, with how busy the machine was: short runs are noisy."""
+    cost = json.loads(measured.read_text())
+    spread = [*cost["on_s"], *cost["off_s"]]
+    text = (
+        f"Last measured with `python scripts/telemetry_cost.py --repeats 7` (the default config, 7 runs each way, "
+        f"{os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f} at the end): build, fit and test took a "
+        f"median of {cost['median_on_s']:.2f} s with all telemetry on and {cost['median_off_s']:.2f} s with it off: "
+        f"**{100 * (cost['ratio'] - 1):+.0f}%** (single runs ranged from {min(spread):.2f} to {max(spread):.2f} s)."
+    )
+    replace_marked("docs/telemetry.md", "telemetry-cost", text + "\n")
+
+
+PARTS: dict[str, Callable[[], None]] = {
+    "grid": grid,
+    "filmstrip": filmstrip,
+    "lr_finder": lr_finder,
+    "telemetry": telemetry,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=sorted(PARTS), action="append", help="regenerate only this part (repeatable)")
+    args = parser.parse_args()
+    for name in args.only or PARTS:
+        print(f"== {name}", flush=True)
+        PARTS[name]()
+
+
+if __name__ == "__main__":
+    main()
