@@ -1,7 +1,7 @@
 """Regenerate every figure and measured table that README.md and docs/*.md show.
 
     python scripts/make_docs_figures.py                  # everything (about five minutes on two cores)
-    python scripts/make_docs_figures.py --only grid      # one part: grid, filmstrip, lr_finder, telemetry
+    python scripts/make_docs_figures.py --only grid      # one part: grid, filmstrip, landscape, lr_finder, telemetry
 
 Each part runs the commands the docs give, as a user runs them (scripts/train.py
 in a fresh process, with a fixed run folder under logs/docs/), then writes
@@ -23,6 +23,7 @@ from pathlib import Path
 from PIL import Image
 
 from backprop_lab.filmstrip import read_frames, write_filmstrip
+from backprop_lab.landscape_report import write_landscape_paths
 from backprop_lab.reports import read_job, read_sweep, write_comparison
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +36,7 @@ FILMSTRIP_RUN = [
     "callbacks.decision_boundary.every_n_epochs=2",
 ]
 FILMSTRIP_STEPS = [0, 6, 10, 14, 18, 22, 26, 40]
+LANDSCAPE_RUN = ["optimizer=sgd", "optimizer.momentum=0", "optimizer.lr=10", "callbacks.loss_landscape.every_n_steps=1"]
 LR_FINDER_RUNS = {
     "default (SGD)": ["lr_finder=range_test"],
     "optimizer=adam": ["lr_finder=range_test", "optimizer=adam", "lr_finder.num_training=200", "lr_finder.max_lr=10"],
@@ -67,12 +69,16 @@ def save_small_png(source: Path, target: Path, colors: int = 128) -> None:
 
 
 def grid() -> None:
-    """The optimizer grid: docs/optimizer_grid.png and the README's table."""
+    """The optimizer grid: docs/optimizer_grid.png, docs/landscape_paths.png and the README's table."""
     sweep = RUNS / "optimizer_grid"
     shutil.rmtree(sweep, ignore_errors=True)
     train("-m", "experiment=optimizer_grid", f"hydra.sweep.dir={sweep}")
     _, picture = write_comparison(sweep)
     save_small_png(picture, DOCS / "optimizer_grid.png")
+    paths = write_landscape_paths(sweep)
+    if not isinstance(paths, Path):
+        sys.exit(f"the grid's jobs drew no shared landscape plane: {paths}")
+    save_small_png(paths, DOCS / "landscape_paths.png")
     rows = ["| optimizer | lr | final train loss | test acc | first epoch acc = 1.0 | loss | lr regime |"]
     rows.append("|---|---|---|---|---|---|---|")
     results = sorted(read_sweep(sweep), key=lambda r: (r.optimizer, r.lr or 0.0))
@@ -136,9 +142,18 @@ def write_telemetry_cost(measured: Path) -> None:
     replace_marked("docs/telemetry.md", "telemetry-cost", text + "\n")
 
 
+def landscape() -> None:
+    """docs/tensorboard.md's zig-zag: plain SGD at a far too large lr on the loss landscape's plane."""
+    run = RUNS / "landscape_zigzag"
+    shutil.rmtree(run, ignore_errors=True)
+    train(*LANDSCAPE_RUN, f"hydra.run.dir={run}")
+    save_small_png(run / "landscape" / "plane.png", DOCS / "landscape_plane_zigzag.png")
+
+
 PARTS: dict[str, Callable[[], None]] = {
     "grid": grid,
     "filmstrip": filmstrip,
+    "landscape": landscape,
     "lr_finder": lr_finder,
     "telemetry": telemetry,
 }
