@@ -11,6 +11,7 @@ from hydra.utils import instantiate
 from lightning.pytorch.loggers import TensorBoardLogger
 
 from backprop_lab.train import build, instantiate_each
+
 from conftest import CONFIGS, compose_train
 
 GROUPS = sorted(p.name for p in CONFIGS.iterdir() if p.is_dir() and p.name not in {"hydra", "local"})

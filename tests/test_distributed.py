@@ -10,6 +10,7 @@ from hydra.types import RunMode
 
 from backprop_lab.checks import ConfigError
 from backprop_lab.distributed import check_sweep_launch
+
 from conftest import QUIET, compose_train, read_metrics
 
 EPOCHS = "trainer.max_epochs=30"  # enough for SGD to solve XOR; the processes' start-up dominates anyway

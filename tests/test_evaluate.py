@@ -8,6 +8,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from backprop_lab.errors import UserError
 from backprop_lab.predict import predict
+
 from conftest import QUIET, ROOT, TRAIN_SCRIPT, read_metrics, run_script
 
 EVAL_SCRIPT = ROOT / "scripts" / "eval.py"

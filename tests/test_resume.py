@@ -18,6 +18,7 @@ import torch
 from backprop_lab.checks import ConfigError
 from backprop_lab.resume import check_same_training
 from backprop_lab.train import build
+
 from conftest import QUIET, TRAIN_SCRIPT, compose_train, read_metrics, run_script
 
 EPOCHS = 20

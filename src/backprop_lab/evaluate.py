@@ -4,7 +4,8 @@ The checkpoint holds weights and counters, not the settings that built the
 model and the data; those come from the training run's folder
 (`<run folder>/.hydra/config.yaml`, next to `<run folder>/checkpoints/`).
 The results go to this task's own run folder (`logs/eval/runs/<timestamp>/`),
-so evaluating never writes into the training run.
+so evaluating never writes into the training run. (Importing `train` also
+keeps Lightning's log lines single: see the top of train.py.)
 """
 
 import logging
@@ -19,7 +20,7 @@ from backprop_lab.checkpoints import check_fits, load_checkpoint, run_dir_of
 from backprop_lab.checks import ConfigError
 from backprop_lab.errors import CheckpointError
 from backprop_lab.runs import FAILED, SUCCESS, RunSummary
-from backprop_lab.train import build_model, instantiate_each  # importing train also keeps Lightning's log lines single
+from backprop_lab.train import build_model, instantiate_each
 
 log = logging.getLogger(__name__)
 
