@@ -27,7 +27,7 @@ def test_bad_value_is_named_and_stops_the_run(train_run, override, field, allowe
 
 
 def test_unknown_optimizer_lists_the_available_ones(train_run):
-    proc, run_dir = train_run("optimizer=nadam")
+    proc, run_dir = train_run("optimizer=no_such_optimizer")
     assert proc.returncode != 0
     for name in ["adam", "adamw", "rmsprop", "sgd"]:
         assert name in proc.stderr

@@ -78,7 +78,7 @@ def test_unknown_option_lists_the_available_ones():
     from hydra.errors import MissingConfigException
 
     with pytest.raises(MissingConfigException) as err:
-        compose_train("optimizer=nadam")
+        compose_train("optimizer=no_such_optimizer")
     for name in ["adam", "adamw", "rmsprop", "sgd"]:
         assert name in str(err.value)
 

@@ -53,7 +53,7 @@ def test_default_config_solves_xor_for_seeds_0_to_9(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("optimizer", ["adam", "rmsprop", "adamw"])
+@pytest.mark.parametrize("optimizer", ["adam", "rmsprop", "adamw", "nadam", "radam", "adagrad"])
 def test_each_optimizer_solves_xor_with_its_default_lr(train_run, optimizer):
     proc, run_dir = train_run(f"optimizer={optimizer}")
     assert proc.returncode == 0, proc.stderr

@@ -16,6 +16,7 @@ import lightning as L
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from backprop_lab.builders import build_trainer
 from backprop_lab.checkpoints import check_fits, load_checkpoint, run_dir_of
 from backprop_lab.checks import ConfigError
 from backprop_lab.errors import CheckpointError
@@ -60,7 +61,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     try:
         model, datamodule, checkpoint = restore_model(cfg.get("ckpt_path"))
         summary.epochs, summary.global_step = checkpoint.get("epoch", 0), checkpoint.get("global_step", 0)
-        trainer = instantiate(cfg.trainer, logger=instantiate_each(cfg.get("logger")) or False, callbacks=[])
+        trainer = build_trainer(cfg.trainer, logger=instantiate_each(cfg.get("logger")) or False, callbacks=[])
         for result in trainer.test(model, datamodule=datamodule, verbose=False):
             summary.metrics.update({name: float(value) for name, value in result.items()})
         summary.finish(SUCCESS)

@@ -16,6 +16,12 @@ from lightning.pytorch.callbacks import Callback, LearningRateMonitor, ModelChec
 from lightning.pytorch.loggers import Logger
 from omegaconf import DictConfig
 
+from backprop_lab.builders import (
+    build_trainer,
+    check_optimizer_and_scheduler,
+    optimizer_factory,
+    scheduler_factory,
+)
 from backprop_lab.checks import check_config
 from backprop_lab.distributed import check_sweep_launch, is_rank_zero
 from backprop_lab.interrupts import RunInterrupted, describe, interruption_exit_code
@@ -46,8 +52,9 @@ def instantiate_each(group: DictConfig | None) -> list[Any]:
 def build_model(cfg: DictConfig, datamodule: L.LightningDataModule) -> L.LightningModule:
     """The LightningModule the config describes; the network's input width comes from the data."""
     net = instantiate(cfg.model.net, in_features=datamodule.num_features)
-    scheduler = instantiate(cfg.scheduler) if cfg.get("scheduler") else None
-    return instantiate(cfg.model, net=net, optimizer=instantiate(cfg.optimizer), scheduler=scheduler)
+    optimizer, scheduler = optimizer_factory(cfg.optimizer), scheduler_factory(cfg.get("scheduler"))
+    check_optimizer_and_scheduler(cfg, optimizer, scheduler)
+    return instantiate(cfg.model, net=net, optimizer=optimizer, scheduler=scheduler)
 
 
 def build(cfg: DictConfig) -> tuple[L.LightningDataModule, L.LightningModule, L.Trainer]:
@@ -67,7 +74,7 @@ def build(cfg: DictConfig) -> tuple[L.LightningDataModule, L.LightningModule, L.
     if not loggers:
         # LearningRateMonitor refuses to run without a logger; with `logger=none` there is nothing to monitor into.
         callbacks = [c for c in callbacks if not isinstance(c, LearningRateMonitor)]
-    trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
+    trainer = build_trainer(cfg.trainer, callbacks=callbacks, logger=loggers or False)
     return datamodule, model, trainer
 
 

@@ -18,6 +18,7 @@ from hydra.utils import instantiate
 from lightning.pytorch.tuner import Tuner
 from omegaconf import DictConfig
 
+from backprop_lab.builders import optimizer_factory
 from backprop_lab.runs import write_json_atomic
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ def tune_learning_rate(
     if suggestion is None:
         log.warning("LR finder gave no suggestion: training with the configured lr %s.", configured_lr)
         return
-    model.optimizer_factory = instantiate(cfg.optimizer, lr=lr)
+    model.optimizer_factory = optimizer_factory(cfg.optimizer, lr=lr)
     for logger in trainer.loggers:
         logger.log_metrics({"lr_find/suggestion": lr}, step=0)
     log.info(

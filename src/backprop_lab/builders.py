@@ -1,0 +1,126 @@
+"""Building the optimizer, the scheduler and the Trainer from the config, with torch's and Lightning's checks up front.
+
+torch and Lightning check their arguments well, but late and in their own
+words: a bad optimizer argument fails inside `trainer.fit` (in
+`configure_optimizers`, after the sanity check), a bad Trainer argument as a
+Hydra `InstantiationException` at the end of a long traceback. So the
+optimizer and the scheduler are built once on a dummy parameter before
+training, the Trainer is built here, and whatever they refuse (ValueError,
+TypeError, Lightning's MisconfigurationException) becomes a `ConfigError`
+that names the config fields their message mentions. This covers any
+optimizer, scheduler or Trainer argument, also those of a fork's own YAML,
+without a rule per argument.
+"""
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import lightning as L
+import torch
+from hydra.errors import InstantiationException
+from hydra.utils import instantiate
+from lightning.fabric.utilities.exceptions import MisconfigurationException
+from omegaconf import DictConfig
+
+from backprop_lab.checks import ConfigError
+
+# Words torch and Lightning use in their messages for a config field's name.
+ALIASES = {"lr": "learning rate", "eps": "epsilon", "betas": "beta", "accelerator": "backend"}
+# An example value to show for a field Lightning or torch refused.
+EXAMPLES = {
+    "trainer.accelerator": "trainer=cpu, or trainer.accelerator=auto to use a GPU only where there is one",
+    "trainer.devices": "trainer.devices=1",
+    "trainer.precision": "trainer.precision=32-true (on a GPU also 16-mixed or bf16-mixed)",
+    "trainer.strategy": "trainer.strategy=auto",
+    "optimizer.nesterov": "optimizer.nesterov=true optimizer.momentum=0.9 optimizer.dampening=0",
+}
+GROUP_EXAMPLES = {
+    "trainer": "trainer.max_epochs=100 or +trainer.fast_dev_run=true",
+    "optimizer": "optimizer.weight_decay=0.01",
+    "scheduler": "scheduler.gamma=0.5",
+}
+REFUSALS = (ValueError, TypeError, MisconfigurationException, ImportError)
+_UNEXPECTED = re.compile(r"unexpected keyword argument '(\w+)'")
+
+
+def _shown(value: Any) -> str:
+    return f"{value!r}" if isinstance(value, str) else str(value)
+
+
+def _named_fields(group: str, node: DictConfig, message: str) -> list[str]:
+    """The `group.key` fields whose name (or torch's word for it) the message mentions."""
+    text = message.lower()
+    keys = [str(k) for k in node if not str(k).startswith("_")]
+    words = {k: {k.lower(), k.lower().replace("_", " "), ALIASES.get(k, k)} for k in keys}
+    return [f"{group}.{k}" for k in keys if any(re.search(rf"\b{re.escape(w)}\b", text) for w in words[k])]
+
+
+def refused(group: str, node: DictConfig, err: BaseException) -> ConfigError:
+    """A `ConfigError` for a config group whose class refused its arguments with `err`."""
+    target = node.get("_target_", "?")
+    message = " ".join(str(err).split()) or type(err).__name__
+    unknown = _UNEXPECTED.search(message)
+    if unknown:
+        field = f"{group}.{unknown.group(1)}"
+        return ConfigError(
+            f"Invalid config, nothing was trained. {field} is not an argument of {target}: remove +{field} or fix "
+            f"its spelling, e.g. {GROUP_EXAMPLES.get(group, f'{group}.<argument>=<value>')}. "
+            f"`python scripts/train.py --cfg job --package {group}` shows the arguments the config passes now."
+        )
+    fields = _named_fields(group, node, message)
+    now = ", ".join(f"{f}={_shown(node.get(f.split('.', 1)[1]))}" for f in fields) or f"the {group}.* settings"
+    example = next((EXAMPLES[f] for f in fields if f in EXAMPLES), GROUP_EXAMPLES.get(group))
+    return ConfigError(
+        f"Invalid config, nothing was trained. {target} refused {now}: {message} "
+        f"Set {' and '.join(fields) or f'the {group}.* values'} to what it allows"
+        + (f", e.g. {example}." if example else ".")
+    )
+
+
+def _instantiate(group: str, node: DictConfig, **kwargs: Any) -> Any:
+    try:
+        return instantiate(node, **kwargs)
+    except InstantiationException as err:
+        raise refused(group, node, err.__cause__ or err) from err
+
+
+def optimizer_factory(node: DictConfig, **overrides: Any) -> Callable[..., torch.optim.Optimizer]:
+    """The optimizer partial, its list and dict arguments converted to plain Python.
+
+    The optimizer keeps its arguments in `param_groups`, which go into every
+    checkpoint; an OmegaConf `ListConfig` there (`betas: [0.9, 0.999]`) would
+    make the checkpoint unloadable with `weights_only=True`. Converting here,
+    not in each YAML, covers a fork's new optimizer config too.
+    """
+    return _instantiate("optimizer", node, _convert_="all", **overrides)
+
+
+def scheduler_factory(node: DictConfig | None) -> Callable[[torch.optim.Optimizer], Any] | None:
+    """The scheduler partial (plain Python arguments, as for the optimizer), or None without a scheduler."""
+    return _instantiate("scheduler", node, _convert_="all") if node else None
+
+
+def check_optimizer_and_scheduler(cfg: DictConfig, optimizer: Callable, scheduler: Callable | None) -> None:
+    """Build both once on a dummy parameter, so their own argument checks run before training."""
+    try:
+        dummy = optimizer([torch.nn.Parameter(torch.zeros(1))])
+    except REFUSALS as err:
+        raise refused("optimizer", cfg.optimizer, err) from err
+    if scheduler is None:
+        return
+    try:
+        scheduler(dummy)
+    except REFUSALS as err:
+        raise refused("scheduler", cfg.scheduler, err) from err
+
+
+def build_trainer(node: DictConfig, **kwargs: Any) -> L.Trainer:
+    """`lightning.Trainer(**trainer config, **kwargs)`; an argument Lightning refuses becomes a `ConfigError`."""
+    try:
+        return instantiate(node, **kwargs)
+    except InstantiationException as err:
+        cause = err.__cause__
+        if cause is not None and not isinstance(cause, REFUSALS):
+            raise
+        raise refused("trainer", node, cause or err) from err
