@@ -8,6 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from backprop_lab.errors import UserError
 from backprop_lab.reports import write_comparison
 
 
@@ -22,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     try:
         table, picture = write_comparison(args.sweep_dir)
-    except FileNotFoundError as err:
+    except UserError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(table.read_text())

@@ -12,12 +12,15 @@ optimizer, scheduler or Trainer argument, also those of a fork's own YAML,
 without a rule per argument.
 """
 
+import functools
+import inspect
 import re
 from collections.abc import Callable
 from typing import Any
 
 import lightning as L
 import torch
+from hydra.core.hydra_config import HydraConfig
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from lightning.fabric.utilities.exceptions import MisconfigurationException
@@ -27,18 +30,21 @@ from backprop_lab.checks import ConfigError
 
 # Words torch and Lightning use in their messages for a config field's name.
 ALIASES = {"lr": "learning rate", "eps": "epsilon", "betas": "beta", "accelerator": "backend"}
-# An example value to show for a field Lightning or torch refused.
+# An example to show for a field Lightning or torch refused (the values in configs/).
 EXAMPLES = {
     "trainer.accelerator": "trainer=cpu, or trainer.accelerator=auto to use a GPU only where there is one",
     "trainer.devices": "trainer.devices=1",
     "trainer.precision": "trainer.precision=32-true (on a GPU also 16-mixed or bf16-mixed)",
     "trainer.strategy": "trainer.strategy=auto",
     "optimizer.nesterov": "optimizer.nesterov=true optimizer.momentum=0.9 optimizer.dampening=0",
+    "scheduler.factor": "scheduler.factor=0.5",
+    "scheduler.mode": "scheduler.mode=min",
 }
 GROUP_EXAMPLES = {
     "trainer": "trainer.max_epochs=100 or +trainer.fast_dev_run=true",
-    "optimizer": "optimizer.weight_decay=0.01",
-    "scheduler": "scheduler.gamma=0.5",
+    "optimizer": "optimizer=adam optimizer.lr=0.05 (configs/optimizer/ holds the ones that ship)",
+    "scheduler": "scheduler=step (configs/scheduler/ holds the ones that ship)",
+    "lr_finder": "lr_finder.num_training=200",
 }
 REFUSALS = (ValueError, TypeError, MisconfigurationException, ImportError)
 _UNEXPECTED = re.compile(r"unexpected keyword argument '(\w+)'")
@@ -49,17 +55,29 @@ def _shown(value: Any) -> str:
 
 
 def _named_fields(group: str, node: DictConfig, message: str) -> list[str]:
-    """The `group.key` fields whose name (or torch's word for it) the message mentions."""
+    """The `group.key` fields the message mentions (by name or torch's word for it), first mentioned first.
+
+    When it mentions none, the fields of the group set on the command line: the likely cause.
+    """
     text = message.lower()
     keys = [str(k) for k in node if not str(k).startswith("_")]
-    words = {k: {k.lower(), k.lower().replace("_", " "), ALIASES.get(k, k)} for k in keys}
-    return [f"{group}.{k}" for k in keys if any(re.search(rf"\b{re.escape(w)}\b", text) for w in words[k])]
+    first: dict[str, int] = {}
+    for key in keys:
+        for word in {key.lower(), key.lower().replace("_", " "), ALIASES.get(key, key)}:
+            found = re.search(rf"\b{re.escape(word)}\b", text)
+            if found:
+                first[key] = min(first.get(key, len(text)), found.start())
+    if first:
+        return [f"{group}.{k}" for k in sorted(first, key=first.get)]
+    given = HydraConfig.get().overrides.task if HydraConfig.initialized() else []
+    return [f"{group}.{k}" for k in keys if any(o.lstrip("+~").startswith(f"{group}.{k}=") for o in given)]
 
 
 def refused(group: str, node: DictConfig, err: BaseException) -> ConfigError:
     """A `ConfigError` for a config group whose class refused its arguments with `err`."""
     target = node.get("_target_", "?")
     message = " ".join(str(err).split()) or type(err).__name__
+    message += "" if message.endswith((".", "!", "?")) else "."
     unknown = _UNEXPECTED.search(message)
     if unknown:
         field = f"{group}.{unknown.group(1)}"
@@ -68,13 +86,18 @@ def refused(group: str, node: DictConfig, err: BaseException) -> ConfigError:
             f"its spelling, e.g. {GROUP_EXAMPLES.get(group, f'{group}.<argument>=<value>')}. "
             f"`python scripts/train.py --cfg job --package {group}` shows the arguments the config passes now."
         )
+    if isinstance(err, ImportError) and message.startswith("Error loading"):  # Hydra could not import _target_
+        return ConfigError(
+            f"Invalid config, nothing was trained. {group}._target_={target} cannot be imported: {message} "
+            f"Give a class that exists, e.g. {GROUP_EXAMPLES.get(group, 'a class from configs/')}."
+        )
     fields = _named_fields(group, node, message)
-    now = ", ".join(f"{f}={_shown(node.get(f.split('.', 1)[1]))}" for f in fields) or f"the {group}.* settings"
-    example = next((EXAMPLES[f] for f in fields if f in EXAMPLES), GROUP_EXAMPLES.get(group))
+    now = ", ".join(f"{f}={_shown(node.get(f.split('.', 1)[1]))}" for f in fields) or f"its {group}.* settings"
+    example = next((EXAMPLES[f] for f in fields if f in EXAMPLES), None if fields else GROUP_EXAMPLES.get(group))
     return ConfigError(
         f"Invalid config, nothing was trained. {target} refused {now}: {message} "
-        f"Set {' and '.join(fields) or f'the {group}.* values'} to what it allows"
-        + (f", e.g. {example}." if example else ".")
+        f"Set {' and '.join(fields) or f'the {group}.* values'} to what {target} allows"
+        + (f", e.g. {example}." if example else " (see its documentation).")
     )
 
 
@@ -83,6 +106,16 @@ def _instantiate(group: str, node: DictConfig, **kwargs: Any) -> Any:
         return instantiate(node, **kwargs)
     except InstantiationException as err:
         raise refused(group, node, err.__cause__ or err) from err
+
+
+def checked_partial(group: str, node: DictConfig) -> functools.partial:
+    """A `_partial_: true` config's partial, its keyword arguments checked against the function's signature."""
+    factory = _instantiate(group, node, _convert_="all")
+    try:
+        inspect.signature(factory.func).bind_partial(*factory.args, **factory.keywords)
+    except TypeError as err:
+        raise refused(group, node, err) from err
+    return factory
 
 
 def optimizer_factory(node: DictConfig, **overrides: Any) -> Callable[..., torch.optim.Optimizer]:

@@ -25,7 +25,7 @@ from backprop_lab.builders import (
 from backprop_lab.checks import check_config
 from backprop_lab.distributed import check_sweep_launch, is_rank_zero
 from backprop_lab.interrupts import RunInterrupted, describe, interruption_exit_code
-from backprop_lab.resume import checkpoint_to_resume, resume_command
+from backprop_lab.resume import checkpoint_to_resume, checkpoint_to_test, resume_command
 from backprop_lab.runs import FAILED, INTERRUPTED, SUCCESS, RunSummary
 from backprop_lab.tuning import tune_learning_rate
 
@@ -99,6 +99,8 @@ def fit_and_test(cfg: DictConfig, summary: RunSummary) -> None:
     check_sweep_launch(trainer)
     if cfg.get("train", True) and cfg.get("lr_finder"):
         tune_learning_rate(cfg, trainer, model, datamodule)
+    if not cfg.get("train", True) and cfg.get("test", True):
+        summary.loaded_checkpoint = checkpoint_to_test(cfg, model)
     if cfg.get("train", True):
         summary.loaded_checkpoint = checkpoint_to_resume(cfg, model)
         try:
