@@ -57,14 +57,15 @@ def run_reporting_user_errors(task: Callable[[DictConfig], T] | str, cfg: DictCo
 
             raise FailedSweepJob(err, HydraConfig.get().sweep.dir) from err
         sys.exit(2)
-    except KeyboardInterrupt as err:
-        _record_interrupted_start(cfg, err)
-        print("Interrupted by Ctrl-C (SIGINT) while starting up: nothing was run.", file=sys.stderr)
+    except KeyboardInterrupt:
+        message = "Ctrl-C (SIGINT) while starting up: nothing was run"
+        _record_interrupted_start(cfg, KeyboardInterrupt(message))
+        print(f"Interrupted by {message}.", file=sys.stderr)
         sys.exit(SIGINT_EXIT)
 
 
 def _record_interrupted_start(cfg: DictConfig, err: KeyboardInterrupt) -> None:
-    from backprop_lab.runs import INTERRUPTED, RunSummary
+    from backprop_lab.runs import INTERRUPTED, RunSummary  # stdlib only: cheap even now
 
     output_dir = OmegaConf.select(cfg, "paths.output_dir", default=None)
     if output_dir:
