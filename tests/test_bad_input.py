@@ -41,6 +41,7 @@ CONFIG_CASES = {
     "finder no steps": ("lr_finder=range_test lr_finder.num_training=0", "lr_finder.num_training=0", "a whole number"),
     "finder mode": ("lr_finder=range_test lr_finder.mode=cubic", "lr_finder.mode='cubic'", "exponential or linear"),
     "validate every 0": ("trainer.check_val_every_n_epoch=0", "trainer.check_val_every_n_epoch=0", "a whole number"),
+    "validate every 0 steps": ("+trainer.val_check_interval=0", "trainer.val_check_interval=0", "a positive number"),
     "negative clip": ("trainer.gradient_clip_val=-1", "trainer.gradient_clip_val=-1", "a number >= 0"),
 }
 
@@ -106,6 +107,16 @@ BUILD_CASES = {
         "optimizer._target_=torch.optim.NoSuchOptimizer",
         "optimizer._target_=torch.optim.NoSuchOptimizer cannot be imported",
         "e.g. optimizer=adam",
+    ),
+    "checkpoint save_top_k": (
+        "callbacks.model_checkpoint.save_top_k=-2",
+        "ModelCheckpoint refused callbacks.model_checkpoint.save_top_k=-2: Invalid value for save_top_k=-2.",
+        "Set callbacks.model_checkpoint.save_top_k to what",
+    ),
+    "unknown callback argument": (
+        "+callbacks.lr_monitor.every=2",
+        "callbacks.lr_monitor.every is not an argument",
+        "e.g.",
     ),
     "plateau factor 2": (
         "scheduler=plateau scheduler.factor=2",

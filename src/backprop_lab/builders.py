@@ -92,7 +92,7 @@ def refused(group: str, node: DictConfig, err: BaseException) -> ConfigError:
             f"Give a class that exists, e.g. {GROUP_EXAMPLES.get(group, 'a class from configs/')}."
         )
     fields = _named_fields(group, node, message)
-    now = ", ".join(f"{f}={_shown(node.get(f.split('.', 1)[1]))}" for f in fields) or f"its {group}.* settings"
+    now = ", ".join(f"{f}={_shown(node.get(f[len(group) + 1 :]))}" for f in fields) or f"its {group}.* settings"
     example = next((EXAMPLES[f] for f in fields if f in EXAMPLES), None if fields else GROUP_EXAMPLES.get(group))
     return ConfigError(
         f"Invalid config, nothing was trained. {target} refused {now}: {message} "
@@ -101,16 +101,20 @@ def refused(group: str, node: DictConfig, err: BaseException) -> ConfigError:
     )
 
 
-def _instantiate(group: str, node: DictConfig, **kwargs: Any) -> Any:
+def build_part(group: str, node: DictConfig, **kwargs: Any) -> Any:
+    """`instantiate(node, **kwargs)`; arguments its class refuses become a `ConfigError` naming `group`'s fields."""
     try:
         return instantiate(node, **kwargs)
     except InstantiationException as err:
-        raise refused(group, node, err.__cause__ or err) from err
+        cause = err.__cause__
+        if cause is not None and not isinstance(cause, REFUSALS):
+            raise  # not an argument problem: a bug, keep its traceback
+        raise refused(group, node, cause or err) from err
 
 
 def checked_partial(group: str, node: DictConfig) -> functools.partial:
     """A `_partial_: true` config's partial, its keyword arguments checked against the function's signature."""
-    factory = _instantiate(group, node, _convert_="all")
+    factory = build_part(group, node, _convert_="all")
     try:
         inspect.signature(factory.func).bind_partial(*factory.args, **factory.keywords)
     except TypeError as err:
@@ -126,12 +130,12 @@ def optimizer_factory(node: DictConfig, **overrides: Any) -> Callable[..., torch
     make the checkpoint unloadable with `weights_only=True`. Converting here,
     not in each YAML, covers a fork's new optimizer config too.
     """
-    return _instantiate("optimizer", node, _convert_="all", **overrides)
+    return build_part("optimizer", node, _convert_="all", **overrides)
 
 
 def scheduler_factory(node: DictConfig | None) -> Callable[[torch.optim.Optimizer], Any] | None:
     """The scheduler partial (plain Python arguments, as for the optimizer), or None without a scheduler."""
-    return _instantiate("scheduler", node, _convert_="all") if node else None
+    return build_part("scheduler", node, _convert_="all") if node else None
 
 
 def check_optimizer_and_scheduler(cfg: DictConfig, optimizer: Callable, scheduler: Callable | None) -> None:
@@ -150,10 +154,4 @@ def check_optimizer_and_scheduler(cfg: DictConfig, optimizer: Callable, schedule
 
 def build_trainer(node: DictConfig, **kwargs: Any) -> L.Trainer:
     """`lightning.Trainer(**trainer config, **kwargs)`; an argument Lightning refuses becomes a `ConfigError`."""
-    try:
-        return instantiate(node, **kwargs)
-    except InstantiationException as err:
-        cause = err.__cause__
-        if cause is not None and not isinstance(cause, REFUSALS):
-            raise
-        raise refused("trainer", node, cause or err) from err
+    return build_part("trainer", node, **kwargs)

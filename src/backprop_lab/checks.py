@@ -101,6 +101,7 @@ CHECKS: list[tuple[str, Callable[[Any], bool], str]] = [
         _optional(_at_least_one),
         "a whole number >= 1, e.g. trainer.check_val_every_n_epoch=1",
     ),
+    ("trainer.val_check_interval", _optional(_positive), "a positive number, e.g. +trainer.val_check_interval=0.5"),
     ("trainer.log_every_n_steps", _at_least_one, "a whole number >= 1, e.g. trainer.log_every_n_steps=1"),
     ("trainer.accumulate_grad_batches", _at_least_one, "a whole number >= 1, e.g. trainer.accumulate_grad_batches=1"),
     (

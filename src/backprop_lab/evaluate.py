@@ -61,7 +61,8 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     try:
         model, datamodule, checkpoint = restore_model(cfg.get("ckpt_path"))
         summary.epochs, summary.global_step = checkpoint.get("epoch", 0), checkpoint.get("global_step", 0)
-        trainer = build_trainer(cfg.trainer, logger=instantiate_each(cfg.get("logger")) or False, callbacks=[])
+        loggers = instantiate_each(cfg.get("logger"), "logger")
+        trainer = build_trainer(cfg.trainer, logger=loggers or False, callbacks=[])
         for result in trainer.test(model, datamodule=datamodule, verbose=False):
             summary.metrics.update({name: float(value) for name, value in result.items()})
         summary.finish(SUCCESS)

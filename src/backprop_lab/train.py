@@ -17,6 +17,7 @@ from lightning.pytorch.loggers import Logger
 from omegaconf import DictConfig
 
 from backprop_lab.builders import (
+    build_part,
     build_trainer,
     check_optimizer_and_scheduler,
     optimizer_factory,
@@ -38,15 +39,17 @@ if logging.getLogger().handlers:
     logging.getLogger("lightning").handlers.clear()
 
 
-def instantiate_each(group: DictConfig | None) -> list[Any]:
+def instantiate_each(group: DictConfig | None, name: str = "callbacks") -> list[Any]:
     """Instantiate every entry of a group such as `callbacks` or `logger`.
 
     Entries are named (`callbacks.model_checkpoint`, ...) so one can be
-    removed from the command line (`~callbacks.lr_monitor`) or set to null.
+    removed from the command line (`~callbacks.lr_monitor`) or set to null;
+    an entry whose class refuses its arguments is named in the error.
     """
     if not group:
         return []
-    return [instantiate(node) for node in group.values() if isinstance(node, DictConfig) and "_target_" in node]
+    entries = [(key, node) for key, node in group.items() if isinstance(node, DictConfig) and "_target_" in node]
+    return [build_part(f"{name}.{key}", node) for key, node in entries]
 
 
 def build_model(cfg: DictConfig, datamodule: L.LightningDataModule) -> L.LightningModule:
@@ -69,7 +72,7 @@ def build(cfg: DictConfig) -> tuple[L.LightningDataModule, L.LightningModule, L.
     datamodule = instantiate(cfg.data)
     model = build_model(cfg, datamodule)
 
-    loggers: list[Logger] = instantiate_each(cfg.get("logger"))
+    loggers: list[Logger] = instantiate_each(cfg.get("logger"), "logger")
     callbacks: list[Callback] = instantiate_each(cfg.get("callbacks"))
     if not loggers:
         # LearningRateMonitor refuses to run without a logger; with `logger=none` there is nothing to monitor into.
