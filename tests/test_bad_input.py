@@ -5,6 +5,7 @@ subprocess tests cover what only the real entry point shows: the exit code,
 no traceback, `metrics.json`, Ctrl-C at start-up and a sweep with a failed job.
 """
 
+import functools
 import os
 import re
 import signal
@@ -266,7 +267,11 @@ def test_ctrl_c_during_start_up_exits_130_and_records_the_interruption(tmp_path)
     run_dir = tmp_path / "run"
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "HYDRA_FULL_ERROR": "0"}
     args = [sys.executable, str(TRAIN_SCRIPT), *QUIET, f"hydra.run.dir={run_dir}", "trainer.max_epochs=1000"]
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # A shell starts background jobs with Ctrl-C ignored, and children inherit that: give the run the default.
+    default_sigint = functools.partial(signal.signal, signal.SIGINT, signal.SIG_DFL)
+    proc = subprocess.Popen(
+        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint
+    )
     try:
         deadline = time.monotonic() + 60
         while not (run_dir / ".hydra" / "overrides.yaml").exists():  # Hydra's last file before the task starts

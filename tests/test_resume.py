@@ -5,6 +5,7 @@ its first checkpoint exists; resuming it must end exactly where the
 uninterrupted run ends (CPU, `trainer.deterministic=true`).
 """
 
+import functools
 import os
 import signal
 import subprocess
@@ -49,7 +50,11 @@ def interrupt(run_dir: Path, signum: signal.Signals) -> subprocess.CompletedProc
     """Start training, send `signum` once the first checkpoint is written, wait for the process to end."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "HYDRA_FULL_ERROR": "0"}
     args = [sys.executable, str(TRAIN_SCRIPT), *QUIET, f"hydra.run.dir={run_dir}", *SETUP]
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # A shell starts background jobs with Ctrl-C ignored, and children inherit that: give the run the default.
+    default_sigint = functools.partial(signal.signal, signal.SIGINT, signal.SIG_DFL)
+    proc = subprocess.Popen(
+        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint
+    )
     try:
         deadline = time.monotonic() + 120
         while not (run_dir / "checkpoints" / "last.ckpt").exists():

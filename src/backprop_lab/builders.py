@@ -1,11 +1,11 @@
-"""Building the optimizer, the scheduler and the Trainer from the config, with torch's and Lightning's checks up front.
+"""Building the config's parts (optimizer, scheduler, Trainer, callbacks, loggers) with their own checks up front.
 
 torch and Lightning check their arguments well, but late and in their own
 words: a bad optimizer argument fails inside `trainer.fit` (in
 `configure_optimizers`, after the sanity check), a bad Trainer argument as a
 Hydra `InstantiationException` at the end of a long traceback. So the
-optimizer and the scheduler are built once on a dummy parameter before
-training, the Trainer is built here, and whatever they refuse (ValueError,
+optimizer and the scheduler are built once before training, every part is
+built through `build_part`, and whatever they refuse (ValueError,
 TypeError, Lightning's MisconfigurationException) becomes a `ConfigError`
 that names the config fields their message mentions. This covers any
 optimizer, scheduler or Trainer argument, also those of a fork's own YAML,
@@ -15,7 +15,7 @@ without a rule per argument.
 import functools
 import inspect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import lightning as L
@@ -138,10 +138,15 @@ def scheduler_factory(node: DictConfig | None) -> Callable[[torch.optim.Optimize
     return build_part("scheduler", node, _convert_="all") if node else None
 
 
-def check_optimizer_and_scheduler(cfg: DictConfig, optimizer: Callable, scheduler: Callable | None) -> None:
-    """Build both once on a dummy parameter, so their own argument checks run before training."""
+def check_optimizer_and_scheduler(
+    cfg: DictConfig, optimizer: Callable, scheduler: Callable | None, parameters: Iterable[torch.nn.Parameter]
+) -> None:
+    """Build both once on the network's parameters (nothing changes them), so their own checks run before training.
+
+    The real parameters, not a dummy: some optimizers also check them (e.g. `torch.optim.Muon` takes 2-D ones only).
+    """
     try:
-        dummy = optimizer([torch.nn.Parameter(torch.zeros(1))])
+        dummy = optimizer(list(parameters))
     except REFUSALS as err:
         raise refused("optimizer", cfg.optimizer, err) from err
     if scheduler is None:

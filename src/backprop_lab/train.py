@@ -56,7 +56,7 @@ def build_model(cfg: DictConfig, datamodule: L.LightningDataModule) -> L.Lightni
     """The LightningModule the config describes; the network's input width comes from the data."""
     net = instantiate(cfg.model.net, in_features=datamodule.num_features)
     optimizer, scheduler = optimizer_factory(cfg.optimizer), scheduler_factory(cfg.get("scheduler"))
-    check_optimizer_and_scheduler(cfg, optimizer, scheduler)
+    check_optimizer_and_scheduler(cfg, optimizer, scheduler, net.parameters())
     return instantiate(cfg.model, net=net, optimizer=optimizer, scheduler=scheduler)
 
 
