@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from backprop_lab.errors import UserError
 from backprop_lab.landscape_report import write_landscape_paths
 from backprop_lab.reports import write_comparison
 
@@ -26,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     try:
         table, picture = write_comparison(args.sweep_dir)
-    except FileNotFoundError as err:
+    except UserError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(table.read_text())

@@ -4,15 +4,13 @@ import hydra
 from omegaconf import DictConfig
 
 import backprop_lab  # noqa: F401  (registers the ${run_name:} and ${chosen_keys:} resolvers the configs use)
+from backprop_lab.errors import run_main, run_reporting_user_errors
 
 
 @hydra.main(config_path="../configs", config_name="eval", version_base="1.3")
 def main(cfg: DictConfig) -> None:
-    from backprop_lab.errors import run_reporting_user_errors
-    from backprop_lab.evaluate import evaluate
-
-    run_reporting_user_errors(evaluate, cfg)
+    run_reporting_user_errors("backprop_lab.evaluate:evaluate", cfg)
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -3,14 +3,13 @@
 import hydra
 from omegaconf import DictConfig
 
+from backprop_lab.errors import run_main, run_reporting_user_errors
+
 
 @hydra.main(config_path="../configs", config_name="predict", version_base="1.3")
 def main(cfg: DictConfig) -> None:
-    from backprop_lab.errors import run_reporting_user_errors
-    from backprop_lab.predict import predict
-
-    run_reporting_user_errors(predict, cfg)
+    run_reporting_user_errors("backprop_lab.predict:predict", cfg)
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

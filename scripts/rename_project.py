@@ -1,4 +1,4 @@
-"""Rename the package `backprop_lab` to NEW_NAME everywhere: `python scripts/rename_project.py my_project`.
+"""Rename the package `backprop_lab` everywhere: `python scripts/rename_project.py my_project`.
 
 It renames the folder `src/backprop_lab/` and rewrites every whole-word
 `backprop_lab` (imports, `_target_` paths, tests, README) and the
@@ -6,6 +6,10 @@ distribution name `backprop-lab` (pyproject) in the repository's text files,
 then lists what it changed. It skips `.git`, environments, caches and run
 outputs. This script renames itself too, so it works again after a rename.
 Stdlib only: it must run while the package is half renamed.
+
+The renamed copy must still pass `ruff check .`: the import order does not
+depend on the name (pyproject's isort settings), and a name so long that a
+Python line would pass ruff's line-length is refused before anything changes.
 """
 
 import argparse
@@ -34,6 +38,35 @@ def check_name(name: str) -> str | None:
     return None
 
 
+def _patterns(new: str) -> list[tuple[re.Pattern[str], str]]:
+    return [
+        # The package name, also where a longer name starts with it (`backprop_lab_optuna`).
+        (re.compile(rf"(?<![\w-]){re.escape(OLD_PACKAGE)}(?![A-Za-z0-9])"), new),
+        (re.compile(rf"(?<![\w-]){re.escape(OLD_DISTRIBUTION)}(?![\w-])"), new.replace("_", "-")),
+    ]
+
+
+def line_length(root: Path) -> int:
+    """ruff's line-length from pyproject.toml (ruff's default, 88, if it sets none)."""
+    pyproject = root / "pyproject.toml"
+    found = re.search(r"^line-length\s*=\s*(\d+)", pyproject.read_text(), re.M) if pyproject.is_file() else None
+    return int(found.group(1)) if found else 88
+
+
+def too_long_lines(root: Path, new: str) -> list[str]:
+    """`path:line (N characters)` for each Python line that renaming to `new` would push past the line-length."""
+    limit, found = line_length(root), []
+    for path in project_files(root):
+        if path.suffix != ".py":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            for pattern, replacement in _patterns(new):
+                line = pattern.sub(replacement, line)
+            if len(line) > limit:
+                found.append(f"{path.relative_to(root)}:{number} ({len(line)} characters)")
+    return found
+
+
 def project_files(root: Path) -> list[Path]:
     """The text files of the project: every file outside skipped folders that decodes as UTF-8."""
     files = []
@@ -51,11 +84,7 @@ def project_files(root: Path) -> list[Path]:
 
 def rename(root: Path, new: str, dry_run: bool = False) -> list[str]:
     """Rewrite the files and rename the package folder; return one line per change."""
-    patterns = [
-        # The package name, also where a longer name starts with it (`backprop_lab_optuna`).
-        (re.compile(rf"(?<![\w-]){re.escape(OLD_PACKAGE)}(?![A-Za-z0-9])"), new),
-        (re.compile(rf"(?<![\w-]){re.escape(OLD_DISTRIBUTION)}(?![\w-])"), new.replace("_", "-")),
-    ]
+    patterns = _patterns(new)
     changes = []
     for path in project_files(root):
         text = path.read_text(encoding="utf-8")
@@ -90,6 +119,14 @@ def main(argv: list[str] | None = None) -> int:
         problem = f"there is no src/{OLD_PACKAGE}/ under {root} to rename (already renamed? pass --root?)"
     if problem is None and (root / "src" / args.new_name).exists():
         problem = f"src/{args.new_name}/ already exists"
+    if problem is None and len(args.new_name) > len(OLD_PACKAGE):
+        long_lines = too_long_lines(root, args.new_name)
+        if long_lines:
+            problem = (
+                f"it is {len(args.new_name)} characters long, and {len(long_lines)} Python line(s) would pass ruff's "
+                f"line-length of {line_length(root)} (pyproject.toml), so `ruff check .` would fail, e.g. "
+                f"{', '.join(long_lines[:3])}; choose a shorter name"
+            )
     if problem:
         print(f"error: cannot rename {OLD_PACKAGE} to {args.new_name!r}: {problem}.", file=sys.stderr)
         return 2
@@ -100,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{done[0]} {len(changes) - renamed} files and {done[1]} {renamed} folders in {root}:")
     print("\n".join(f"  {line}" for line in changes))
     if not args.dry_run:
-        print(f"Next: reinstall so the new name is importable: pip uninstall -y {OLD_DISTRIBUTION} && pip install -e .")
+        reinstall = f'pip uninstall -y {OLD_DISTRIBUTION} && pip install -e ".[test]"'
+        print(f"Next: reinstall so the new name is importable: {reinstall}")
     return 0
 
 

@@ -8,15 +8,13 @@ import hydra
 from omegaconf import DictConfig
 
 import backprop_lab  # noqa: F401  (registers the ${run_name:} and ${chosen_keys:} resolvers the configs use)
+from backprop_lab.errors import run_main, run_reporting_user_errors
 
 
 @hydra.main(config_path="../configs", config_name="train", version_base="1.3")
 def main(cfg: DictConfig) -> float | None:
-    from backprop_lab.errors import run_reporting_user_errors
-    from backprop_lab.train import train
-
-    return run_reporting_user_errors(train, cfg)
+    return run_reporting_user_errors("backprop_lab.train:train", cfg)
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -11,6 +11,7 @@ from backprop_lab.checkpoints import find_last_checkpoint, load_checkpoint
 from backprop_lab.errors import CheckpointError
 from backprop_lab.evaluate import evaluate, restore_model
 from backprop_lab.train import build, train
+
 from conftest import compose_train, read_metrics
 
 

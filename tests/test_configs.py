@@ -12,6 +12,7 @@ from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import OmegaConf
 
 from backprop_lab.train import build, instantiate_each
+
 from conftest import CONFIGS, compose_train
 
 GROUPS = sorted(p.name for p in CONFIGS.iterdir() if p.is_dir() and p.name not in {"hydra", "local"})
@@ -78,7 +79,7 @@ def test_unknown_option_lists_the_available_ones():
     from hydra.errors import MissingConfigException
 
     with pytest.raises(MissingConfigException) as err:
-        compose_train("optimizer=nadam")
+        compose_train("optimizer=no_such_optimizer")
     for name in ["adam", "adamw", "rmsprop", "sgd"]:
         assert name in str(err.value)
 

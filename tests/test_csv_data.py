@@ -7,6 +7,7 @@ import torch
 
 from backprop_lab.data.csv_file import CsvDataModule
 from backprop_lab.data.errors import DataError
+
 from conftest import read_metrics
 
 

@@ -8,6 +8,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from backprop_lab.errors import UserError
 from backprop_lab.predict import predict
+
 from conftest import QUIET, ROOT, TRAIN_SCRIPT, read_metrics, run_script
 
 EVAL_SCRIPT = ROOT / "scripts" / "eval.py"
@@ -79,6 +80,7 @@ def test_predict_reads_a_csv_with_a_header(trained, tmp_path):
         ({"inputs": [[0, float("nan")]]}, "every value must be a finite number"),
         ({}, "Give exactly one of inputs="),
         ({"inputs_csv": "missing.csv"}, "inputs_csv=missing.csv does not exist"),
+        ({"inputs": [[0, 1]], "threshold": "high"}, "threshold='high' is not allowed: it must be a number in [0, 1]"),
     ],
 )
 def test_predict_rejects_bad_inputs_with_a_clear_message(trained, inputs, message):

@@ -10,6 +10,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from backprop_lab.landscape import flatten, random_directions, step_cosines
 from backprop_lab.run_name import tensorboard_dir
 from backprop_lab.train import build
+
 from conftest import QUIET, compose_train
 
 FAST = [

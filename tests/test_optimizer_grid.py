@@ -12,6 +12,7 @@ from omegaconf import OmegaConf
 from backprop_lab.reports import read_job
 from backprop_lab.train import build
 from backprop_lab.verdicts import loss_behaviour, lr_regime
+
 from conftest import CONFIGS, compose_train
 
 GRID_LRS = ["0.0001", "0.001", "0.01", "0.1", "1", "10"]

@@ -1,4 +1,4 @@
-"""scripts/rename_project.py renames the package in a copy of the project, and the copy still trains."""
+"""scripts/rename_project.py renames the package in a copy of the project; the copy still lints clean and trains."""
 
 import shutil
 import subprocess
@@ -8,8 +8,11 @@ from pathlib import Path
 from conftest import QUIET, ROOT, read_metrics, run_script
 
 # What a fork needs; not .git, .venv, logs/ or caches.
-PROJECT = ["src", "configs", "scripts", "tests", "pyproject.toml", "README.md", ".ci", ".pre-commit-config.yaml"]
-IGNORE = shutil.ignore_patterns("__pycache__", "*.egg-info", ".pytest_cache")
+PROJECT = ["src", "configs", "scripts", "tests", "docs", "pyproject.toml", "README.md"]
+PROJECT += [".ci", ".pre-commit-config.yaml"]
+IGNORE = shutil.ignore_patterns("__pycache__", "*.egg-info", ".pytest_cache", "*.png")
+# Longer than the old name and sorting after `conftest`: both once broke `ruff check .` on a renamed copy.
+NEW = "my_forked_lab_with_long_name"
 
 
 def copy_project(dst: Path) -> Path:
@@ -22,39 +25,47 @@ def copy_project(dst: Path) -> Path:
     return dst
 
 
-def test_rename_leaves_no_old_name_and_the_renamed_package_trains(tmp_path, monkeypatch):
+def test_renamed_copy_has_no_old_name_lints_clean_and_trains(tmp_path, monkeypatch):
     copy = copy_project(tmp_path / "fork")
-    proc = run_script(copy / "scripts" / "rename_project.py", "my_lab", cwd=copy)
+    proc = run_script(copy / "scripts" / "rename_project.py", NEW, cwd=copy)
     assert proc.returncode == 0, proc.stderr
-    assert "renamed src/backprop_lab/ -> src/my_lab/" in proc.stdout
+    assert f"renamed src/backprop_lab/ -> src/{NEW}/" in proc.stdout
     assert "pyproject.toml: " in proc.stdout and "configs/model/mlp.yaml: " in proc.stdout
+    assert 'pip install -e ".[test]"' in proc.stdout  # the README's install command
 
-    left = [str(p) for p in copy.rglob("*") if p.is_file() and "backprop_lab" in p.read_text(errors="ignore")]
+    files = [p for p in copy.rglob("*") if p.is_file()]
+    left = [str(p) for p in files if "backprop_lab" in p.read_text(errors="ignore")]
     assert left == [] and not (copy / "src" / "backprop_lab").exists()
-    assert 'name = "my-lab"' in (copy / "pyproject.toml").read_text()
+    assert f'name = "{NEW.replace("_", "-")}"' in (copy / "pyproject.toml").read_text()
+
+    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "."], capture_output=True, text=True, cwd=copy)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
 
     monkeypatch.setenv("PYTHONPATH", str(copy / "src"))  # the copy's package, not the installed one
     where = subprocess.run(
-        [sys.executable, "-c", "import my_lab.train; print(my_lab.train.__file__)"],
+        [sys.executable, "-c", f"import {NEW}.train; print({NEW}.train.__file__)"],
         capture_output=True,
         text=True,
         cwd=tmp_path,
     )
     assert where.returncode == 0, where.stderr
-    assert Path(where.stdout.strip()).is_relative_to(copy / "src" / "my_lab")
+    assert Path(where.stdout.strip()).is_relative_to(copy / "src" / NEW)
 
     run_dir = tmp_path / "run"
     overrides = [*QUIET, f"hydra.run.dir={run_dir}", "trainer.max_epochs=2"]
     proc = run_script(copy / "scripts" / "train.py", *overrides, cwd=copy)
     assert proc.returncode == 0, proc.stderr
     assert read_metrics(run_dir)["status"] == "success"
-    assert "my_lab.models.classifier.BinaryClassifier" in (run_dir / ".hydra" / "config.yaml").read_text()
+    assert f"{NEW}.models.classifier.BinaryClassifier" in (run_dir / ".hydra" / "config.yaml").read_text()
 
 
 def test_bad_names_are_refused_and_nothing_changes(tmp_path):
     copy = copy_project(tmp_path / "fork")
     before = (copy / "pyproject.toml").read_text()
-    for name in ["My-Lab", "class", "json", "backprop_lab"]:
+    too_long = "a_name_so_long_that_lines_would_pass_the_limit"
+    for name in ["My-Lab", "class", "json", "backprop_lab", too_long]:
         proc = run_script(copy / "scripts" / "rename_project.py", name, cwd=copy)
-        assert proc.returncode == 2 and proc.stderr.startswith(f"error: cannot rename backprop_lab to '{name}'")
+        assert proc.returncode == 2
+        assert proc.stderr.startswith(f"error: cannot rename backprop_lab to '{name}'")
+    assert "would pass ruff's line-length of 120" in proc.stderr
     assert (copy / "pyproject.toml").read_text() == before and (copy / "src" / "backprop_lab").is_dir()

@@ -5,6 +5,7 @@ its first checkpoint exists; resuming it must end exactly where the
 uninterrupted run ends (CPU, `trainer.deterministic=true`).
 """
 
+import functools
 import os
 import signal
 import subprocess
@@ -18,6 +19,8 @@ import torch
 from backprop_lab.checks import ConfigError
 from backprop_lab.resume import check_same_training
 from backprop_lab.train import build
+from backprop_lab.train import train as run_train_task
+
 from conftest import QUIET, TRAIN_SCRIPT, compose_train, read_metrics, run_script
 
 EPOCHS = 20
@@ -47,7 +50,11 @@ def interrupt(run_dir: Path, signum: signal.Signals) -> subprocess.CompletedProc
     """Start training, send `signum` once the first checkpoint is written, wait for the process to end."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "HYDRA_FULL_ERROR": "0"}
     args = [sys.executable, str(TRAIN_SCRIPT), *QUIET, f"hydra.run.dir={run_dir}", *SETUP]
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # A shell starts background jobs with Ctrl-C ignored, and children inherit that: give the run the default.
+    default_sigint = functools.partial(signal.signal, signal.SIGINT, signal.SIG_DFL)
+    proc = subprocess.Popen(
+        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint
+    )
     try:
         deadline = time.monotonic() + 120
         while not (run_dir / "checkpoints" / "last.ckpt").exists():
@@ -116,6 +123,15 @@ def test_resume_with_a_different_optimizer_setting_is_refused(uninterrupted):
     with pytest.raises(ConfigError, match="optimizer.lr=0.05 in that run but 0.001 now"):
         check_same_training(cfg, uninterrupted)
     check_same_training(compose_train(*SETUP, "trainer.max_epochs=50"), uninterrupted)  # training longer is fine
+
+
+def test_resume_with_max_epochs_already_reached_is_refused_before_training(uninterrupted, tmp_path):
+    """Lightning would end in a long traceback ("You restored a checkpoint with current_epoch=20 ...")."""
+    for max_epochs in (EPOCHS // 2, EPOCHS):
+        cfg = compose_train(*SETUP, f"resume={uninterrupted}", f"trainer.max_epochs={max_epochs}", output_dir=tmp_path)
+        with pytest.raises(ConfigError, match=f"that run has already trained {EPOCHS} epochs.* e.g. trainer.max_e"):
+            run_train_task(cfg)
+        assert read_metrics(tmp_path)["status"] == "failed" and not (tmp_path / "checkpoints").exists()
 
 
 def initial_weights(seed: int) -> dict[str, torch.Tensor]:

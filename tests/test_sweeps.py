@@ -5,6 +5,7 @@ from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from backprop_lab.run_name import tensorboard_dir
+
 from conftest import QUIET, ROOT, TRAIN_SCRIPT, read_metrics, run_script
 
 COMPARE_SCRIPT = ROOT / "scripts" / "compare_runs.py"

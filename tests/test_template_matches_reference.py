@@ -17,6 +17,7 @@ from torch import nn
 from backprop_lab import reference as ref
 from backprop_lab.benchmark.cases import BARE as LIGHTNING_EXTRAS_OFF
 from backprop_lab.train import build
+
 from conftest import compose_train
 
 # Bare training: no callbacks, loggers, checkpoints or validation to pay for; one full-batch step an epoch.

@@ -15,6 +15,7 @@ from backprop_lab.checks import ConfigError, check_config
 from backprop_lab.data.tensors import TensorDataModule
 from backprop_lab.run_name import tensorboard_dir
 from backprop_lab.train import build
+
 from conftest import QUIET, compose_train
 
 TELEMETRY_OFF = [
@@ -89,7 +90,8 @@ def test_csv_logger_gets_the_update_scalars_and_the_tensorboard_only_callbacks_s
     with caplog.at_level(logging.WARNING):
         trainer.fit(model, datamodule=datamodule)
         trainer.test(model, datamodule=datamodule, verbose=False)
-    notices = sorted(r.getMessage().split(":")[0] for r in caplog.records if r.name.startswith("backprop_lab"))
+    ours = [r for r in caplog.records if r.name.startswith("backprop_lab")]
+    notices = sorted(r.getMessage().split(":")[0] for r in ours)
     assert notices == ["DecisionBoundary", "HParamsSummary", "LossLandscape", "ParameterHistograms", "ScalarsLayout"]
     with open(tmp_path / "csv" / "metrics.csv") as f:
         rows = list(csv.DictReader(f))

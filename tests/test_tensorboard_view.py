@@ -14,6 +14,7 @@ import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from backprop_lab.run_name import tensorboard_dir
+
 from conftest import QUIET, TRAIN_SCRIPT, read_metrics, run_script
 
 PARAMS = ["hidden1.weight", "hidden1.bias", "output.weight", "output.bias"]

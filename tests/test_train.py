@@ -5,6 +5,7 @@ import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from backprop_lab.run_name import tensorboard_dir
+
 from conftest import read_metrics
 
 
@@ -65,7 +66,7 @@ def test_default_config_solves_xor_for_seeds_0_to_9(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("optimizer", ["adam", "rmsprop", "adamw"])
+@pytest.mark.parametrize("optimizer", ["adam", "rmsprop", "adamw", "nadam", "radam", "adagrad"])
 def test_each_optimizer_solves_xor_with_its_default_lr(train_run, optimizer):
     proc, run_dir = train_run(f"optimizer={optimizer}")
     assert proc.returncode == 0, proc.stderr

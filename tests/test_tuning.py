@@ -7,6 +7,7 @@ from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from backprop_lab.run_name import tensorboard_dir
+
 from conftest import read_metrics
 
 

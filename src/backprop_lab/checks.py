@@ -52,30 +52,81 @@ def _hidden(value: Any) -> bool:
     return isinstance(value, (Sequence, ListConfig)) and len(value) > 0 and all(_is_whole(s) and s > 0 for s in value)
 
 
+def _optional(test: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    return lambda value: value is None or test(value)
+
+
+def _whole_from(low: int, high: int | None = None) -> Callable[[Any], bool]:
+    return lambda value: _is_whole(value) and value >= low and (high is None or value <= high)
+
+
+def _in_unit_interval(value: Any) -> bool:
+    return _is_number(value) and 0 <= value <= 1
+
+
 # (config field, test, what is allowed). A field absent from the composed
 # config is skipped, so a fork's own optimizer or model needs no entry here.
+# Values that torch or Lightning refuse themselves are left to them (see
+# builders.py); these are the ones they accept and then fail on, or use silently.
 CHECKS: list[tuple[str, Callable[[Any], bool], str]] = [
     ("optimizer.lr", _positive, "a positive number, e.g. optimizer.lr=0.01"),
-    ("optimizer.momentum", _non_negative, "a number >= 0, e.g. optimizer.momentum=0.9"),
-    ("optimizer.weight_decay", _non_negative, "a number >= 0"),
+    ("optimizer.momentum", _in_unit_interval, "a number in [0, 1], e.g. optimizer.momentum=0.9"),
+    ("optimizer.dampening", _in_unit_interval, "a number in [0, 1], e.g. optimizer.dampening=0"),
+    ("optimizer.weight_decay", _non_negative, "a number >= 0, e.g. optimizer.weight_decay=0.01"),
     ("optimizer.alpha", _fraction, "a number in [0, 1), e.g. optimizer.alpha=0.99"),
     ("optimizer.eps", _positive, "a positive number, e.g. optimizer.eps=1e-8"),
     ("optimizer.betas", _betas, "two numbers in [0, 1), e.g. optimizer.betas=[0.9,0.999]"),
-    ("trainer.max_epochs", lambda v: _is_whole(v) and v >= 1, "a whole number >= 1, e.g. trainer.max_epochs=100"),
+    ("scheduler.step_size", _at_least_one, "a whole number of epochs >= 1, e.g. scheduler.step_size=100"),
+    ("scheduler.gamma", _positive, "a positive number (the lr's factor), e.g. scheduler.gamma=0.5"),
+    ("scheduler.T_max", _at_least_one, "a whole number of epochs >= 1, e.g. scheduler.T_max=100"),
+    ("scheduler.eta_min", _non_negative, "a number >= 0, e.g. scheduler.eta_min=0"),
+    ("scheduler.patience", _whole_from(0), "a whole number of epochs >= 0, e.g. scheduler.patience=20"),
+    ("lr_finder.min_lr", _positive, "a positive number, e.g. lr_finder.min_lr=1e-6"),
+    ("lr_finder.max_lr", _positive, "a positive number above lr_finder.min_lr, e.g. lr_finder.max_lr=1"),
+    ("lr_finder.num_training", _whole_from(2), "a whole number of steps >= 2, e.g. lr_finder.num_training=100"),
+    ("lr_finder.mode", lambda v: v in ("exponential", "linear"), "exponential or linear, e.g. lr_finder.mode=linear"),
+    (
+        "lr_finder.early_stop_threshold",
+        _optional(_positive),
+        "a positive number, or null to run every step, e.g. lr_finder.early_stop_threshold=4",
+    ),
+    ("trainer.max_epochs", _at_least_one, "a whole number >= 1, e.g. trainer.max_epochs=100"),
+    (
+        "trainer.max_steps",
+        lambda v: v == -1 or _at_least_one(v),
+        "-1 (no limit) or a whole number >= 1, e.g. +trainer.max_steps=1000",
+    ),
+    (
+        "trainer.check_val_every_n_epoch",
+        _optional(_at_least_one),
+        "a whole number >= 1, e.g. trainer.check_val_every_n_epoch=1",
+    ),
+    ("trainer.val_check_interval", _optional(_positive), "a positive number, e.g. +trainer.val_check_interval=0.5"),
+    ("trainer.log_every_n_steps", _at_least_one, "a whole number >= 1, e.g. trainer.log_every_n_steps=1"),
+    ("trainer.accumulate_grad_batches", _at_least_one, "a whole number >= 1, e.g. trainer.accumulate_grad_batches=1"),
+    (
+        "trainer.gradient_clip_val",
+        _optional(_non_negative),
+        "a number >= 0, or null to leave them alone, e.g. trainer.gradient_clip_val=1.0",
+    ),
     ("model.net.hidden", _hidden, "a non-empty list of positive whole numbers, e.g. model.net.hidden=[8] or [16,16]"),
-    ("model.net.activation", lambda v: v in ACTIVATIONS, f"one of {', '.join(ACTIVATIONS)}"),
+    (
+        "model.net.activation",
+        lambda v: v in ACTIVATIONS,
+        f"one of {', '.join(ACTIVATIONS)}, e.g. model.net.activation=relu",
+    ),
     (
         "data.batch_size",
-        lambda v: v is None or (_is_whole(v) and v >= 1),
-        "a whole number >= 1, or null for full batch",
+        _optional(_at_least_one),
+        "a whole number >= 1, or null for full batch, e.g. data.batch_size=32",
     ),
-    ("data.n_samples", lambda v: _is_whole(v) and v >= 3, "a whole number >= 3, e.g. data.n_samples=1000"),
+    ("data.n_samples", _whole_from(3), "a whole number >= 3, e.g. data.n_samples=1000"),
     ("data.noise", _non_negative, "a number >= 0, e.g. data.noise=0.1"),
     ("data.val_fraction", lambda v: _positive(v) and v < 1, "a number in (0, 1), e.g. data.val_fraction=0.2"),
     ("data.test_fraction", lambda v: _positive(v) and v < 1, "a number in (0, 1), e.g. data.test_fraction=0.2"),
-    ("data.passes_per_epoch", lambda v: _is_whole(v) and v >= 1, "a whole number >= 1, e.g. data.passes_per_epoch=10"),
-    ("torch_threads", lambda v: v is None or (_is_whole(v) and v >= 1), "a whole number >= 1, or null"),
-    ("seed", _is_whole, "a whole number, e.g. seed=3"),
+    ("data.passes_per_epoch", _at_least_one, "a whole number >= 1, e.g. data.passes_per_epoch=10"),
+    ("torch_threads", _optional(_at_least_one), "a whole number >= 1, or null (torch's default), e.g. torch_threads=4"),
+    ("seed", _whole_from(0, 2**32 - 1), "a whole number from 0 to 4294967295 (2^32-1), e.g. seed=3"),
     ("callbacks.update_telemetry.every_n_steps", _at_least_one, "a whole number >= 1, e.g. every_n_steps=10"),
     ("callbacks.histograms.every_n_epochs", _at_least_one, "a whole number >= 1, e.g. every_n_epochs=10"),
     ("callbacks.decision_boundary.every_n_epochs", _at_least_one, "a whole number >= 1, e.g. every_n_epochs=10"),
@@ -91,6 +142,17 @@ CHECKS: list[tuple[str, Callable[[Any], bool], str]] = [
 _ABSENT = object()
 
 
+def _range_problems(cfg: DictConfig) -> list[str]:
+    """Checks that compare two fields."""
+    low, high = (OmegaConf.select(cfg, f"lr_finder.{k}", default=None) for k in ("min_lr", "max_lr"))
+    if _positive(low) and _positive(high) and high <= low:
+        return [
+            f"lr_finder.max_lr={high} is not above lr_finder.min_lr={low}: the range test raises the lr from "
+            "min_lr to max_lr, e.g. lr_finder.min_lr=1e-6 lr_finder.max_lr=1"
+        ]
+    return []
+
+
 def check_config(cfg: DictConfig) -> None:
     """Raise `ConfigError` listing every field whose value is not allowed."""
     problems = [
@@ -103,6 +165,7 @@ def check_config(cfg: DictConfig) -> None:
             continue
         shown = OmegaConf.to_object(value) if isinstance(value, ListConfig) else value
         problems.append(f"{field}={shown!r} is not allowed: it must be {allowed}")
+    problems += _range_problems(cfg)
     if problems:
         raise ConfigError(
             "Invalid config, nothing was trained. "

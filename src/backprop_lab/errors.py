@@ -4,15 +4,18 @@ The entry points in `scripts/` catch `UserError` and print its message; any
 other exception is a bug and keeps its traceback.
 """
 
+import importlib
 import sys
 from collections.abc import Callable
-from typing import TypeVar
+from pathlib import Path
+from typing import Any, TypeVar
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 T = TypeVar("T")
+SIGINT_EXIT = 130  # the shell's status for a process ended by Ctrl-C
 
 
 class UserError(Exception):
@@ -27,16 +30,54 @@ class TrainingDiverged(UserError, RuntimeError):
     """The loss became NaN or infinite; training stopped before the bad step changed any weight."""
 
 
-def run_reporting_user_errors(task: Callable[[DictConfig], T], cfg: DictConfig) -> T:
+def _task(task: Callable[[DictConfig], T] | str) -> Callable[[DictConfig], T]:
+    if not isinstance(task, str):
+        return task
+    module, name = task.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def run_reporting_user_errors(task: Callable[[DictConfig], T] | str, cfg: DictConfig) -> T:
     """Run an entry point's task; a `UserError` becomes its one paragraph on stderr and exit code 2.
 
-    In a Hydra multirun the error is raised on instead, so Hydra records that
-    job as failed and goes on with the next (see docs/sweeps.md, "Failed jobs").
+    `task` may be a "module:function" name, imported here: importing torch
+    and Lightning takes seconds, and a Ctrl-C during them is handled too.
+    Ctrl-C before the task's own handling (start-up) exits with 130, records
+    the run as interrupted when it has a run folder, and prints one line. In
+    a Hydra multirun a `UserError` is raised on as `FailedSweepJob`, so Hydra
+    records that job as failed, goes on with the next, and ends the sweep
+    with a table of every job (see failed_sweep.py and docs/sweeps.md, "Failed jobs").
     """
     try:
-        return task(cfg)
+        return _task(task)(cfg)
     except UserError as err:
         print(f"error: {err}", file=sys.stderr)
         if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
-            raise
+            from backprop_lab.failed_sweep import FailedSweepJob
+
+            raise FailedSweepJob(err, HydraConfig.get().sweep.dir) from err
         sys.exit(2)
+    except KeyboardInterrupt:
+        message = "Ctrl-C (SIGINT) while starting up: nothing was run"
+        _record_interrupted_start(cfg, KeyboardInterrupt(message))
+        print(f"Interrupted by {message}.", file=sys.stderr)
+        sys.exit(SIGINT_EXIT)
+
+
+def _record_interrupted_start(cfg: DictConfig, err: KeyboardInterrupt) -> None:
+    from backprop_lab.runs import INTERRUPTED, RunSummary  # stdlib only: cheap even now
+
+    output_dir = OmegaConf.select(cfg, "paths.output_dir", default=None)
+    if output_dir:
+        summary = RunSummary()
+        summary.finish(INTERRUPTED, err)
+        summary.save(Path(output_dir))
+
+
+def run_main(main: Callable[[], Any]) -> None:
+    """Call a script's Hydra `main`; a Ctrl-C while Hydra composes the config exits with 130, without a traceback."""
+    try:
+        main()
+    except KeyboardInterrupt:
+        print("Interrupted by Ctrl-C (SIGINT) before the run started: nothing was run.", file=sys.stderr)
+        sys.exit(SIGINT_EXIT)

@@ -4,7 +4,8 @@ The checkpoint holds weights and counters, not the settings that built the
 model and the data; those come from the training run's folder
 (`<run folder>/.hydra/config.yaml`, next to `<run folder>/checkpoints/`).
 The results go to this task's own run folder (`logs/eval/runs/<timestamp>/`),
-so evaluating never writes into the training run.
+so evaluating never writes into the training run. (Importing `train` also
+keeps Lightning's log lines single: see the top of train.py.)
 """
 
 import logging
@@ -15,11 +16,12 @@ import lightning as L
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from backprop_lab.builders import build_trainer
 from backprop_lab.checkpoints import check_fits, load_checkpoint, run_dir_of
 from backprop_lab.checks import ConfigError
 from backprop_lab.errors import CheckpointError
 from backprop_lab.runs import FAILED, SUCCESS, RunSummary
-from backprop_lab.train import build_model, instantiate_each  # importing train also keeps Lightning's log lines single
+from backprop_lab.train import build_model, instantiate_each
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +61,8 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     try:
         model, datamodule, checkpoint = restore_model(cfg.get("ckpt_path"))
         summary.epochs, summary.global_step = checkpoint.get("epoch", 0), checkpoint.get("global_step", 0)
-        trainer = instantiate(cfg.trainer, logger=instantiate_each(cfg.get("logger")) or False, callbacks=[])
+        loggers = instantiate_each(cfg.get("logger"), "logger")
+        trainer = build_trainer(cfg.trainer, logger=loggers or False, callbacks=[])
         for result in trainer.test(model, datamodule=datamodule, verbose=False):
             summary.metrics.update({name: float(value) for name, value in result.items()})
         summary.finish(SUCCESS)

@@ -13,7 +13,9 @@ signal (130 for SIGINT, 143 for SIGTERM).
 
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
-SIGINT_EXIT, SIGTERM_EXIT = 130, 143
+from backprop_lab.errors import SIGINT_EXIT
+
+SIGTERM_EXIT = 143
 
 
 class RunInterrupted(Exception):

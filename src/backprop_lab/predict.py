@@ -63,6 +63,9 @@ def predict(cfg: DictConfig) -> list[tuple[list[float], float, int]]:
             "Give exactly one of inputs=[[...],...] (rows on the command line) or "
             "inputs_csv=<file> (a CSV file, one row per example)."
         )
+    threshold = cfg.get("threshold")
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
+        raise ConfigError(f"threshold={threshold!r} is not allowed: it must be a number in [0, 1], e.g. threshold=0.5.")
     rows = _inline_inputs(cfg.inputs) if cfg.get("inputs") is not None else read_csv_inputs(cfg.inputs_csv)
     model, datamodule, _ = restore_model(cfg.get("ckpt_path"))
     width = datamodule.num_features

@@ -6,14 +6,15 @@ tensorboard's own `EventAccumulator`, so any run of this template compares,
 whatever its data, model or sweep.
 """
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from backprop_lab.errors import UserError
+from backprop_lab.job_folders import job_dirs, load_summary, load_yaml
 from backprop_lab.verdicts import RULES as VERDICT_RULES
 from backprop_lab.verdicts import loss_behaviour, lr_regime
 
@@ -78,11 +79,9 @@ def _select(cfg: DictConfig, key: str) -> object:
 
 def read_job(job_dir: Path) -> JobResult:
     """A job folder's config, status and curves."""
-    cfg = OmegaConf.load(job_dir / ".hydra" / "config.yaml")
-    overrides_file = job_dir / ".hydra" / "overrides.yaml"
-    overrides = OmegaConf.load(overrides_file) if overrides_file.is_file() else ListConfig([])
-    metrics_file = job_dir / "metrics.json"
-    summary = json.loads(metrics_file.read_text()) if metrics_file.is_file() else {"status": "no metrics.json"}
+    cfg = load_yaml(job_dir, "config.yaml")
+    overrides = load_yaml(job_dir, "overrides.yaml") if (job_dir / ".hydra" / "overrides.yaml").is_file() else []
+    summary = load_summary(job_dir)
     final = summary.get("metrics", {})
     scalars = read_scalars(job_dir)
     train_loss = scalars.get(LOSS_TAG, [])
@@ -108,9 +107,9 @@ def _job_order(path: Path) -> tuple[int, str]:
 
 def read_sweep(sweep_dir: Path) -> list[JobResult]:
     """Every job under a multirun folder (each a subfolder with `.hydra/config.yaml`), in job order."""
-    jobs = sorted((p.parent.parent for p in Path(sweep_dir).glob("*/.hydra/config.yaml")), key=_job_order)
+    jobs = job_dirs(sweep_dir)
     if not jobs:
-        raise FileNotFoundError(
+        raise UserError(
             f"{sweep_dir} holds no job folders (subfolders with .hydra/config.yaml): pass the folder of a "
             "multirun, e.g. logs/train/multiruns/<timestamp>."
         )

@@ -36,9 +36,52 @@ def checkpoint_to_resume(cfg: DictConfig, model: nn.Module) -> str | None:
     if not resume and not ckpt_path:
         return None
     path = find_last_checkpoint(resume) if resume else Path(ckpt_path)
-    check_fits(model, load_checkpoint(path), path)
+    checkpoint = load_checkpoint(path)
+    check_fits(model, checkpoint, path)
+    check_room_to_train(cfg, checkpoint, path)
     check_same_training(cfg, run_dir_of(path))
     return str(path)
+
+
+def checkpoint_to_test(cfg: DictConfig, model: nn.Module) -> str:
+    """The checkpoint `train=false` tests (`ckpt_path=<file>`), loaded safely and checked against the model."""
+    ckpt_path = cfg.get("ckpt_path")
+    if not ckpt_path:
+        raise ConfigError(
+            "train=false tests a trained checkpoint, but ckpt_path is not set: add one, e.g. train=false "
+            "ckpt_path=logs/train/runs/<timestamp>/checkpoints/last.ckpt (or use scripts/eval.py ckpt_path=...)."
+        )
+    check_fits(model, load_checkpoint(ckpt_path), ckpt_path)
+    return str(ckpt_path)
+
+
+def epochs_done(checkpoint: dict[str, Any]) -> int:
+    """Epochs the run behind `checkpoint` finished: Lightning's fit-loop counter, as it restores it."""
+    progress = checkpoint.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {}).get("current", {})
+    return int(progress.get("processed", checkpoint.get("epoch", -1) + 1))
+
+
+def check_room_to_train(cfg: DictConfig, checkpoint: dict[str, Any], path: Path) -> None:
+    """Refuse a resume whose `trainer.max_epochs` / `max_steps` the checkpoint has already reached.
+
+    Lightning would stop at once (limit equal) or end in a long traceback
+    (limit below: "You restored a checkpoint with current_epoch=...").
+    """
+    done, steps = epochs_done(checkpoint), int(checkpoint.get("global_step", 0))
+    max_epochs, max_steps = cfg.trainer.get("max_epochs"), cfg.trainer.get("max_steps", -1)
+    if max_epochs not in (None, -1) and max_epochs <= done:
+        raise ConfigError(
+            f"trainer.max_epochs={max_epochs} is not allowed when resuming from {path}: that run has already "
+            f"trained {done} epochs, so there is nothing left to train. trainer.max_epochs counts from the start "
+            f"of the first run: set it above {done}, e.g. trainer.max_epochs={done + max(max_epochs, 1)} for "
+            f"{max(max_epochs, 1)} more epochs."
+        )
+    if max_steps not in (None, -1) and max_steps <= steps:
+        raise ConfigError(
+            f"trainer.max_steps={max_steps} is not allowed when resuming from {path}: that run has already made "
+            f"{steps} optimizer steps. trainer.max_steps counts from the start of the first run: set it above "
+            f"{steps}, e.g. trainer.max_steps={steps + max(max_steps, 1)}, or -1 for no step limit."
+        )
 
 
 def _flatten(node: Any, prefix: str) -> dict[str, Any]:

@@ -18,10 +18,17 @@ from lightning.pytorch.callbacks import Callback, LearningRateMonitor, ModelChec
 from lightning.pytorch.loggers import Logger
 from omegaconf import DictConfig
 
+from backprop_lab.builders import (
+    build_part,
+    build_trainer,
+    check_optimizer_and_scheduler,
+    optimizer_factory,
+    scheduler_factory,
+)
 from backprop_lab.checks import check_config
 from backprop_lab.distributed import check_sweep_launch, is_rank_zero
 from backprop_lab.interrupts import RunInterrupted, describe, interruption_exit_code
-from backprop_lab.resume import checkpoint_to_resume, resume_command
+from backprop_lab.resume import checkpoint_to_resume, checkpoint_to_test, resume_command
 from backprop_lab.runs import FAILED, INTERRUPTED, SUCCESS, RunSummary
 from backprop_lab.tuning import tune_learning_rate
 
@@ -34,22 +41,25 @@ if logging.getLogger().handlers:
     logging.getLogger("lightning").handlers.clear()
 
 
-def instantiate_each(group: DictConfig | None) -> list[Any]:
+def instantiate_each(group: DictConfig | None, name: str = "callbacks") -> list[Any]:
     """Instantiate every entry of a group such as `callbacks` or `logger`.
 
     Entries are named (`callbacks.model_checkpoint`, ...) so one can be
-    removed from the command line (`~callbacks.lr_monitor`) or set to null.
+    removed from the command line (`~callbacks.lr_monitor`) or set to null;
+    an entry whose class refuses its arguments is named in the error.
     """
     if not group:
         return []
-    return [instantiate(node) for node in group.values() if isinstance(node, DictConfig) and "_target_" in node]
+    entries = [(key, node) for key, node in group.items() if isinstance(node, DictConfig) and "_target_" in node]
+    return [build_part(f"{name}.{key}", node) for key, node in entries]
 
 
 def build_model(cfg: DictConfig, datamodule: L.LightningDataModule) -> L.LightningModule:
     """The LightningModule the config describes; the network's input width comes from the data."""
     net = instantiate(cfg.model.net, in_features=datamodule.num_features)
-    scheduler = instantiate(cfg.scheduler) if cfg.get("scheduler") else None
-    return instantiate(cfg.model, net=net, optimizer=instantiate(cfg.optimizer), scheduler=scheduler)
+    optimizer, scheduler = optimizer_factory(cfg.optimizer), scheduler_factory(cfg.get("scheduler"))
+    check_optimizer_and_scheduler(cfg, optimizer, scheduler, net.parameters())
+    return instantiate(cfg.model, net=net, optimizer=optimizer, scheduler=scheduler)
 
 
 def build(cfg: DictConfig) -> tuple[L.LightningDataModule, L.LightningModule, L.Trainer]:
@@ -64,12 +74,12 @@ def build(cfg: DictConfig) -> tuple[L.LightningDataModule, L.LightningModule, L.
     datamodule = instantiate(cfg.data)
     model = build_model(cfg, datamodule)
 
-    loggers: list[Logger] = instantiate_each(cfg.get("logger"))
+    loggers: list[Logger] = instantiate_each(cfg.get("logger"), "logger")
     callbacks: list[Callback] = instantiate_each(cfg.get("callbacks"))
     if not loggers:
         # LearningRateMonitor refuses to run without a logger; with `logger=none` there is nothing to monitor into.
         callbacks = [c for c in callbacks if not isinstance(c, LearningRateMonitor)]
-    trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
+    trainer = build_trainer(cfg.trainer, callbacks=callbacks, logger=loggers or False)
     return datamodule, model, trainer
 
 
@@ -94,6 +104,8 @@ def fit_and_test(cfg: DictConfig, summary: RunSummary) -> None:
     check_sweep_launch(trainer)
     if cfg.get("train", True) and cfg.get("lr_finder"):
         tune_learning_rate(cfg, trainer, model, datamodule)
+    if not cfg.get("train", True) and cfg.get("test", True):
+        summary.loaded_checkpoint = checkpoint_to_test(cfg, model)
     if cfg.get("train", True):
         summary.loaded_checkpoint = checkpoint_to_resume(cfg, model)
         try:

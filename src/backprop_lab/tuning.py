@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import lightning as L
-from hydra.utils import instantiate
 from lightning.pytorch.tuner import Tuner
 from omegaconf import DictConfig
 
+from backprop_lab.builders import checked_partial, optimizer_factory
 from backprop_lab.runs import write_json_atomic
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ def tune_learning_rate(
     suggestion (too few finite losses) the configured lr stays.
     """
     output_dir = Path(cfg.paths.output_dir)
-    finder = instantiate(cfg.lr_finder)(trainer, model, datamodule)
+    finder = checked_partial("lr_finder", cfg.lr_finder)(trainer, model, datamodule)
     configured_lr = cfg.optimizer.get("lr")
     if finder is None:
         log.warning("LR finder skipped (fast_dev_run): training with the configured lr %s.", configured_lr)
@@ -100,7 +100,7 @@ def tune_learning_rate(
     if suggestion is None:
         log.warning("LR finder gave no suggestion: training with the configured lr %s.", configured_lr)
         return
-    model.optimizer_factory = instantiate(cfg.optimizer, lr=lr)
+    model.optimizer_factory = optimizer_factory(cfg.optimizer, lr=lr)
     for logger in trainer.loggers:
         logger.log_metrics({"lr_find/suggestion": lr}, step=0)
     log.info(

@@ -17,7 +17,15 @@ from pathlib import Path
 import torch
 from hydra.utils import instantiate
 
-from backprop_lab.benchmark.runner import Settings, composed, plain_spec, row, same_loss, timed_run, worker
+from backprop_lab.benchmark.runner import (
+    Settings,
+    composed,
+    plain_spec,
+    row,
+    same_loss,
+    timed_run,
+    worker,
+)
 from backprop_lab.data.xor import XOR_INPUTS, XOR_TARGETS
 from backprop_lab.models.nets import ACTIVATIONS
 

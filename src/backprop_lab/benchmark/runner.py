@@ -70,7 +70,8 @@ def worker(spec: dict[str, Any], settings: Settings) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="benchmark-") as output_dir:
         spec = {**spec, "output_dir": output_dir, "configs": str(settings.root / "configs")}
         spec.update(threads=settings.threads, accelerator=settings.accelerator)
-        proc, _, _ = timed_run([sys.executable, "-m", "backprop_lab.benchmark.worker", json.dumps(spec)], settings.root)
+        command = [sys.executable, "-m", "backprop_lab.benchmark.worker", json.dumps(spec)]
+        proc, _, _ = timed_run(command, settings.root)
     line = next(line for line in proc.stdout.splitlines() if line.startswith(RESULT_MARK))
     return json.loads(line[len(RESULT_MARK) :])
 

@@ -1,4 +1,4 @@
-"""One side of one benchmark case, in a process of its own: `python -m backprop_lab.benchmark.worker SPEC`.
+"""One side of one benchmark case, in its own process: `python -m backprop_lab.benchmark.worker SPEC`.
 
 A process per side keeps the sides apart: each has its own peak memory and
 its own thread pool, and the plain side never imports Lightning. The result
