@@ -28,6 +28,12 @@ class WriteFailed(UserError):
     """A file of the run could not be written (disk full, quota, read-only or unwritable folder)."""
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _fsync_folder(folder: Path) -> None:
     """Make the rename itself durable; some file systems do not allow it, which costs only durability."""
     try:
@@ -55,6 +61,7 @@ def atomic_write(path: str | Path, mode: str = "w", needed: int | None = None) -
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp's 0600 would hide a shared run folder's files from its readers
         with os.fdopen(fd, mode) as f:
             yield f
             f.flush()

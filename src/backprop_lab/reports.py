@@ -16,6 +16,9 @@ from pathlib import Path
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from backprop_lab.atomic import write_text_atomic
+from backprop_lab.runs import describe_status
+
 LOSS_TAG, ACC_TAG, TEST_ACC_TAG = "train/loss", "val/acc", "test/acc"
 
 # The verdict rules, also printed under the table (see `RULES`).
@@ -99,7 +102,7 @@ def read_job(job_dir: Path) -> JobResult:
         name=job_dir.name,
         optimizer=str(target).rsplit(".", 1)[-1] if target else "?",
         lr=float(lr) if isinstance(lr, (int, float)) else None,
-        status=summary.get("status", "?"),
+        status=describe_status(summary),  # a record still saying `running`: running, or killed
         overrides=dict(str(o).split("=", 1) for o in overrides if "=" in str(o)),
         train_loss=train_loss,
         accuracy=scalars.get(ACC_TAG, []),
@@ -175,7 +178,7 @@ def write_comparison(sweep_dir: Path) -> tuple[Path, Path]:
     sweep_dir = Path(sweep_dir)
     results = read_sweep(sweep_dir)
     table = sweep_dir / "comparison.md"
-    table.write_text(f"# Comparison of {len(results)} jobs in {sweep_dir}\n\n" + markdown_table(results))
+    write_text_atomic(table, f"# Comparison of {len(results)} jobs in {sweep_dir}\n\n" + markdown_table(results))
     picture = sweep_dir / "comparison.png"
     plot_loss_curves(results, picture)
     return table, picture

@@ -20,8 +20,19 @@ from backprop_lab.atomic import WriteFailed, write_json_atomic
 SUCCESS, FAILED, INTERRUPTED = "success", "failed", "interrupted"
 # Written at the start: a run killed with `kill -9` (or still going) keeps it; see `describe_status`.
 RUNNING = "running"
+# Space held back from the start of a run for its final record: freed only to write that record.
+RESERVE_NAME, RESERVE_BYTES = ".metrics.reserve", 64 * 1024
 
-__all__ = ["FAILED", "INTERRUPTED", "RUNNING", "SUCCESS", "RunSummary", "describe_status", "write_json_atomic"]
+__all__ = [
+    "FAILED",
+    "INTERRUPTED",
+    "RUNNING",
+    "SUCCESS",
+    "RunSummary",
+    "describe_status",
+    "reserve_space",
+    "write_json_atomic",
+]
 
 
 def _now() -> str:
@@ -61,9 +72,23 @@ class RunSummary:
         return path
 
     def save_or_report(self, output_dir: Path) -> Path | None:
-        """Save; if even `metrics.json` cannot be written, say so on stderr (and raise, for a run that succeeded)."""
+        """Save the final record; if even `metrics.json` cannot be written, say so on stderr.
+
+        On a full disk the space kept by `reserve_space` is given back first,
+        so the record of a run that filled the disk can still say so. A run
+        that succeeded but cannot record it raises.
+        """
+        reserve = Path(output_dir) / RESERVE_NAME
         try:
-            return self.save(output_dir)
+            try:
+                return self.save(output_dir)
+            except WriteFailed:
+                if not reserve.is_file():
+                    raise
+                reserve.unlink()
+                return self.save(output_dir)
+            finally:
+                reserve.unlink(missing_ok=True)
         except WriteFailed as err:
             print(
                 f"error: the run's record metrics.json could not be written, so it does not say that this run "
@@ -82,6 +107,14 @@ class RunSummary:
         rows = [f"{name:<{width}}  {value:.6g}" for name, value in sorted(self.metrics.items())]
         rule = "-" * max(len(r) for r in rows)
         return "\n".join([rule, *rows, rule])
+
+
+def reserve_space(output_dir: Path) -> None:
+    """Keep a little space for the final `metrics.json`, in case the run fills the disk (see `save_or_report`)."""
+    with (Path(output_dir) / RESERVE_NAME).open("wb") as f:
+        f.write(b"\0" * RESERVE_BYTES)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def _alive(pid: int) -> bool:

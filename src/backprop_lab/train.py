@@ -23,7 +23,7 @@ from backprop_lab.distributed import check_sweep_launch, is_rank_zero
 from backprop_lab.interrupts import RunInterrupted, describe, interruption_exit_code
 from backprop_lab.rebuild import RecordInCheckpoint, training_settings
 from backprop_lab.resume import checkpoint_to_resume, resume_command
-from backprop_lab.runs import FAILED, INTERRUPTED, RUNNING, SUCCESS, RunSummary
+from backprop_lab.runs import FAILED, INTERRUPTED, RUNNING, SUCCESS, RunSummary, reserve_space
 from backprop_lab.tuning import tune_learning_rate
 
 log = logging.getLogger(__name__)
@@ -135,12 +135,15 @@ def train(cfg: DictConfig) -> float | None:
     try:
         if is_rank_zero():  # a run killed with kill -9 keeps this record: status running, its pid and host
             summary.save(output_dir)
+            reserve_space(output_dir)
         check_config(cfg)
         fit_and_test(cfg, summary)
     except BaseException as err:
         exit_code = interruption_exit_code(err)
         if exit_code is None:
             failure = as_write_failure(err)  # disk full, read-only: one paragraph, not three tracebacks
+            if failure is not None:
+                logging.raiseExceptions = False  # nor one per line train.log can no longer take
             summary.finish(FAILED, failure or err)
             if failure is None or failure is err:
                 raise
