@@ -93,3 +93,22 @@ def test_resuming_into_the_same_folder_keeps_the_first_record_and_checks_the_con
     cfg = compose_train(f"ckpt_path={copied}", "optimizer.lr=0.01", output_dir=run_dir.parent / "new")
     with pytest.raises(ConfigError, match="optimizer.lr=0.5 in that run but 0.01 now"):
         checkpoint_to_resume(cfg, build(cfg)[1])
+
+
+def test_when_even_metrics_json_cannot_be_written_stderr_says_so(tmp_path, monkeypatch, capsys):
+    from backprop_lab import runs
+    from backprop_lab.atomic import WriteFailed
+    from backprop_lab.runs import FAILED, SUCCESS, RunSummary
+
+    def refuse(path, data):
+        raise WriteFailed(f"Could not write {path}: No space left on device.")
+
+    monkeypatch.setattr(runs, "write_json_atomic", refuse)
+    failed = RunSummary()
+    failed.finish(FAILED)
+    assert failed.save_or_report(tmp_path) is None  # the run's own error stays the one reported
+    assert "so it does not say that this run ended 'failed'" in capsys.readouterr().err
+    succeeded = RunSummary()
+    succeeded.finish(SUCCESS)
+    with pytest.raises(WriteFailed):  # a success nobody can see recorded is not a success
+        succeeded.save_or_report(tmp_path)

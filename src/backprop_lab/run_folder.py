@@ -23,7 +23,7 @@ from backprop_lab.run_lock import FolderInUse, acquire, archive_previous_record
 # Below this much free space Hydra cannot even write the run's config; stop with a clear message instead.
 MIN_FREE_BYTES = 1 << 20
 # Set in the extra processes of a multi-process run, which share the first process's folder and lock.
-RANK_VARIABLES = ("RANK", "LOCAL_RANK", "NODE_RANK", "GROUP_RANK")
+RANK_VARIABLES = ("RANK", "LOCAL_RANK", "NODE_RANK", "GROUP_RANK", "SLURM_PROCID")
 
 
 def unwritable_reason(folder: Path) -> str | None:
