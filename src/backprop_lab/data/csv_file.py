@@ -137,16 +137,20 @@ class CsvDataModule(SplitDataModule):
         self.target = target
         # data.features=age (one name, no brackets) arrives as a string: one column, not three letters.
         self.features = [features] if isinstance(features, str) else None if features is None else list(features)
+        self._source: dict[str, Any] = {}
 
     def load(self) -> Split:
-        return read_csv(self.path, self.target, self.features)
+        split = read_csv(self.path, self.target, self.features)
+        header, _ = _read_rows(self.path)
+        columns = self.features if self.features is not None else [n for n in header if n != self.target]
+        # Taken once, when the rows are read: every checkpoint of the run records the file it trained on.
+        self._source = {"columns": columns, "target": self.target, "file": fingerprint(self.path)}
+        return split
 
     def fitted_preprocessing(self) -> dict[str, Any]:
         """The scaling, plus the feature columns in order and a fingerprint of the file trained on."""
-        header, _ = _read_rows(self.path)
-        columns = self.features if self.features is not None else [n for n in header if n != self.target]
-        fitted = super().fitted_preprocessing()
-        return {**fitted, "columns": columns, "target": self.target, "file": fingerprint(self.path)}
+        fitted = super().fitted_preprocessing()  # reads the file (setup) if it was not read yet
+        return {**fitted, **self._source}
 
     def use_preprocessing(self, preprocessing: dict[str, Any]) -> None:
         """Use the trained model's columns and scaling; warn if the file is not the one it was trained on."""
