@@ -8,9 +8,11 @@ random moments, how many left a `last.ckpt` that does not load.
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -39,8 +41,10 @@ def small_disk(tmp_path):
     subprocess.run(["umount", "-l", str(where)], check=False)
 
 
-def start_training(run_dir: Path, *overrides: str) -> subprocess.Popen:
+def start_training(run_dir: Path, *overrides: str, tmpdir: Path | None = None) -> subprocess.Popen:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "HYDRA_FULL_ERROR": "0"}
+    if tmpdir is not None:
+        env["TMPDIR"] = str(tmpdir)
     args = [sys.executable, str(TRAIN_SCRIPT), *LONG_RUN, f"hydra.run.dir={run_dir}", *overrides]
     return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -109,13 +113,15 @@ def test_a_checkpoint_folder_that_turns_read_only_mid_run_fails_cleanly(small_di
 
 
 def kill_survey(kills: int, root: Path, *overrides: str) -> tuple[int, int]:
-    """(unloadable last.ckpt files, orphan temp files in $TMPDIR) after `kills` runs killed at random moments."""
+    """(unloadable last.ckpt files, orphan temp files in $TMPDIR) after `kills` runs killed at random moments.
+
+    The runs get a `$TMPDIR` of their own on the machine's disk (another file system than `root`).
+    """
     rng, broken = random.Random(0), 0
-    tmpdir = Path(os.environ.get("TMPDIR", "/tmp"))
-    before = set(tmpdir.iterdir())
+    tmpdir = Path(tempfile.mkdtemp(prefix="kill_survey_tmpdir_"))
     for i in range(kills):
         run_dir = root / f"run{i}"
-        proc = start_training(run_dir, "model.net.hidden=[512,512]", *overrides)
+        proc = start_training(run_dir, "model.net.hidden=[512,512]", *overrides, tmpdir=tmpdir)
         wait_for(run_dir / "checkpoints" / "last.ckpt", proc)
         time.sleep(rng.uniform(0, 1.5))
         proc.send_signal(signal.SIGKILL)
@@ -124,7 +130,8 @@ def kill_survey(kills: int, root: Path, *overrides: str) -> tuple[int, int]:
             load_checkpoint(run_dir / "checkpoints" / "last.ckpt")
         except CheckpointError:
             broken += 1
-    orphans = len([p for p in set(tmpdir.iterdir()) - before if p.is_file()])
+    orphans = len([p for p in tmpdir.rglob("*") if p.is_file()])
+    shutil.rmtree(tmpdir)
     return broken, orphans
 
 
