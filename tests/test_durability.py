@@ -153,7 +153,7 @@ def test_kill_9_at_random_moments_never_leaves_an_unloadable_last_checkpoint(tmp
 
 if __name__ == "__main__":
     count, lightning_io = int(sys.argv[1]), "--lightning-io" in sys.argv
-    where = Path("/tmp/kill_survey_disk")
+    where = Path(tempfile.mkdtemp(prefix="kill_survey_disk_"))
     if not mount_tmpfs(where, "2g"):
         sys.exit("cannot mount a tmpfs (needs root)")
     try:
@@ -163,3 +163,4 @@ if __name__ == "__main__":
         print(f"{io_name}: {unloadable} of {count} last.ckpt unloadable; {orphans} orphan files left in $TMPDIR")
     finally:
         subprocess.run(["umount", "-l", str(where)], check=False)
+        where.rmdir()
