@@ -3,7 +3,7 @@
 import hydra
 from omegaconf import DictConfig
 
-import backprop_lab  # noqa: F401  (registers the ${run_name:} and ${chosen_keys:} resolvers the configs use)
+# Importing the package registers the ${run_name:} and ${chosen_keys:} resolvers the configs use.
 from backprop_lab.errors import run_main, run_reporting_user_errors
 
 

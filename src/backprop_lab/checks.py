@@ -131,12 +131,20 @@ CHECKS: list[tuple[str, Callable[[Any], bool], str]] = [
     ("callbacks.histograms.every_n_epochs", _at_least_one, "a whole number >= 1, e.g. every_n_epochs=10"),
     ("callbacks.decision_boundary.every_n_epochs", _at_least_one, "a whole number >= 1, e.g. every_n_epochs=10"),
     ("callbacks.loss_landscape.every_n_steps", _at_least_one, "a whole number >= 1, e.g. every_n_steps=10"),
-    ("callbacks.loss_landscape.every_n_epochs", lambda v: v is None or _at_least_one(v), "a whole number >= 1 or null"),
+    (
+        "callbacks.loss_landscape.every_n_epochs",
+        _optional(_at_least_one),
+        "a whole number >= 1 or null, e.g. every_n_epochs=5",
+    ),
     ("callbacks.loss_landscape.directions", lambda v: v in ("pca", "random"), "pca or random, e.g. directions=random"),
-    ("callbacks.loss_landscape.resolution", lambda v: _is_whole(v) and v >= 3, "a whole number >= 3, e.g. 41"),
+    ("callbacks.loss_landscape.resolution", _whole_from(3), "a whole number >= 3, e.g. resolution=41"),
     ("callbacks.loss_landscape.margin", _non_negative, "a number >= 0, e.g. margin=0.25"),
     ("callbacks.loss_landscape.max_rows", _at_least_one, "a whole number >= 1, e.g. max_rows=2048"),
-    ("callbacks.loss_landscape.chunk_size", lambda v: v is None or _at_least_one(v), "a whole number >= 1, or null"),
+    (
+        "callbacks.loss_landscape.chunk_size",
+        _optional(_at_least_one),
+        "a whole number >= 1, or null, e.g. chunk_size=256",
+    ),
 ]
 
 _ABSENT = object()

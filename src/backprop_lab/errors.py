@@ -5,7 +5,9 @@ other exception is a bug and keeps its traceback.
 """
 
 import importlib
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,10 +33,27 @@ class TrainingDiverged(UserError, RuntimeError):
 
 
 def _task(task: Callable[[DictConfig], T] | str) -> Callable[[DictConfig], T]:
+    """Import a "module:function" task with Ctrl-C held back until the import is done.
+
+    A Ctrl-C inside a C extension's import (numpy's, under torch) can surface
+    as an ImportError instead of KeyboardInterrupt, and leave the extension
+    half loaded; so the press is noted and raised once the import is whole.
+    """
     if not isinstance(task, str):
         return task
     module, name = task.split(":")
-    return getattr(importlib.import_module(module), name)
+    # Signal handlers belong to the main thread; a Ctrl-C the shell told us to ignore stays ignored.
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        return getattr(importlib.import_module(module), name)
+    pressed: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    try:
+        imported = getattr(importlib.import_module(module), name)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt
+    return imported
 
 
 def run_reporting_user_errors(task: Callable[[DictConfig], T] | str, cfg: DictConfig) -> T:

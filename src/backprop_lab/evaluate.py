@@ -1,11 +1,10 @@
 """The eval task: test a checkpoint on the test split of the data it was trained with.
 
-The checkpoint holds weights and counters, not the settings that built the
-model and the data; those come from the training run's folder
-(`<run folder>/.hydra/config.yaml`, next to `<run folder>/checkpoints/`).
-The results go to this task's own run folder (`logs/eval/runs/<timestamp>/`),
-so evaluating never writes into the training run. (Importing `train` also
-keeps Lightning's log lines single: see the top of train.py.)
+The model and data settings come from the checkpoint's own record (see
+`backprop_lab.rebuild`), or, for a checkpoint older than that record, from
+its run folder's `.hydra/config.yaml`; whatever they name must pass
+`backprop_lab.allowlist`. The results go to this task's own run folder
+(`logs/eval/runs/<timestamp>/`), so evaluating never writes into the training run.
 """
 
 import logging
@@ -13,45 +12,53 @@ from pathlib import Path
 from typing import Any
 
 import lightning as L
-from hydra.utils import instantiate
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from backprop_lab.builders import build_trainer
-from backprop_lab.checkpoints import check_fits, load_checkpoint, run_dir_of
+from backprop_lab.checkpoints import check_fits, load_checkpoint
 from backprop_lab.checks import ConfigError
-from backprop_lab.errors import CheckpointError
+from backprop_lab.rebuild import build_data, build_model, read_record
 from backprop_lab.runs import FAILED, SUCCESS, RunSummary
-from backprop_lab.train import build_model, instantiate_each
+from backprop_lab.train import instantiate_each  # importing train also keeps Lightning's log lines single
 
 log = logging.getLogger(__name__)
 
 
-def training_config(ckpt_path: str | Path) -> DictConfig:
-    """The composed config of the run that wrote this checkpoint."""
-    path = run_dir_of(ckpt_path) / ".hydra" / "config.yaml"
-    if not path.is_file():
-        raise CheckpointError(
-            f"{ckpt_path} is not inside a training run folder: there is no {path} to read the model and data "
-            "settings from. Use a checkpoint where training left it, <run folder>/checkpoints/*.ckpt, "
-            "or copy the whole run folder."
-        )
-    return OmegaConf.load(path)
-
-
-def restore_model(ckpt_path: Any) -> tuple[L.LightningModule, L.LightningDataModule, dict[str, Any]]:
-    """Rebuild the trained model and its data module, with the checkpoint's weights loaded safely."""
+def _require(ckpt_path: Any) -> None:
     if not ckpt_path:
         raise ConfigError(
             "ckpt_path is not set: pass a checkpoint, e.g. ckpt_path=logs/train/runs/<timestamp>/"
             "checkpoints/last.ckpt (the best one is best-epochNNNN.ckpt in the same folder)."
         )
+
+
+def restore_model(ckpt_path: Any) -> tuple[L.LightningModule, L.LightningDataModule, dict[str, Any]]:
+    """Rebuild the trained model and its data module, with the checkpoint's weights loaded safely."""
+    _require(ckpt_path)
     checkpoint = load_checkpoint(ckpt_path)
-    cfg = training_config(ckpt_path)
-    datamodule = instantiate(cfg.data)
-    model = build_model(cfg, datamodule)
+    record = read_record(checkpoint, ckpt_path)
+    datamodule = build_data(record)
+    model = build_model(record, record.get("in_features") or datamodule.num_features)
     check_fits(model, checkpoint, ckpt_path)
     model.load_state_dict(checkpoint["state_dict"])
     return model.eval(), datamodule, checkpoint
+
+
+def restore_for_predict(ckpt_path: Any) -> tuple[L.LightningModule, int, dict[str, Any]]:
+    """The trained model, its input width and its preprocessing; the data file is read only for old checkpoints."""
+    _require(ckpt_path)
+    checkpoint = load_checkpoint(ckpt_path)
+    record = read_record(checkpoint, ckpt_path)
+    width, preprocessing = record.get("in_features"), record.get("preprocessing") or {}
+    if not width:  # an old checkpoint: the data must be loaded to know the width and refit the scaling
+        datamodule = build_data(record)
+        width = datamodule.num_features
+        fitted = getattr(datamodule, "fitted_preprocessing", None)
+        preprocessing = fitted() if callable(fitted) else {}
+    model = build_model(record, width)
+    check_fits(model, checkpoint, ckpt_path)
+    model.load_state_dict(checkpoint["state_dict"])
+    return model.eval(), width, preprocessing
 
 
 def evaluate(cfg: DictConfig) -> dict[str, float]:

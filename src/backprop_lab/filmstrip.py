@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import IMAGES, EventAccumulator
 
+from backprop_lab.atomic import save_figure_atomic
 from backprop_lab.run_name import tensorboard_dir
 
 TAG = "decision_boundary"
@@ -54,6 +55,5 @@ def write_filmstrip(
     figure.suptitle("P(y=1): blue 0, white 0.5, red 1; black line: the decision boundary", fontsize=10)
     figure.tight_layout()
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(out, format="png")
+    save_figure_atomic(figure, out)
     return out

@@ -4,6 +4,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
+from backprop_lab.atomic import save_figure_atomic
 from backprop_lab.reports import LOSS_TAG, JobResult, varying_keys
 
 PANELS_PER_ROW = 3
@@ -47,5 +48,5 @@ def plot_loss_curves(results: Sequence[JobResult], path: Path) -> None:
     for ax in axes[:, 0]:
         ax.set_ylabel(LOSS_TAG)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    save_figure_atomic(fig, path, dpi=100)
     plt.close(fig)

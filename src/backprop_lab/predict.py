@@ -13,11 +13,15 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from backprop_lab.checks import ConfigError
 from backprop_lab.errors import UserError
-from backprop_lab.evaluate import restore_model
+from backprop_lab.evaluate import restore_for_predict
+from backprop_lab.rebuild import scale_inputs
 
 
 def read_csv_inputs(path: str | Path) -> list[list[float]]:
-    """Rows of numbers from a CSV file; a first row that is not numbers is taken as a header and skipped."""
+    """Rows of numbers from a CSV file; a first row with a cell that is not a number at all is a header, skipped.
+
+    `nan` and `inf` parse as numbers: a first row holding them is a data row, and refused as one.
+    """
     path = Path(path)
     if not path.is_file():
         raise UserError(
@@ -26,7 +30,7 @@ def read_csv_inputs(path: str | Path) -> list[list[float]]:
         )
     with path.open(newline="") as f:
         rows = [row for row in csv.reader(f) if row]
-    if rows and not _all_numbers(rows[0]):
+    if rows and not _all_parse(rows[0]):
         rows = rows[1:]
     if not rows:
         raise UserError(f"inputs_csv={path} has no rows to predict. Add one row per example, e.g. 0,1.")
@@ -37,6 +41,14 @@ def read_csv_inputs(path: str | Path) -> list[list[float]]:
                 "Every column must be a finite number."
             )
     return [[float(v) for v in row] for row in rows]
+
+
+def _all_parse(row: list[str]) -> bool:
+    try:
+        [float(v) for v in row]
+    except ValueError:
+        return False
+    return True
 
 
 def _all_numbers(row: list[str]) -> bool:
@@ -64,11 +76,13 @@ def predict(cfg: DictConfig) -> list[tuple[list[float], float, int]]:
             "inputs_csv=<file> (a CSV file, one row per example)."
         )
     threshold = cfg.get("threshold")
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
-        raise ConfigError(f"threshold={threshold!r} is not allowed: it must be a number in [0, 1], e.g. threshold=0.5.")
+    if not (isinstance(threshold, (int, float)) and not isinstance(threshold, bool) and 0 < threshold < 1):
+        raise ConfigError(
+            f"threshold={threshold!r} is not allowed: it must be a number strictly between 0 and 1 (a probability "
+            "at or above it is class 1), e.g. threshold=0.5."
+        )
     rows = _inline_inputs(cfg.inputs) if cfg.get("inputs") is not None else read_csv_inputs(cfg.inputs_csv)
-    model, datamodule, _ = restore_model(cfg.get("ckpt_path"))
-    width = datamodule.num_features
+    model, width, preprocessing = restore_for_predict(cfg.get("ckpt_path"))
     if any(len(r) != width for r in rows):
         bad = next(r for r in rows if len(r) != width)
         raise ConfigError(
@@ -76,9 +90,10 @@ def predict(cfg: DictConfig) -> list[tuple[list[float], float, int]]:
             f"Give {width} numbers per row."
         )
     with torch.no_grad():
-        probabilities = torch.sigmoid(model(datamodule.prepare_inputs(torch.tensor(rows)))).tolist()
-    results = [(r, p, int(p >= cfg.threshold)) for r, p in zip(rows, probabilities, strict=True)]
-    header = [f"x{i + 1}" for i in range(width)] + ["probability", "class"]
+        probabilities = torch.sigmoid(model(scale_inputs(torch.tensor(rows), preprocessing))).tolist()
+    results = [(r, p, int(p >= threshold)) for r, p in zip(rows, probabilities, strict=True)]
+    names = preprocessing.get("columns") or [f"x{i + 1}" for i in range(width)]
+    header = [*names, "probability", "class"]
     print("\t".join(header))
     for r, p, c in results:
         print("\t".join([*(f"{v:g}" for v in r), f"{p:.6f}", str(c)]))

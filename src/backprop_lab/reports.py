@@ -13,8 +13,10 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from backprop_lab.atomic import write_text_atomic
 from backprop_lab.errors import UserError
 from backprop_lab.job_folders import job_dirs, load_summary, load_yaml
+from backprop_lab.runs import describe_status
 from backprop_lab.verdicts import RULES as VERDICT_RULES
 from backprop_lab.verdicts import loss_behaviour, lr_regime
 
@@ -92,7 +94,7 @@ def read_job(job_dir: Path) -> JobResult:
         name=job_dir.name,
         optimizer=str(target).rsplit(".", 1)[-1] if target else "?",
         lr=float(lr) if isinstance(lr, (int, float)) else None,
-        status=summary.get("status", "?"),
+        status=describe_status(summary),  # a record still saying `running`: running, or killed
         overrides=dict(str(o).split("=", 1) for o in overrides if "=" in str(o)),
         train_loss=train_loss,
         accuracy=scalars.get(ACC_TAG, []),
@@ -170,7 +172,7 @@ def write_comparison(sweep_dir: Path) -> tuple[Path, Path]:
     sweep_dir = Path(sweep_dir)
     results = read_sweep(sweep_dir)
     table = sweep_dir / "comparison.md"
-    table.write_text(f"# Comparison of {len(results)} jobs in {sweep_dir}\n\n" + markdown_table(results))
+    write_text_atomic(table, f"# Comparison of {len(results)} jobs in {sweep_dir}\n\n" + markdown_table(results))
     picture = sweep_dir / "comparison.png"
     plot_loss_curves(results, picture)
     return table, picture

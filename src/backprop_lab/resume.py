@@ -21,6 +21,8 @@ from torch import nn
 
 from backprop_lab.checkpoints import check_fits, find_last_checkpoint, load_checkpoint, run_dir_of
 from backprop_lab.checks import ConfigError
+from backprop_lab.rebuild import RECORD_KEY
+from backprop_lab.run_lock import latest_attempt
 
 MUST_MATCH = ("data", "model", "optimizer", "scheduler", "seed")
 
@@ -39,7 +41,7 @@ def checkpoint_to_resume(cfg: DictConfig, model: nn.Module) -> str | None:
     checkpoint = load_checkpoint(path)
     check_fits(model, checkpoint, path)
     check_room_to_train(cfg, checkpoint, path)
-    check_same_training(cfg, run_dir_of(path))
+    check_same_training(cfg, run_dir_of(path), checkpoint.get(RECORD_KEY))
     return str(path)
 
 
@@ -99,19 +101,39 @@ def _training_settings(cfg: DictConfig) -> dict[str, Any]:
     return settings
 
 
-def check_same_training(cfg: DictConfig, run_dir: Path) -> None:
-    """Raise `ConfigError` listing the settings that differ from the run folder's saved config, if it has one."""
-    saved_path = run_dir / ".hydra" / "config.yaml"
-    if not saved_path.is_file():
-        return  # a checkpoint outside a run folder: nothing to compare with
-    then, now = _training_settings(OmegaConf.load(saved_path)), _training_settings(cfg)
+def _saved_record(cfg: DictConfig, run_dir: Path) -> Path:
+    """The `.hydra` folder of the run that wrote the checkpoint: an earlier attempt's, when resuming into its folder."""
+    output_dir = OmegaConf.select(cfg, "paths.output_dir", default=None)
+    if output_dir and Path(output_dir).resolve() == run_dir.resolve():
+        earlier = latest_attempt(run_dir)
+        return (earlier or run_dir) / ".hydra"
+    return run_dir / ".hydra"
+
+
+def check_same_training(cfg: DictConfig, run_dir: Path, record: Any = None) -> None:
+    """Raise `ConfigError` listing the settings that differ from those the checkpoint was trained with.
+
+    They come from the checkpoint's own record (`rebuild.py`), which also
+    covers a checkpoint copied out of its run folder; for an older checkpoint,
+    from its run folder's saved config (an earlier attempt's, when resuming
+    into the same folder).
+    """
+    hydra_dir = _saved_record(cfg, run_dir)
+    saved_path = hydra_dir / "config.yaml"
+    if isinstance(record, dict) and isinstance(record.get("settings"), dict):
+        then = {k: v for key, value in record["settings"].items() for k, v in _flatten(value, key).items()}
+    elif saved_path.is_file():
+        then = _training_settings(OmegaConf.load(saved_path))
+    else:
+        return  # an old checkpoint outside a run folder: nothing to compare with
+    now = _training_settings(cfg)
     keys = sorted(k for k in then.keys() | now.keys() if then.get(k) != now.get(k))
     # A swapped class (optimizer=sgd instead of adam) is one difference, not one per argument.
     swapped = [k for k in keys if k.endswith("._target_")]
     keys = [k for k in keys if k in swapped or not any(k.startswith(t.removesuffix("_target_")) for t in swapped)]
     differ = [f"{k}={then.get(k)!r} in that run but {now.get(k)!r} now" for k in keys]
     if differ:
-        overrides_path = run_dir / ".hydra" / "overrides.yaml"
+        overrides_path = hydra_dir / "overrides.yaml"
         overrides = OmegaConf.load(overrides_path) if overrides_path.is_file() else []
         kept = [o for o in overrides if not o.startswith(("hydra.", "resume=", "ckpt_path="))]
         original = " ".join(map(shlex.quote, kept)) or "(none)"

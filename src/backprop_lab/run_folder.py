@@ -1,19 +1,29 @@
 """A Hydra callback that checks the run folder can be written before Hydra tries to create it.
 
-Hydra creates the folder itself, and a path it cannot create ends the run
-with a traceback about `mkdir`. This check runs first (Hydra calls
-`on_run_start` / `on_multirun_start` before it makes the folder) and says in
-one paragraph which setting to change. It imports neither torch nor
-Lightning, so it costs nothing when it passes.
+Hydra creates the folder itself, and a path it cannot create (or a full disk)
+ends the run with a traceback about `mkdir` or writing `config.yaml`. This
+check runs first (Hydra calls `on_run_start` / `on_multirun_start` before it
+makes the folder) and says in one paragraph which setting to change. A single
+run then locks its folder and moves an earlier run's record aside
+(`run_lock.py`). It imports neither torch nor Lightning, so it costs nothing
+when it passes.
 """
 
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
+
+from backprop_lab.run_lock import FolderInUse, acquire, archive_previous_record
+
+# Below this much free space Hydra cannot even write the run's config; stop with a clear message instead.
+MIN_FREE_BYTES = 1 << 20
+# Set in the extra processes of a multi-process run, which share the first process's folder and lock.
+RANK_VARIABLES = ("RANK", "LOCAL_RANK", "NODE_RANK", "GROUP_RANK", "SLURM_PROCID")
 
 
 def unwritable_reason(folder: Path) -> str | None:
@@ -25,6 +35,9 @@ def unwritable_reason(folder: Path) -> str | None:
         return f"{ancestor} is a file, not a folder"
     if not os.access(ancestor, os.W_OK | os.X_OK):
         return f"{ancestor} is not writable (permissions or a read-only file system)"
+    free = shutil.disk_usage(ancestor).free
+    if free < MIN_FREE_BYTES:
+        return f"the file system holding {ancestor} is full ({free} bytes free)"
     return None
 
 
@@ -34,7 +47,8 @@ def _stop_if_unwritable(folder: str, setting: str) -> None:
         return
     print(
         f"error: Cannot write the run folder {folder}: {reason}. Nothing was run. Choose a folder you can write "
-        f"with {setting}=<folder> (or paths.log_dir=<folder>), or fix the permissions, then run again.",
+        f"with {setting}=<folder> (or paths.log_dir=<folder>), or fix the permissions or free some space, then run "
+        "again.",
         file=sys.stderr,
     )
     sys.exit(2)
@@ -45,6 +59,15 @@ class CheckRunFolder(Callback):
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         _stop_if_unwritable(config.hydra.run.dir, "hydra.run.dir")
+        if any(os.environ.get(name, "0") != "0" for name in RANK_VARIABLES):
+            return
+        folder = Path(config.hydra.run.dir)
+        try:
+            acquire(folder)
+        except FolderInUse as err:
+            print(f"error: {err}", file=sys.stderr)
+            sys.exit(2)
+        archive_previous_record(folder)
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         _stop_if_unwritable(config.hydra.sweep.dir, "hydra.sweep.dir")

@@ -7,30 +7,32 @@ ended and what it reached, in one file a script can read: that is this module.
 
 import json
 import os
-import tempfile
+import socket
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from backprop_lab.atomic import WriteFailed, write_json_atomic
+
 SUCCESS, FAILED, INTERRUPTED = "success", "failed", "interrupted"
+# Written at the start: a run killed with `kill -9` (or still going) keeps it; see `describe_status`.
+RUNNING = "running"
+# Space held back from the start of a run for its final record: freed only to write that record.
+RESERVE_NAME, RESERVE_BYTES = ".metrics.reserve", 64 * 1024
 
-
-def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    """Write JSON so a reader sees the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=2, sort_keys=False)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+__all__ = [
+    "FAILED",
+    "INTERRUPTED",
+    "RUNNING",
+    "SUCCESS",
+    "RunSummary",
+    "describe_status",
+    "reserve_space",
+    "write_json_atomic",
+]
 
 
 def _now() -> str:
@@ -51,6 +53,8 @@ class RunSummary:
     loaded_checkpoint: str | None = None
     wall_time_s: float = 0.0
     error: str | None = None
+    pid: int = field(default_factory=os.getpid)
+    host: str = field(default_factory=socket.gethostname)
     started_at: str = field(default_factory=_now)
     finished_at: str | None = None
     _t0: float = field(default_factory=time.perf_counter, repr=False)
@@ -67,6 +71,34 @@ class RunSummary:
         write_json_atomic(path, data)
         return path
 
+    def save_or_report(self, output_dir: Path) -> Path | None:
+        """Save the final record; if even `metrics.json` cannot be written, say so on stderr.
+
+        On a full disk the space kept by `reserve_space` is given back first,
+        so the record of a run that filled the disk can still say so. A run
+        that succeeded but cannot record it raises.
+        """
+        reserve = Path(output_dir) / RESERVE_NAME
+        try:
+            try:
+                return self.save(output_dir)
+            except WriteFailed:
+                if not reserve.is_file():
+                    raise
+                reserve.unlink()
+                return self.save(output_dir)
+            finally:
+                reserve.unlink(missing_ok=True)
+        except WriteFailed as err:
+            print(
+                f"error: the run's record metrics.json could not be written, so it does not say that this run "
+                f"ended {self.status!r}. {err}",
+                file=sys.stderr,
+            )
+            if self.status == SUCCESS:
+                raise
+            return None
+
     def table(self) -> str:
         """The final metrics as a small aligned table for the console."""
         if not self.metrics:
@@ -75,6 +107,40 @@ class RunSummary:
         rows = [f"{name:<{width}}  {value:.6g}" for name, value in sorted(self.metrics.items())]
         rule = "-" * max(len(r) for r in rows)
         return "\n".join([rule, *rows, rule])
+
+
+def reserve_space(output_dir: Path) -> None:
+    """Keep a little space for the final `metrics.json`, in case the run fills the disk (see `save_or_report`)."""
+    with (Path(output_dir) / RESERVE_NAME).open("wb") as f:
+        f.write(b"\0" * RESERVE_BYTES)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def describe_status(summary: dict[str, Any]) -> str:
+    """The status to show for a run: a `running` record is `running` or `killed` when its pid can be checked here.
+
+    A run killed with `kill -9` (or by the out-of-memory killer) never gets to
+    write its final status; its record still says `running`. On the host that
+    ran it, a dead pid tells the two apart; elsewhere it is `killed or running`.
+    """
+    status = str(summary.get("status", "?"))
+    if status != RUNNING:
+        return status
+    pid, host = summary.get("pid"), summary.get("host")
+    if not isinstance(pid, int) or host != socket.gethostname():
+        return "killed or running"
+    return "running" if _alive(pid) else "killed"
 
 
 def read_summary(run_dir: Path) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from omegaconf import DictConfig, OmegaConf
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.trial import FrozenTrial, Trial, TrialState
 
+from backprop_lab.atomic import write_text_atomic
 from backprop_lab.runs import read_summary
 
 log = logging.getLogger(__name__)
@@ -143,5 +144,5 @@ def best_trial_summary(study: optuna.Study, metric: str | None) -> dict[str, Any
 
 def write_best(study: optuna.Study, sweep_dir: Path, metric: str | None) -> dict[str, Any]:
     summary = best_trial_summary(study, metric)
-    OmegaConf.save(OmegaConf.create(summary), sweep_dir / BEST_NAME)
+    write_text_atomic(sweep_dir / BEST_NAME, OmegaConf.to_yaml(OmegaConf.create(summary)))
     return summary

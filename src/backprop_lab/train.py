@@ -18,6 +18,7 @@ from lightning.pytorch.callbacks import Callback, LearningRateMonitor, ModelChec
 from lightning.pytorch.loggers import Logger
 from omegaconf import DictConfig
 
+from backprop_lab.atomic import as_write_failure
 from backprop_lab.builders import (
     build_part,
     build_trainer,
@@ -25,11 +26,13 @@ from backprop_lab.builders import (
     optimizer_factory,
     scheduler_factory,
 )
+from backprop_lab.checkpoints import LAST_NAME
 from backprop_lab.checks import check_config
 from backprop_lab.distributed import check_sweep_launch, is_rank_zero
 from backprop_lab.interrupts import RunInterrupted, describe, interruption_exit_code
+from backprop_lab.rebuild import RecordInCheckpoint, training_settings
 from backprop_lab.resume import checkpoint_to_resume, checkpoint_to_test, resume_command
-from backprop_lab.runs import FAILED, INTERRUPTED, SUCCESS, RunSummary
+from backprop_lab.runs import FAILED, INTERRUPTED, RUNNING, SUCCESS, RunSummary, reserve_space
 from backprop_lab.tuning import tune_learning_rate
 
 log = logging.getLogger(__name__)
@@ -76,6 +79,7 @@ def build(cfg: DictConfig) -> tuple[L.LightningDataModule, L.LightningModule, L.
 
     loggers: list[Logger] = instantiate_each(cfg.get("logger"), "logger")
     callbacks: list[Callback] = instantiate_each(cfg.get("callbacks"))
+    callbacks.append(RecordInCheckpoint(training_settings(cfg)))  # what eval/predict rebuild from (rebuild.py)
     if not loggers:
         # LearningRateMonitor refuses to run without a logger; with `logger=none` there is nothing to monitor into.
         callbacks = [c for c in callbacks if not isinstance(c, LearningRateMonitor)]
@@ -87,15 +91,25 @@ def _scalars(metrics: dict[str, Any]) -> dict[str, float]:
     return {name: float(value) for name, value in metrics.items()}
 
 
+def _on_disk(path: str, checkpoint: ModelCheckpoint, last: bool) -> str | None:
+    """`path` if it exists; else (its save failed) the newest whole checkpoint of the same kind in its folder."""
+    if not path or Path(path).is_file():
+        return path or None
+    folder = Path(checkpoint.dirpath or Path(path).parent)
+    kind = [p for p in folder.glob("*.ckpt") if bool(LAST_NAME.match(p.name)) == last] if folder.is_dir() else []
+    return str(max(kind, key=lambda p: p.stat().st_mtime_ns)) if kind else None
+
+
 def _record_checkpoints(trainer: L.Trainer, summary: RunSummary) -> None:
     for checkpoint in trainer.checkpoint_callbacks:
         if not isinstance(checkpoint, ModelCheckpoint):
             continue
         if checkpoint.monitor is None:  # configs/callbacks/last_checkpoint.yaml: the newest epoch
-            summary.last_checkpoint = checkpoint.best_model_path or summary.last_checkpoint
+            summary.last_checkpoint = _on_disk(checkpoint.best_model_path, checkpoint, True) or summary.last_checkpoint
         else:
-            summary.best_checkpoint = checkpoint.best_model_path or None
-            summary.last_checkpoint = summary.last_checkpoint or checkpoint.last_model_path or None
+            summary.best_checkpoint = _on_disk(checkpoint.best_model_path, checkpoint, False)
+            last = _on_disk(checkpoint.last_model_path, checkpoint, True)
+            summary.last_checkpoint = summary.last_checkpoint or last
 
 
 def fit_and_test(cfg: DictConfig, summary: RunSummary) -> None:
@@ -138,24 +152,32 @@ def tensorboard_command(events_dir: Path) -> str:
 def train(cfg: DictConfig) -> float | None:
     """Run the train task; return the metric named by `optimized_metric` (for sweeps), if any."""
     output_dir = Path(cfg.paths.output_dir)
-    summary = RunSummary()
+    summary = RunSummary(status=RUNNING)
     try:
+        if is_rank_zero():  # a run killed with kill -9 keeps this record: status running, its pid and host
+            summary.save(output_dir)
+            reserve_space(output_dir)
         check_config(cfg)
         fit_and_test(cfg, summary)
     except BaseException as err:
         exit_code = interruption_exit_code(err)
         if exit_code is None:
-            summary.finish(FAILED, err)
-            raise
+            failure = as_write_failure(err)  # disk full, read-only: one paragraph, not three tracebacks
+            if failure is not None:
+                logging.raiseExceptions = False  # nor one per line train.log can no longer take
+            summary.finish(FAILED, failure or err)
+            if failure is None or failure is err:
+                raise
+            raise failure from err
         message = describe(exit_code, resume_command(output_dir))
         summary.finish(INTERRUPTED, RunInterrupted(message))
         log.warning(message)
         raise SystemExit(exit_code) from err
     finally:
         if is_rank_zero():  # under DDP every process runs this task; one keeps the record
-            path = summary.save(output_dir)
+            summary.save_or_report(output_dir)
             log.info("Run %s after %.1f s; final metrics:\n%s", summary.status, summary.wall_time_s, summary.table())
-            log.info("Run folder: %s (metrics in %s)", output_dir, path.name)
+            log.info("Run folder: %s (metrics in metrics.json)", output_dir)
             if (output_dir / "tensorboard").is_dir():
                 log.info("View it in TensorBoard: %s", tensorboard_command(output_dir / "tensorboard"))
     name = cfg.get("optimized_metric")

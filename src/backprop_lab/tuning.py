@@ -17,8 +17,8 @@ import lightning as L
 from lightning.pytorch.tuner import Tuner
 from omegaconf import DictConfig
 
+from backprop_lab.atomic import save_figure_atomic, write_json_atomic
 from backprop_lab.builders import checked_partial, optimizer_factory
-from backprop_lab.runs import write_json_atomic
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def _save_plot(finder: Any, path: Path) -> None:
 
     fig = finder.plot(suggest=True)
     fig.axes[0].set_title("LR range test (red dot: suggestion)")
-    fig.savefig(path, dpi=100)
+    save_figure_atomic(fig, path, dpi=100)
     plt.close(fig)
 
 

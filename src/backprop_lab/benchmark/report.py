@@ -11,6 +11,8 @@ from typing import Any
 import lightning
 import torch
 
+from backprop_lab.atomic import write_text_atomic
+
 
 def machine() -> dict[str, Any]:
     """What the numbers depend on: the CPU and GPU, the versions, and how busy the machine was."""
@@ -71,6 +73,6 @@ def write(out: Path, rows: list[dict], settings: dict[str, Any]) -> tuple[Path, 
     out.mkdir(parents=True, exist_ok=True)
     info = machine()
     json_path, md_path = out / "benchmark.json", out / "benchmark.md"
-    json_path.write_text(json.dumps({"machine": info, "settings": settings, "rows": rows}, indent=2) + "\n")
-    md_path.write_text(markdown(rows, settings, info))
+    write_text_atomic(json_path, json.dumps({"machine": info, "settings": settings, "rows": rows}, indent=2) + "\n")
+    write_text_atomic(md_path, markdown(rows, settings, info))
     return json_path, md_path

@@ -6,15 +6,20 @@ Named `csv_file`, not `csv`, so it never shadows the standard library's
 """
 
 import csv
+import hashlib
+import logging
 import math
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import torch
 
 from backprop_lab.data.errors import DataError
 from backprop_lab.data.splits import SplitDataModule
 from backprop_lab.data.tensors import Split
+
+log = logging.getLogger(__name__)
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
@@ -38,6 +43,12 @@ def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
             "one data row."
         )
     header = [name.strip() for name in rows[0]]
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise DataError(
+            f"Cannot read {where}: the header names the column(s) {', '.join(map(repr, repeated))} more than once, "
+            "so which one to use is ambiguous. Give every column its own name in the file's first row."
+        )
     if len(rows) == 1:
         raise DataError(f"Cannot read {where}: it has a header ({', '.join(header)}) but no data rows. Add rows.")
     return header, rows[1:]
@@ -99,7 +110,22 @@ def read_csv(path: Path, target: str, features: Sequence[str] | None = None) -> 
             f"{where}: the target column {target!r} must hold only 0 and 1, but it also holds {shown}. "
             "Map the two classes to 0 and 1 (this template trains binary classifiers)."
         )
+    if len(set(y)) < 2:
+        raise DataError(
+            f"{where}: the target column {target!r} holds only the class {y[0]:g} in all {len(y)} rows. A classifier "
+            "needs examples of both classes (0 and 1) to learn anything, and its accuracy and AUROC would mean "
+            "nothing. Check data.target names the label column, or add rows of the other class."
+        )
     return torch.tensor(x), labels
+
+
+def fingerprint(path: Path) -> dict[str, Any]:
+    """Size and SHA-256 of a data file: enough to tell, later, that it is no longer the file trained on."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return {"path": str(path.resolve()), "size": path.stat().st_size, "sha256": digest.hexdigest()}
 
 
 class CsvDataModule(SplitDataModule):
@@ -111,6 +137,34 @@ class CsvDataModule(SplitDataModule):
         self.target = target
         # data.features=age (one name, no brackets) arrives as a string: one column, not three letters.
         self.features = [features] if isinstance(features, str) else None if features is None else list(features)
+        self._source: dict[str, Any] = {}
 
     def load(self) -> Split:
-        return read_csv(self.path, self.target, self.features)
+        split = read_csv(self.path, self.target, self.features)
+        header, _ = _read_rows(self.path)
+        columns = self.features if self.features is not None else [n for n in header if n != self.target]
+        # Taken once, when the rows are read: every checkpoint of the run records the file it trained on.
+        self._source = {"columns": columns, "target": self.target, "file": fingerprint(self.path)}
+        return split
+
+    def fitted_preprocessing(self) -> dict[str, Any]:
+        """The scaling, plus the feature columns in order and a fingerprint of the file trained on."""
+        fitted = super().fitted_preprocessing()  # reads the file (setup) if it was not read yet
+        return {**fitted, **self._source}
+
+    def use_preprocessing(self, preprocessing: dict[str, Any]) -> None:
+        """Use the trained model's columns and scaling; warn if the file is not the one it was trained on."""
+        super().use_preprocessing(preprocessing)
+        if self.features is None and preprocessing.get("columns"):
+            self.features = list(preprocessing["columns"])
+        then = preprocessing.get("file") or {}
+        if self.path.is_file() and then.get("sha256") and fingerprint(self.path)["sha256"] != then["sha256"]:
+            log.warning(
+                "data.path=%s has changed since the model was trained (it was %s bytes, SHA-256 %s...; now %s "
+                "bytes). The scores below are on the file as it is now, split by the same seed; the inputs are "
+                "scaled with the training run's statistics.",
+                self.path,
+                then.get("size"),
+                then["sha256"][:12],
+                self.path.stat().st_size,
+            )

@@ -5,6 +5,8 @@ training split alone, so nothing about the val or test rows leaks into the
 features the model trains on.
 """
 
+from typing import Any
+
 import torch
 from torch import Tensor
 
@@ -63,6 +65,7 @@ class SplitDataModule(TensorDataModule):
         self.test_fraction = test_fraction
         self.standardize = standardize
         self._scale: tuple[Tensor, Tensor] | None = None
+        self._fixed_scale: tuple[Tensor, Tensor] | None = None  # a trained model's own statistics (eval)
 
     def prepare_inputs(self, x: Tensor) -> Tensor:
         """Raw rows scaled as the training rows were, so a trained model can predict on them."""
@@ -72,6 +75,19 @@ class SplitDataModule(TensorDataModule):
         mean, std = self._scale
         return (x.float() - mean) / std
 
+    def fitted_preprocessing(self) -> dict[str, Any]:
+        """What was fitted to the training rows, as plain values a checkpoint can hold."""
+        self.setup()
+        if self._scale is None:
+            return {}
+        mean, std = self._scale
+        return {"mean": mean.tolist(), "std": std.tolist()}
+
+    def use_preprocessing(self, preprocessing: dict[str, Any]) -> None:
+        """Scale with a trained model's stored statistics instead of refitting them to the data as it is now."""
+        if "mean" in preprocessing:
+            self._fixed_scale = (torch.tensor(preprocessing["mean"]), torch.tensor(preprocessing["std"]))
+
     def load(self) -> Split:
         raise NotImplementedError(f"{type(self).__name__} must implement load()")
 
@@ -80,5 +96,6 @@ class SplitDataModule(TensorDataModule):
         splits = split_rows(x.float(), y.float(), self.val_fraction, self.test_fraction, self.seed)
         if not self.standardize:
             return splits
-        self._scale = scaling(splits["train"][0])  # kept for prepare_inputs: predictions on raw rows
+        # kept for prepare_inputs and the checkpoint: predictions on raw rows
+        self._scale = self._fixed_scale if self._fixed_scale is not None else scaling(splits["train"][0])
         return standardize(splits, self._scale)
