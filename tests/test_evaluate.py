@@ -80,7 +80,10 @@ def test_predict_reads_a_csv_with_a_header(trained, tmp_path):
         ({"inputs": [[0, float("nan")]]}, "every value must be a finite number"),
         ({}, "Give exactly one of inputs="),
         ({"inputs_csv": "missing.csv"}, "inputs_csv=missing.csv does not exist"),
-        ({"inputs": [[0, 1]], "threshold": "high"}, "threshold='high' is not allowed: it must be a number in [0, 1]"),
+        (
+            {"inputs": [[0, 1]], "threshold": "high"},
+            "threshold='high' is not allowed: it must be a number strictly between 0 and 1",
+        ),
     ],
 )
 def test_predict_rejects_bad_inputs_with_a_clear_message(trained, inputs, message):

@@ -58,8 +58,9 @@ def _refuse(key: str, target: Any, source: str, why: str) -> UnsafeTargetError:
     return UnsafeTargetError(
         f"Refusing to rebuild from {source}: {key}._target_={target!r} {why}. Instantiating a config calls the "
         "function it names, so a config from a shared run folder or checkpoint may only name the project's own "
-        f"building blocks ({', '.join(p.rstrip('.') for p in ALLOWED_MODULES)}). If you trust this folder and the "
-        "target is yours, add its module to ALLOWED_MODULES in src/backprop_lab/allowlist.py; otherwise do not use it."
+        f"building blocks ({', '.join(p.rstrip('.') for p in ALLOWED_MODULES)}). If you trust this folder and "
+        "the target is yours, add its module to ALLOWED_MODULES in "
+        "src/backprop_lab/allowlist.py; otherwise do not use it."
     )
 
 

@@ -5,6 +5,7 @@ The model and data settings come from the checkpoint's own record (see
 its run folder's `.hydra/config.yaml`; whatever they name must pass
 `backprop_lab.allowlist`. The results go to this task's own run folder
 (`logs/eval/runs/<timestamp>/`), so evaluating never writes into the training run.
+(Importing `train` also keeps Lightning's log lines single: see the top of train.py.)
 """
 
 import logging
@@ -19,7 +20,7 @@ from backprop_lab.checkpoints import check_fits, load_checkpoint
 from backprop_lab.checks import ConfigError
 from backprop_lab.rebuild import build_data, build_model, read_record
 from backprop_lab.runs import FAILED, SUCCESS, RunSummary
-from backprop_lab.train import instantiate_each  # importing train also keeps Lightning's log lines single
+from backprop_lab.train import instantiate_each
 
 log = logging.getLogger(__name__)
 
