@@ -7,6 +7,7 @@ what is allowed and stop the run before it starts.
 """
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -52,6 +53,20 @@ def _hidden(value: Any) -> bool:
     return isinstance(value, (Sequence, ListConfig)) and len(value) > 0 and all(_is_whole(s) and s > 0 for s in value)
 
 
+TAG = re.compile(r"[A-Za-z0-9_.-]{1,32}")
+
+
+def _tags(value: Any) -> bool:
+    # A whole number (tags=[2024]) is taken as its text; floats and booleans are refused.
+    words = [str(t) if _is_whole(t) else t for t in value] if isinstance(value, (list, ListConfig)) else None
+    return words is not None and all(isinstance(w, str) and TAG.fullmatch(w) for w in words)
+
+
+def run_tags(cfg: DictConfig) -> list[str]:
+    """The run's `tags` as text (after `check_config` has accepted them)."""
+    return [str(tag) for tag in cfg.get("tags") or []]
+
+
 # (config field, test, what is allowed). A field absent from the composed
 # config is skipped, so a fork's own optimizer or model needs no entry here.
 CHECKS: list[tuple[str, Callable[[Any], bool], str]] = [
@@ -76,6 +91,11 @@ CHECKS: list[tuple[str, Callable[[Any], bool], str]] = [
     ("data.passes_per_epoch", lambda v: _is_whole(v) and v >= 1, "a whole number >= 1, e.g. data.passes_per_epoch=10"),
     ("torch_threads", lambda v: v is None or (_is_whole(v) and v >= 1), "a whole number >= 1, or null"),
     ("seed", _is_whole, "a whole number, e.g. seed=3"),
+    (
+        "tags",
+        _tags,
+        "a list of short words (1-32 letters, digits, '-', '_' or '.'), e.g. 'tags=[baseline,xor]', or []",
+    ),
     ("callbacks.update_telemetry.every_n_steps", _at_least_one, "a whole number >= 1, e.g. every_n_steps=10"),
     ("callbacks.histograms.every_n_epochs", _at_least_one, "a whole number >= 1, e.g. every_n_epochs=10"),
     ("callbacks.decision_boundary.every_n_epochs", _at_least_one, "a whole number >= 1, e.g. every_n_epochs=10"),

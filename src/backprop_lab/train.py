@@ -11,14 +11,18 @@ from typing import Any
 
 import lightning as L
 import torch
+from hydra.errors import InstantiationException
 from hydra.utils import instantiate
-from lightning.pytorch.callbacks import Callback, LearningRateMonitor, ModelCheckpoint
+from lightning.pytorch.callbacks import Callback, EarlyStopping, LearningRateMonitor, ModelCheckpoint
 from lightning.pytorch.loggers import Logger
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
-from backprop_lab.checks import check_config
+from backprop_lab.checks import check_config, run_tags
+from backprop_lab.config_tree import flat_params, print_config_tree
 from backprop_lab.distributed import check_sweep_launch, is_rank_zero
+from backprop_lab.errors import MissingPackage
 from backprop_lab.interrupts import RunInterrupted, describe, interruption_exit_code
+from backprop_lab.loggers import finish_wandb_run
 from backprop_lab.resume import checkpoint_to_resume, resume_command
 from backprop_lab.runs import FAILED, INTERRUPTED, SUCCESS, RunSummary
 from backprop_lab.tuning import tune_learning_rate
@@ -32,15 +36,35 @@ if logging.getLogger().handlers:
     logging.getLogger("lightning").handlers.clear()
 
 
-def instantiate_each(group: DictConfig | None) -> list[Any]:
+def instantiate_each(group: DictConfig | None, name: str = "") -> list[Any]:
     """Instantiate every entry of a group such as `callbacks` or `logger`.
 
     Entries are named (`callbacks.model_checkpoint`, ...) so one can be
     removed from the command line (`~callbacks.lr_monitor`) or set to null.
+    An entry may build to None (an optional logger whose package is missing).
     """
     if not group:
         return []
-    return [instantiate(node) for node in group.values() if isinstance(node, DictConfig) and "_target_" in node]
+    built = [
+        _instantiate(node, f"{name}.{key}" if name else str(key))
+        for key, node in group.items()
+        if isinstance(node, DictConfig) and "_target_" in node
+    ]
+    return [thing for thing in built if thing is not None]
+
+
+def _instantiate(node: DictConfig, where: str) -> Any:
+    """`instantiate`, with a missing optional package (mlflow, wandb, rich) said as the fix rather than a traceback."""
+    try:
+        return instantiate(node)
+    except InstantiationException as err:
+        if not isinstance(err.__cause__, ImportError):
+            raise
+        raise MissingPackage(
+            f"{where} ({node._target_}) needs a package that is not installed: {err.__cause__}. Install the "
+            "project's extra for it: pip install -e '.[mlflow]' (logger=mlflow), '.[wandb]' (logger=wandb) or "
+            "'.[rich]' (callbacks/progress_bar=rich); or choose another one, e.g. logger=tensorboard."
+        ) from err
 
 
 def build_model(cfg: DictConfig, datamodule: L.LightningDataModule) -> L.LightningModule:
@@ -62,8 +86,8 @@ def build(cfg: DictConfig) -> tuple[L.LightningDataModule, L.LightningModule, L.
     datamodule = instantiate(cfg.data)
     model = build_model(cfg, datamodule)
 
-    loggers: list[Logger] = instantiate_each(cfg.get("logger"))
-    callbacks: list[Callback] = instantiate_each(cfg.get("callbacks"))
+    loggers: list[Logger] = instantiate_each(cfg.get("logger"), "logger")
+    callbacks: list[Callback] = instantiate_each(cfg.get("callbacks"), "callbacks")
     if not loggers:
         # LearningRateMonitor refuses to run without a logger; with `logger=none` there is nothing to monitor into.
         callbacks = [c for c in callbacks if not isinstance(c, LearningRateMonitor)]
@@ -86,9 +110,21 @@ def _record_checkpoints(trainer: L.Trainer, summary: RunSummary) -> None:
             summary.last_checkpoint = summary.last_checkpoint or checkpoint.last_model_path or None
 
 
+def _record_early_stop(trainer: L.Trainer, summary: RunSummary) -> None:
+    for callback in trainer.early_stopping_callbacks:
+        if isinstance(callback, EarlyStopping) and callback.stopping_reason_message is not None:
+            summary.early_stopping = {
+                "stopped_epoch": callback.stopped_epoch,
+                "reason": callback.stopping_reason.value,
+                "message": callback.stopping_reason_message,
+            }
+
+
 def fit_and_test(cfg: DictConfig, summary: RunSummary) -> None:
     """Fit (unless `train=false`), then test the best checkpoint (unless `test=false`)."""
     datamodule, model, trainer = build(cfg)
+    for logger in trainer.loggers:  # the config's values for MLflow's params, W&B's config, hparams.yaml
+        logger.log_hyperparams(flat_params(cfg))
     check_sweep_launch(trainer)
     if cfg.get("train", True) and cfg.get("lr_finder"):
         tune_learning_rate(cfg, trainer, model, datamodule)
@@ -100,6 +136,7 @@ def fit_and_test(cfg: DictConfig, summary: RunSummary) -> None:
             summary.metrics.update(_scalars(trainer.callback_metrics))
             summary.epochs, summary.global_step = trainer.current_epoch, trainer.global_step
             _record_checkpoints(trainer, summary)
+            _record_early_stop(trainer, summary)
     if trainer.interrupted:
         summary.finish(INTERRUPTED)
         return
@@ -119,7 +156,10 @@ def train(cfg: DictConfig) -> float | None:
     output_dir = Path(cfg.paths.output_dir)
     summary = RunSummary()
     try:
+        if OmegaConf.select(cfg, "extras.print_config", default=False) and is_rank_zero():
+            print_config_tree(cfg, output_dir)
         check_config(cfg)
+        summary.tags = run_tags(cfg)
         fit_and_test(cfg, summary)
     except BaseException as err:
         exit_code = interruption_exit_code(err)
@@ -131,6 +171,7 @@ def train(cfg: DictConfig) -> float | None:
         log.warning(message)
         raise SystemExit(exit_code) from err
     finally:
+        finish_wandb_run(failed=summary.status != SUCCESS)
         if is_rank_zero():  # under DDP every process runs this task; one keeps the record
             path = summary.save(output_dir)
             log.info("Run %s after %.1f s; final metrics:\n%s", summary.status, summary.wall_time_s, summary.table())
