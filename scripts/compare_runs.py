@@ -1,19 +1,29 @@
 """Compare the jobs of a sweep: `python scripts/compare_runs.py logs/train/multiruns/<timestamp>`.
 
 Writes `comparison.md` (one row per job) and `comparison.png` (loss curves)
-into that folder; the work lives in `backprop_lab.reports`.
+into that folder; the work lives in `backprop_lab.reports`. `--tag NAME`
+(repeatable) keeps only the jobs tagged with every NAME given; with it, a
+folder of single runs compares too: `compare_runs.py logs/train/runs --tag baseline`.
 """
 
 import argparse
 import sys
 from pathlib import Path
 
+from backprop_lab.errors import UserError
 from backprop_lab.reports import write_comparison
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sweep_dir", type=Path, help="a multirun folder, e.g. logs/train/multiruns/<timestamp>")
+    parser.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only jobs whose config's tags include NAME (repeat for several: all must match)",
+    )
     args = parser.parse_args(argv)
     if not args.sweep_dir.is_dir():
         parser.error(
@@ -21,8 +31,8 @@ def main(argv: list[str] | None = None) -> int:
             "logs/train/multiruns/<timestamp>"
         )
     try:
-        table, picture = write_comparison(args.sweep_dir)
-    except FileNotFoundError as err:
+        table, picture = write_comparison(args.sweep_dir, args.tag)
+    except (FileNotFoundError, UserError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(table.read_text())

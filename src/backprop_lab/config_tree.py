@@ -71,12 +71,15 @@ def plain_tree(parts: dict[str, str]) -> str:
 
 def rich_tree(parts: dict[str, str]) -> Any:
     """A Rich renderable of the same tree, each group as highlighted YAML."""
+    from rich.console import Group
     from rich.syntax import Syntax
+    from rich.text import Text
     from rich.tree import Tree
 
     tree = Tree("CONFIG", guide_style="dim")
     for name, text in parts.items():
-        tree.add(f"[bold]{name}[/bold]").add(Syntax(text.rstrip("\n"), "yaml", background_color="default"))
+        body = Syntax(text.rstrip("\n"), "yaml", background_color="default", word_wrap=True)
+        tree.add(Group(Text(name, style="bold"), body))
     return tree
 
 
@@ -97,7 +100,7 @@ def print_config_tree(cfg: DictConfig, output_dir: Path) -> Path:
         tree = rich_tree(parts)
         Console().print(tree)
         text = StringIO()
-        Console(file=text, color_system=None, width=120).print(tree)
+        Console(file=text, color_system=None, width=200).print(tree)
         path.write_text(text.getvalue())
     else:
         text = plain_tree(parts)

@@ -115,7 +115,7 @@ def _record_early_stop(trainer: L.Trainer, summary: RunSummary) -> None:
         if isinstance(callback, EarlyStopping) and callback.stopping_reason_message is not None:
             summary.early_stopping = {
                 "stopped_epoch": callback.stopped_epoch,
-                "reason": callback.stopping_reason.value,
+                "reason": callback.stopping_reason.name.lower(),
                 "message": callback.stopping_reason_message,
             }
 

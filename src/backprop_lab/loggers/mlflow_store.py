@@ -41,7 +41,10 @@ def local_artifact_location(location: str | None) -> str | None:
 
 def run_tags(tags: Sequence[str] | Mapping[str, Any] | None, run_folder: str | None) -> dict[str, str]:
     """MLflow's run tags are key-value pairs: each config tag becomes `<tag>: true`, plus `run_folder`."""
-    pairs = {str(k): str(v) for k, v in tags.items()} if isinstance(tags, Mapping) else {str(t): "true" for t in tags or []}
+    if isinstance(tags, Mapping):
+        pairs = {str(key): str(value) for key, value in tags.items()}
+    else:
+        pairs = {str(tag): "true" for tag in tags or []}
     if run_folder:
         pairs["run_folder"] = str(Path(run_folder).absolute())
     return pairs
