@@ -9,6 +9,7 @@ tree is drawn as plain text, so the default start-up never imports rich.
 """
 
 import logging
+import re
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 GROUPS = ("data", "model", "optimizer", "scheduler", "lr_finder", "callbacks", "logger", "trainer", "paths")
 HIDDEN = {"extras", "hydra"}
 TREE_FILE = "config_tree.log"
+KEY = re.compile(r"^ *[^\s:]+:", re.MULTILINE)  # a YAML key at the start of a line, for Rich to colour
 
 
 def _container(node: Any) -> Any:
@@ -70,15 +72,20 @@ def plain_tree(parts: dict[str, str]) -> str:
 
 
 def rich_tree(parts: dict[str, str]) -> Any:
-    """A Rich renderable of the same tree, each group as highlighted YAML."""
+    """A Rich renderable of the same tree, keys in colour.
+
+    Plain text with the keys styled rather than `rich.syntax.Syntax`: its
+    YAML highlighting (pygments) took about 0.5 s, the whole start-up of a
+    small run, against about 0.06 s for this.
+    """
     from rich.console import Group
-    from rich.syntax import Syntax
     from rich.text import Text
     from rich.tree import Tree
 
     tree = Tree("CONFIG", guide_style="dim")
     for name, text in parts.items():
-        body = Syntax(text.rstrip("\n"), "yaml", background_color="default", word_wrap=True)
+        body = Text(text.rstrip("\n"))
+        body.highlight_regex(KEY, "cyan")
         tree.add(Group(Text(name, style="bold"), body))
     return tree
 
