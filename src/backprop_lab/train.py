@@ -58,7 +58,7 @@ def _instantiate(node: DictConfig, where: str) -> Any:
     try:
         return instantiate(node)
     except InstantiationException as err:
-        if not isinstance(err.__cause__, ImportError):
+        if not isinstance(err.__cause__, ModuleNotFoundError):  # what Lightning raises for a missing extra
             raise
         raise MissingPackage(
             f"{where} ({node._target_}) needs a package that is not installed: {err.__cause__}. Install the "
