@@ -5,6 +5,8 @@ into that folder; the work lives in `backprop_lab.reports`. When the jobs
 share their initial weights and saved their paths (callback loss_landscape),
 also `landscape_paths.png`: every job's path on one shared plane
 (`backprop_lab.landscape_report`).
+`--tag NAME` (repeatable) keeps only the jobs tagged with every NAME given; with
+it, a folder of single runs compares too: `compare_runs.py logs/train/runs --tag baseline`.
 """
 
 import argparse
@@ -19,6 +21,13 @@ from backprop_lab.reports import write_comparison
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sweep_dir", type=Path, help="a multirun folder, e.g. logs/train/multiruns/<timestamp>")
+    parser.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only jobs whose config's tags include NAME (repeat for several: all must match)",
+    )
     args = parser.parse_args(argv)
     if not args.sweep_dir.is_dir():
         parser.error(
@@ -26,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
             "logs/train/multiruns/<timestamp>"
         )
     try:
-        table, picture = write_comparison(args.sweep_dir)
+        table, picture = write_comparison(args.sweep_dir, args.tag)
     except UserError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -27,6 +27,7 @@ from lightning.fabric.utilities.exceptions import MisconfigurationException
 from omegaconf import DictConfig
 
 from backprop_lab.checks import ConfigError
+from backprop_lab.errors import MissingPackage
 
 # Words torch and Lightning use in their messages for a config field's name.
 ALIASES = {"lr": "learning rate", "eps": "epsilon", "betas": "beta", "accelerator": "backend"}
@@ -107,6 +108,12 @@ def build_part(group: str, node: DictConfig, **kwargs: Any) -> Any:
         return instantiate(node, **kwargs)
     except InstantiationException as err:
         cause = err.__cause__
+        if isinstance(cause, ModuleNotFoundError):  # what Lightning raises for a logger's missing extra
+            raise MissingPackage(
+                f"{group} ({node.get('_target_')}) needs a package that is not installed: {cause}. Install the "
+                "project's extra for it: pip install -e '.[mlflow]' (logger=mlflow), '.[wandb]' (logger=wandb) or "
+                "'.[rich]' (callbacks/progress_bar=rich); or choose another one, e.g. logger=tensorboard."
+            ) from err
         if cause is not None and not isinstance(cause, REFUSALS):
             raise  # not an argument problem: a bug, keep its traceback
         raise refused(group, node, cause or err) from err

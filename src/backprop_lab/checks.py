@@ -7,6 +7,7 @@ what is allowed and stop the run before it starts.
 """
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -62,6 +63,20 @@ def _whole_from(low: int, high: int | None = None) -> Callable[[Any], bool]:
 
 def _in_unit_interval(value: Any) -> bool:
     return _is_number(value) and 0 <= value <= 1
+
+
+TAG = re.compile(r"[A-Za-z0-9_.-]{1,32}")
+
+
+def _tags(value: Any) -> bool:
+    # A whole number (tags=[2024]) is taken as its text; floats and booleans are refused.
+    words = [str(t) if _is_whole(t) else t for t in value] if isinstance(value, (list, ListConfig)) else None
+    return words is not None and all(isinstance(w, str) and TAG.fullmatch(w) for w in words)
+
+
+def run_tags(cfg: DictConfig) -> list[str]:
+    """The run's `tags` as text (after `check_config` has accepted them)."""
+    return [str(tag) for tag in cfg.get("tags") or []]
 
 
 # (config field, test, what is allowed). A field absent from the composed
@@ -127,6 +142,11 @@ CHECKS: list[tuple[str, Callable[[Any], bool], str]] = [
     ("data.passes_per_epoch", _at_least_one, "a whole number >= 1, e.g. data.passes_per_epoch=10"),
     ("torch_threads", _optional(_at_least_one), "a whole number >= 1, or null (torch's default), e.g. torch_threads=4"),
     ("seed", _whole_from(0, 2**32 - 1), "a whole number from 0 to 4294967295 (2^32-1), e.g. seed=3"),
+    (
+        "tags",
+        _tags,
+        "a list of short words (1-32 letters, digits, '-', '_' or '.'), e.g. 'tags=[baseline,xor]', or []",
+    ),
     ("callbacks.update_telemetry.every_n_steps", _at_least_one, "a whole number >= 1, e.g. every_n_steps=10"),
     ("callbacks.histograms.every_n_epochs", _at_least_one, "a whole number >= 1, e.g. every_n_epochs=10"),
     ("callbacks.decision_boundary.every_n_epochs", _at_least_one, "a whole number >= 1, e.g. every_n_epochs=10"),

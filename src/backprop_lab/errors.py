@@ -28,6 +28,10 @@ class CheckpointError(UserError):
     """A checkpoint that is missing, unreadable, unsafe to load or made for another model."""
 
 
+class MissingPackage(UserError, ModuleNotFoundError):
+    """A chosen logger or callback needs an optional package that is not installed."""
+
+
 class TrainingDiverged(UserError, RuntimeError):
     """The loss became NaN or infinite; training stopped before the bad step changed any weight."""
 

@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from backprop_lab.atomic import write_text_atomic
 from backprop_lab.errors import UserError
-from backprop_lab.job_folders import job_dirs, load_summary, load_yaml
+from backprop_lab.job_folders import job_dirs, job_order, load_summary, load_yaml
 from backprop_lab.runs import describe_status
 from backprop_lab.verdicts import RULES as VERDICT_RULES
 from backprop_lab.verdicts import loss_behaviour, lr_regime
@@ -44,6 +44,7 @@ class JobResult:
     accuracy: Series = field(default_factory=list)
     final_train_loss: float | None = None
     test_acc: float | None = None
+    tags: list[str] = field(default_factory=list)
 
     @property
     def first_perfect_epoch(self) -> int | None:
@@ -90,6 +91,7 @@ def read_job(job_dir: Path) -> JobResult:
     test_acc = scalars.get(TEST_ACC_TAG, [])
     target = _select(cfg, "optimizer._target_")
     lr = _select(cfg, "optimizer.lr")
+    tags = _select(cfg, "tags")
     return JobResult(
         name=job_dir.name,
         optimizer=str(target).rsplit(".", 1)[-1] if target else "?",
@@ -100,22 +102,35 @@ def read_job(job_dir: Path) -> JobResult:
         accuracy=scalars.get(ACC_TAG, []),
         final_train_loss=train_loss[-1][1] if train_loss else final.get(LOSS_TAG),
         test_acc=test_acc[-1][1] if test_acc else final.get(TEST_ACC_TAG),
+        tags=[str(tag) for tag in tags] if isinstance(tags, ListConfig) else [],
     )
 
 
-def _job_order(path: Path) -> tuple[int, str]:
-    return (int(path.name), "") if path.name.isdigit() else (1 << 30, path.name)
+class NoTaggedRuns(UserError):
+    """No job of the folder carries every tag asked for."""
 
 
-def read_sweep(sweep_dir: Path) -> list[JobResult]:
-    """Every job under a multirun folder (each a subfolder with `.hydra/config.yaml`), in job order."""
+def read_sweep(sweep_dir: Path, tags: Sequence[str] = ()) -> list[JobResult]:
+    """Every job under a multirun folder (each a subfolder with `.hydra/config.yaml`), in job order.
+
+    With `tags`, only the jobs whose config's `tags` hold all of them. The
+    folder may also be one of single runs, such as logs/train/runs.
+    """
     jobs = job_dirs(sweep_dir)
     if not jobs:
         raise UserError(
             f"{sweep_dir} holds no job folders (subfolders with .hydra/config.yaml): pass the folder of a "
             "multirun, e.g. logs/train/multiruns/<timestamp>."
         )
-    return [read_job(job) for job in jobs]
+    results = [read_job(job) for job in jobs]
+    kept = [r for r in results if set(tags) <= set(r.tags)]
+    if not kept:
+        found = sorted({tag for r in results for tag in r.tags})
+        raise NoTaggedRuns(
+            f"No job in {sweep_dir} has the tag(s) {', '.join(tags)}; the tags its {len(results)} jobs carry: "
+            f"{', '.join(found) or 'none'}. Run without --tag, or tag runs with 'tags=[NAME]' when training."
+        )
+    return kept
 
 
 def varying_keys(results: Sequence[JobResult]) -> list[str]:
@@ -131,11 +146,13 @@ def _fmt(value: float | None, spec: str) -> str:
 def markdown_table(results: Sequence[JobResult]) -> str:
     """One row per job, sorted by optimizer and lr, with the verdict rules underneath."""
     extra = varying_keys(results)
+    show_tags = any(r.tags for r in results)
     header = [
         "job",
         "optimizer",
         "lr",
         *extra,
+        *(["tags"] if show_tags else []),
         "status",
         "final train loss",
         "test acc",
@@ -144,7 +161,7 @@ def markdown_table(results: Sequence[JobResult]) -> str:
         "lr regime",
     ]
     rows = []
-    for r in sorted(results, key=lambda r: (r.optimizer, r.lr is None, r.lr or 0.0, _job_order(Path(r.name)))):
+    for r in sorted(results, key=lambda r: (r.optimizer, r.lr is None, r.lr or 0.0, job_order(Path(r.name)))):
         perfect = r.first_perfect_epoch
         rows.append(
             [
@@ -152,6 +169,7 @@ def markdown_table(results: Sequence[JobResult]) -> str:
                 r.optimizer,
                 _fmt(r.lr, "g"),
                 *(r.overrides.get(k, "-") for k in extra),
+                *([",".join(r.tags) or "-"] if show_tags else []),
                 r.status,
                 _fmt(r.final_train_loss, ".4g"),
                 _fmt(r.test_acc, ".2f"),
@@ -165,14 +183,16 @@ def markdown_table(results: Sequence[JobResult]) -> str:
     return "\n".join(lines) + "\n\n" + RULES + "\n"
 
 
-def write_comparison(sweep_dir: Path) -> tuple[Path, Path]:
+def write_comparison(sweep_dir: Path, tags: Sequence[str] = ()) -> tuple[Path, Path]:
     """Write `comparison.md` (the table) and `comparison.png` (the loss curves) into the multirun folder."""
     from backprop_lab.plots import plot_loss_curves  # matplotlib only when a picture is asked for
 
     sweep_dir = Path(sweep_dir)
-    results = read_sweep(sweep_dir)
+    results = read_sweep(sweep_dir, tags)
     table = sweep_dir / "comparison.md"
-    write_text_atomic(table, f"# Comparison of {len(results)} jobs in {sweep_dir}\n\n" + markdown_table(results))
+    tagged = f" tagged {', '.join(tags)}" if tags else ""
+    heading = f"# Comparison of {len(results)} jobs{tagged} in {sweep_dir}\n\n"
+    write_text_atomic(table, heading + markdown_table(results))
     picture = sweep_dir / "comparison.png"
     plot_loss_curves(results, picture)
     return table, picture

@@ -51,6 +51,10 @@ class RunSummary:
     last_checkpoint: str | None = None
     # The checkpoint this run resumed from (train) or evaluated (eval).
     loaded_checkpoint: str | None = None
+    # The config's `tags`, for filtering runs (`scripts/compare_runs.py --tag NAME`).
+    tags: list[str] = field(default_factory=list)
+    # Set when EarlyStopping ended the fit: {"stopped_epoch", "reason", "message"} (Lightning's own values).
+    early_stopping: dict[str, Any] | None = None
     wall_time_s: float = 0.0
     error: str | None = None
     pid: int = field(default_factory=os.getpid)

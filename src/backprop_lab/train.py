@@ -14,9 +14,9 @@ from typing import Any
 import lightning as L
 import torch
 from hydra.utils import instantiate
-from lightning.pytorch.callbacks import Callback, LearningRateMonitor, ModelCheckpoint
+from lightning.pytorch.callbacks import Callback, EarlyStopping, LearningRateMonitor, ModelCheckpoint
 from lightning.pytorch.loggers import Logger
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from backprop_lab.atomic import as_write_failure
 from backprop_lab.builders import (
@@ -27,9 +27,11 @@ from backprop_lab.builders import (
     scheduler_factory,
 )
 from backprop_lab.checkpoints import LAST_NAME
-from backprop_lab.checks import check_config
+from backprop_lab.checks import check_config, run_tags
+from backprop_lab.config_tree import flat_params, print_config_tree
 from backprop_lab.distributed import check_sweep_launch, is_rank_zero
 from backprop_lab.interrupts import RunInterrupted, describe, interruption_exit_code
+from backprop_lab.loggers import finish_wandb_run
 from backprop_lab.rebuild import RecordInCheckpoint, training_settings
 from backprop_lab.resume import checkpoint_to_resume, checkpoint_to_test, resume_command
 from backprop_lab.runs import FAILED, INTERRUPTED, RUNNING, SUCCESS, RunSummary, reserve_space
@@ -49,12 +51,14 @@ def instantiate_each(group: DictConfig | None, name: str = "callbacks") -> list[
 
     Entries are named (`callbacks.model_checkpoint`, ...) so one can be
     removed from the command line (`~callbacks.lr_monitor`) or set to null;
-    an entry whose class refuses its arguments is named in the error.
+    an entry whose class refuses its arguments is named in the error. An
+    entry may build to None (an optional logger whose package is missing).
     """
     if not group:
         return []
     entries = [(key, node) for key, node in group.items() if isinstance(node, DictConfig) and "_target_" in node]
-    return [build_part(f"{name}.{key}", node) for key, node in entries]
+    built = [build_part(f"{name}.{key}", node) for key, node in entries]
+    return [thing for thing in built if thing is not None]
 
 
 def build_model(cfg: DictConfig, datamodule: L.LightningDataModule) -> L.LightningModule:
@@ -112,9 +116,21 @@ def _record_checkpoints(trainer: L.Trainer, summary: RunSummary) -> None:
             summary.last_checkpoint = summary.last_checkpoint or last
 
 
+def _record_early_stop(trainer: L.Trainer, summary: RunSummary) -> None:
+    for callback in trainer.early_stopping_callbacks:
+        if isinstance(callback, EarlyStopping) and callback.stopping_reason_message is not None:
+            summary.early_stopping = {
+                "stopped_epoch": callback.stopped_epoch,
+                "reason": callback.stopping_reason.name.lower(),
+                "message": callback.stopping_reason_message,
+            }
+
+
 def fit_and_test(cfg: DictConfig, summary: RunSummary) -> None:
     """Fit (unless `train=false`), then test the best checkpoint (unless `test=false`)."""
     datamodule, model, trainer = build(cfg)
+    for logger in trainer.loggers:  # the config's values for MLflow's params, W&B's config, hparams.yaml
+        logger.log_hyperparams(flat_params(cfg))
     check_sweep_launch(trainer)
     if cfg.get("train", True) and cfg.get("lr_finder"):
         tune_learning_rate(cfg, trainer, model, datamodule)
@@ -128,6 +144,7 @@ def fit_and_test(cfg: DictConfig, summary: RunSummary) -> None:
             summary.metrics.update(_scalars(trainer.callback_metrics))
             summary.epochs, summary.global_step = trainer.current_epoch, trainer.global_step
             _record_checkpoints(trainer, summary)
+            _record_early_stop(trainer, summary)
     if trainer.interrupted:
         summary.finish(INTERRUPTED)
         return
@@ -154,10 +171,13 @@ def train(cfg: DictConfig) -> float | None:
     output_dir = Path(cfg.paths.output_dir)
     summary = RunSummary(status=RUNNING)
     try:
+        if OmegaConf.select(cfg, "extras.print_config", default=False) and is_rank_zero():
+            print_config_tree(cfg, output_dir)
         if is_rank_zero():  # a run killed with kill -9 keeps this record: status running, its pid and host
             summary.save(output_dir)
             reserve_space(output_dir)
         check_config(cfg)
+        summary.tags = run_tags(cfg)
         fit_and_test(cfg, summary)
     except BaseException as err:
         exit_code = interruption_exit_code(err)
@@ -174,6 +194,7 @@ def train(cfg: DictConfig) -> float | None:
         log.warning(message)
         raise SystemExit(exit_code) from err
     finally:
+        finish_wandb_run(failed=summary.status != SUCCESS)
         if is_rank_zero():  # under DDP every process runs this task; one keeps the record
             summary.save_or_report(output_dir)
             log.info("Run %s after %.1f s; final metrics:\n%s", summary.status, summary.wall_time_s, summary.table())

@@ -1,11 +1,13 @@
-"""The network's decision boundary over the input plane, as a TensorBoard image every N epochs.
+"""The network's decision boundary over the input plane, as an image every N epochs.
 
 For 2-D inputs the whole function the network computes fits in one picture:
 P(y=1) over a grid around the data, the 0.5 contour (the decision boundary)
 and the training points on top. Logged under `decision_boundary` at the
 initial weights and then every `every_n_epochs` epochs, at the global step,
 so TensorBoard's image slider scrubs through training and shows XOR get
-solved. Inputs of any other width: the callback says so once and does nothing.
+solved. The picture goes to every logger that keeps images (`images.py`:
+TensorBoard, MLflow as PNG artifacts, W&B). Inputs of any other width, or no
+such logger: the callback says so once and does nothing.
 
 The data comes from `trainer.datamodule.splits["train"]` (duck-typed, as
 `TensorDataModule` provides it); the module must map `(N, 2)` inputs to
@@ -23,6 +25,7 @@ import torch
 from torch import Tensor
 
 from backprop_lab.callbacks.boundary_image import render_boundary
+from backprop_lab.callbacks.images import image_loggers, log_image
 from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback
 from backprop_lab.callbacks.watch import check_interval
 
@@ -102,10 +105,12 @@ class DecisionBoundary(TensorBoardCallback):
 
     def _draw(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         points = self._points(trainer)
-        writer = self.writer(trainer) if points is not None else None
-        if writer is None:
+        if points is None:
+            return
+        if not image_loggers(trainer):
+            self.skip_once("the run has no logger that keeps images (tensorboard, mlflow, wandb), so none is drawn.")
             return
         x, y = points
         probs, extent = probability_grid(pl_module, x, self.resolution, self.margin)
         image = render_boundary(probs.numpy(), extent, x.cpu().numpy(), y.cpu().numpy(), self.pixels)
-        writer.add_image("decision_boundary", image, trainer.global_step, dataformats="HWC")
+        log_image(trainer, "decision_boundary", image, trainer.global_step)

@@ -22,6 +22,7 @@ network's layers), so they are what the run used, not what a config meant.
 from typing import Any
 
 import lightning as L
+from omegaconf import ListConfig
 from torch import nn
 
 from backprop_lab.callbacks.hparams_protos import (
@@ -88,6 +89,14 @@ def network_hparams(net: nn.Module) -> dict[str, str]:
     }
 
 
+def _plain(value: Any) -> bool | int | float | str | None:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple, ListConfig)):
+        return ",".join(str(item) for item in value)
+    return str(value)
+
+
 class HParamsSummary(TensorBoardCallback):
     """Writes the run's hyperparameters and the names of its final metrics for the HParams tab."""
 
@@ -106,11 +115,9 @@ class HParamsSummary(TensorBoardCallback):
         # A comma-separated string from `${chosen_keys:}`, or a list of config keys.
         self.chosen = [key for key in chosen.split(",") if key] if isinstance(chosen, str) else [str(k) for k in chosen]
         self.metrics = list(metrics)
-        # Plain values only: a list from the config (an OmegaConf ListConfig) is shown as its text.
-        self.extra = {
-            name: value if value is None or isinstance(value, (bool, int, float, str)) else str(value)
-            for name, value in (extra or {}).items()
-        }
+        # Plain values only: a list from the config (an OmegaConf ListConfig, e.g. `tags`) is shown as its
+        # items joined by commas, which the HParams tab's regex filter matches (`baseline` finds `baseline,xor`).
+        self.extra = {name: _plain(value) for name, value in (extra or {}).items()}
         self.root = root
         self.solved_metric = solved_metric
         self.solved_value = solved_value
