@@ -11,6 +11,7 @@ from PIL import Image
 
 from backprop_lab.errors import MissingPackage
 from backprop_lab.loggers import mlflow_store
+from backprop_lab.run_name import tensorboard_dir
 from backprop_lab.train import build, train
 
 from conftest import QUIET, compose_train, read_metrics
@@ -55,7 +56,7 @@ def test_many_logs_params_metrics_pictures_and_best_checkpoint_to_a_local_mlflow
     train(cfg)
     summary = read_metrics(run_dir)
     assert summary["status"] == "success"
-    assert list((run_dir / "tensorboard").glob("events.out.tfevents.*")) and (run_dir / "csv" / "metrics.csv").is_file()
+    assert list(tensorboard_dir(run_dir).glob("events.out.tfevents.*")) and (run_dir / "csv" / "metrics.csv").is_file()
 
     client = mlflow.MlflowClient(f"sqlite:///{logs}/mlflow/mlflow.db")  # the default store, read from outside
     experiment = client.get_experiment_by_name("train")
@@ -77,6 +78,10 @@ def test_many_logs_params_metrics_pictures_and_best_checkpoint_to_a_local_mlflow
     assert pictures == [f"decision_boundary/step_{step:06d}.png" for step in (0, 50)]  # at the start, every 5 epochs
     with Image.open(client.download_artifacts(run_id, pictures[-1], str(tmp_path))) as picture:
         assert picture.size == (180, 180)
+
+    landscape = sorted(a.path for a in client.list_artifacts(run_id, "landscape"))
+    assert landscape == ["landscape/line", "landscape/plane"]  # the landscape drawn at the end of fit, step 60
+    assert [a.path for a in client.list_artifacts(run_id, "landscape/plane")] == ["landscape/plane/step_000060.png"]
 
     best = Path(summary["best_checkpoint"])
     logged = Path(client.download_artifacts(run_id, f"{best.stem}/{best.name}", str(tmp_path)))

@@ -6,6 +6,7 @@ from tensorboard.plugins.hparams import plugin_data_pb2
 
 from backprop_lab.checks import ConfigError
 from backprop_lab.reports import NoTaggedRuns, read_sweep
+from backprop_lab.run_name import tensorboard_dir
 from backprop_lab.train import build, train
 
 from conftest import QUIET, ROOT, TRAIN_SCRIPT, compose_train, read_metrics, run_script
@@ -41,7 +42,7 @@ def test_tags_reach_metrics_json_and_hparams(tmp_path):
     cfg = compose_train(*QUIET, *NO_TELEMETRY, "tags=[baseline,2024]", "trainer.max_epochs=1", output_dir=tmp_path)
     train(cfg)
     assert read_metrics(tmp_path)["tags"] == ["baseline", "2024"]  # a whole number is taken as its text
-    events = EventAccumulator(str(tmp_path / "tensorboard"))
+    events = EventAccumulator(str(tensorboard_dir(tmp_path)))
     events.Reload()
     start = events.SummaryMetadata("_hparams_/session_start_info").plugin_data.content
     hparams = plugin_data_pb2.HParamsPluginData.FromString(start).session_start_info.hparams

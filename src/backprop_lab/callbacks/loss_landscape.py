@@ -27,9 +27,11 @@ from pathlib import Path
 import lightning as L
 import numpy as np
 import torch
+from lightning.pytorch.loggers import TensorBoardLogger
 from tensorboard.compat.proto.summary_pb2 import Summary
 
 from backprop_lab import landscape as ls
+from backprop_lab.callbacks.images import log_image
 from backprop_lab.callbacks.landscape_image import png, render_line, render_plane
 from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback
 from backprop_lab.callbacks.watch import check_interval, watched_parameters
@@ -125,9 +127,12 @@ class LossLandscape(TensorBoardCallback):
         total = len(trainer.datamodule.splits["train"][0])
         rows = len(data[0])
         result["rows"] = np.array([rows, total])
-        pictures = {name: png(image) for name, image in self.pictures(result, rows, total, trainer.global_step)}
-        if writer is not None and self._drawn_at != trainer.global_step:  # once a step: the last epoch's end is fit's
-            self._drawn_at = trainer.global_step
+        images = dict(self.pictures(result, rows, total, trainer.global_step))
+        pictures = {name: png(image) for name, image in images.items()}
+        if self._drawn_at != trainer.global_step:  # once a step: the last epoch's end is fit's
+            for name, image in images.items():  # MLflow and W&B, where chosen; TensorBoard just below
+                log_image(trainer, f"landscape/{name}", image, trainer.global_step, skip=(TensorBoardLogger,))
+        if writer is not None and self._drawn_at != trainer.global_step:
             # The PNGs as encoded once, rather than add_image encoding each again.
             values = [
                 Summary.Value(
@@ -137,6 +142,7 @@ class LossLandscape(TensorBoardCallback):
                 for name, (data, h, w) in pictures.items()
             ]
             writer._get_file_writer().add_summary(Summary(value=values), trainer.global_step)
+        self._drawn_at = trainer.global_step
         if final and self.output_dir is not None:
             self.save(result, {name: data for name, (data, _, _) in pictures.items()})
         log.info(
