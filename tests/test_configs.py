@@ -61,7 +61,7 @@ def test_every_option_composes_and_instantiates(group, option, tmp_path):
         assert instantiate(node)(optimizer) is not None
     elif group in ("callbacks", "logger"):
         try:
-            built = instantiate_each(node)
+            built = instantiate_each(node, group)
         except MissingPackage as err:  # an optional extra (e.g. wandb) that this environment does not have
             pytest.skip(str(err))
         assert len(built) == len(node or {})

@@ -41,6 +41,7 @@ def test_ddp_cpu_trains_xor_into_one_run_folder_like_one_process(train_run, tmp_
     assert {p.name for p in ddp_dir.iterdir()} == {
         ".hydra",
         "checkpoints",
+        "config_tree.log",
         "landscape",
         "metrics.json",
         "tensorboard",

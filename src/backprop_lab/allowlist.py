@@ -23,6 +23,7 @@ ALLOWED_MODULES: tuple[str, ...] = (
     "backprop_lab.data.",
     "backprop_lab.models.",
     "backprop_lab.callbacks.",
+    "backprop_lab.loggers.",
     "torch.optim.",
     "lightning.pytorch.callbacks.",
     "lightning.pytorch.loggers.",
