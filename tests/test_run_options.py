@@ -101,3 +101,15 @@ def test_rich_progress_bar_and_model_summary_option(tmp_path):
     assert [type(c) for c in trainer.callbacks if isinstance(c, ModelSummary)] == [RichModelSummary]
     train(cfg)
     assert read_metrics(tmp_path)["status"] == "success"
+
+
+@pytest.mark.parametrize("bar", ["tqdm", "rich"])
+def test_progress_bars_leave_out_the_version_that_shows_as_v_num(tmp_path, bar):
+    # The TensorBoard version is the run's name: Lightning would show its last 4 characters (`v_num=ults`).
+    if bar == "rich":
+        pytest.importorskip("rich", reason="callbacks/progress_bar=rich needs the rich extra: pip install -e '.[rich]'")
+    cfg = compose_train(*NO_TELEMETRY, f"callbacks/progress_bar={bar}", "trainer.max_epochs=1", output_dir=tmp_path)
+    _, model, trainer = build(cfg)
+    model.trainer = trainer
+    metrics = trainer.progress_bar_callback.get_metrics(trainer, model)
+    assert "v_num" not in metrics and trainer.loggers[0].version == "defaults"
