@@ -1,7 +1,7 @@
 """Regenerate every figure and measured table that README.md and docs/*.md show.
 
     python scripts/make_docs_figures.py                  # everything (about five minutes on two cores)
-    python scripts/make_docs_figures.py --only grid      # one part: grid, filmstrip, landscape, lr_finder, telemetry
+    python scripts/make_docs_figures.py --only grid      # one part (repeatable): see --help for the parts
 
 Each part runs the commands the docs give, as a user runs them (scripts/train.py
 in a fresh process, with a fixed run folder under logs/docs/), then writes
@@ -15,8 +15,11 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -150,12 +153,61 @@ def landscape() -> None:
     save_small_png(run / "landscape" / "plane.png", DOCS / "landscape_plane_zigzag.png")
 
 
+def screenshots() -> None:
+    """TensorBoard as a user sees it (headless Chromium): docs/tensorboard_scalars.png, tensorboard_first_view.png."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        sys.exit("screenshots need Chromium: `apt-get install chromium` (Debian), then run --only screenshots again")
+    if not (RUNS / "xor_filmstrip").is_dir():
+        filmstrip()
+    sweep = RUNS / "three_optimizers"
+    shutil.rmtree(sweep, ignore_errors=True)
+    train("-m", "optimizer=sgd,adam,rmsprop", f"hydra.sweep.dir={sweep}")
+    scalars = "#scalars&tagFilter=update_ratio%7Cgrad_norm_total"
+    screenshot(browser, RUNS / "xor_filmstrip", scalars, "1400,900", DOCS / "tensorboard_scalars.png")
+    screenshot(browser, sweep, "#custom_scalars", "1400,1000", DOCS / "tensorboard_first_view.png")
+
+
+def screenshot(browser: str, logdir: Path, view: str, size: str, target: Path) -> None:
+    """Serve `logdir` with TensorBoard on a free local port, photograph `view`, stop the server."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "tensorboard.main", "--logdir", str(logdir), "--host", "127.0.0.1"]
+    server = subprocess.Popen([*command, "--port", str(port), "--load_fast", "false"], stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while not _serves_runs(f"{base}/data/runs"):
+            if server.poll() is not None or time.monotonic() > deadline:
+                sys.exit(f"TensorBoard on {logdir} did not start serving its runs within 60 s")
+            time.sleep(0.5)
+        shot = RUNS / target.name
+        options = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", f"--window-size={size}"]
+        url = f"{base}/?darkMode=false{view}"
+        subprocess.run([browser, *options, "--virtual-time-budget=15000", f"--screenshot={shot}", url], check=True,
+                       capture_output=True, timeout=180)  # fmt: skip
+        save_small_png(shot, target, colors=256)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _serves_runs(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return bool(json.loads(response.read()))
+    except OSError:
+        return False
+
+
 PARTS: dict[str, Callable[[], None]] = {
     "grid": grid,
     "filmstrip": filmstrip,
     "landscape": landscape,
     "lr_finder": lr_finder,
     "telemetry": telemetry,
+    "screenshots": screenshots,
 }
 
 
