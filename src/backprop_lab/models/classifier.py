@@ -60,7 +60,7 @@ class TaskModel(FastHookNames):
         self.save_hyperparameters(ignore=["net", "optimizer", "scheduler"])
         self.net = net
         self.task = make_task(task or "binary", num_classes, loss)
-        self.loss_fn = self.task.loss_fn
+        self.loss_fn = self.task.data_loss  # on the data's targets, for the loss landscape
         self.optimizer_factory = optimizer
         self.scheduler_factory = scheduler
         self.scheduler_monitor = scheduler_monitor
@@ -91,7 +91,7 @@ class TaskModel(FastHookNames):
     def _shared_step(self, batch: tuple[Tensor, Tensor], stage: str) -> Tensor:
         x, y = batch
         logits = self(x)
-        loss = self.loss_fn(logits, self.task.target(y))
+        loss = self.task.loss_fn(logits, self.task.target(y))
         getattr(self, f"{stage}_loss").update(loss.detach(), weight=y.numel())
         getattr(self, f"{stage}_scores").update(self.task.scored(logits.detach()), self.task.target_for_metrics(y))
         return loss
@@ -110,7 +110,7 @@ class TaskModel(FastHookNames):
         x, y = batch
         logits = self(x)
         target = self.task.target(y)
-        loss = self.loss_fn(logits, target)
+        loss = self.task.loss_fn(logits, target)
         self.train_tally.update(loss.detach(), logits.detach(), target)
         return loss
 

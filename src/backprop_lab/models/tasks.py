@@ -31,6 +31,17 @@ TASK_NAMES = ("binary", "multiclass", "regression")
 REGRESSION_LOSSES: dict[str, Callable[[], nn.Module]] = {"mse": nn.MSELoss, "l1": nn.L1Loss, "huber": nn.HuberLoss}
 
 
+class _LongTargets(nn.Module):
+    """A loss that takes the data's float targets and hands the inner loss class indices."""
+
+    def __init__(self, loss: nn.Module) -> None:
+        super().__init__()
+        self.loss = loss
+
+    def forward(self, logits: Tensor, y: Tensor) -> Tensor:
+        return self.loss(logits, y.long())
+
+
 class Task:
     """What every task provides; see the subclasses."""
 
@@ -41,6 +52,11 @@ class Task:
     def __init__(self, num_classes: int = 2) -> None:
         self.num_classes = num_classes
         self.loss_fn: nn.Module = nn.Identity()
+
+    @property
+    def data_loss(self) -> nn.Module:
+        """The loss on the data's own (float) targets: what the loss landscape and tests call."""
+        return self.loss_fn
 
     def output(self, raw: Tensor) -> Tensor:
         """The network's output in the shape the loss takes: (N,) for one output, (N, C) for C."""
@@ -108,6 +124,10 @@ class MulticlassTask(Task):
 
     def target(self, y: Tensor) -> Tensor:
         return y.long()
+
+    @property
+    def data_loss(self) -> nn.Module:
+        return _LongTargets(self.loss_fn)
 
     def metrics(self) -> dict[str, Metric]:
         c = self.num_classes
