@@ -98,7 +98,8 @@ def predict(cfg: DictConfig) -> list[tuple[list[float], Any, Any]]:
     names = preprocessing.get("columns") or [f"x{i + 1}" for i in range(width)]
     task = model.task.name
     if task == "multiclass":
-        results = [(r, p, class_names[max(range(len(p)), key=p.__getitem__)]) for r, p in zip(rows, outputs)]
+        best = [max(range(len(p)), key=p.__getitem__) for p in outputs]
+        results = [(r, p, class_names[b]) for r, p, b in zip(rows, outputs, best, strict=True)]
         print("\t".join([*names, *(f"p({c})" for c in class_names), "class"]))
         for r, p, c in results:
             print("\t".join([*(f"{v:g}" for v in r), *(f"{q:.6f}" for q in p), c]))

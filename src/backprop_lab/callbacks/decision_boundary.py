@@ -5,7 +5,8 @@ P(y=1) over a grid around the data, the 0.5 contour (the decision boundary)
 and the training points on top. Logged under `decision_boundary` at the
 initial weights and then every `every_n_epochs` epochs, at the global step,
 so TensorBoard's image slider scrubs through training and shows XOR get
-solved. Inputs of any other width: the callback says so once and does nothing.
+solved. Multi-class data: a coloured region per class instead. Inputs of any
+other width, or a regression task: the callback says so once and does nothing.
 
 The data comes from `trainer.datamodule.splits["train"]` (duck-typed, as
 `TensorDataModule` provides it); the module must map `(N, 2)` inputs to
@@ -22,7 +23,7 @@ import lightning as L
 import torch
 from torch import Tensor
 
-from backprop_lab.callbacks.boundary_image import render_boundary
+from backprop_lab.callbacks.boundary_image import render_boundary, render_regions
 from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback
 from backprop_lab.callbacks.watch import check_interval
 
@@ -49,6 +50,7 @@ def probability_grid(pl_module: L.LightningModule, x: Tensor, resolution: int, m
     """P(y=1) on a `resolution` x `resolution` grid spanning the data plus `margin`; returns (probs, extent).
 
     Row i of `probs` is the i-th lowest x1, column j the j-th lowest x0, as an image with its origin below.
+    A multi-class module gives every class's probability: shape (resolution, resolution, classes).
     """
     was_training = pl_module.training
     pl_module.eval()
@@ -60,7 +62,10 @@ def probability_grid(pl_module: L.LightningModule, x: Tensor, resolution: int, m
             xs = torch.linspace(extent[0], extent[1], resolution)
             ys = torch.linspace(extent[2], extent[3], resolution)
             grid = torch.cartesian_prod(ys, xs).flip(-1).to(pl_module.device, dtype=x.dtype)
-            probs = torch.sigmoid(pl_module(grid).float()).reshape(resolution, resolution).cpu()
+            logits = pl_module(grid).float()
+            task = getattr(pl_module, "task", None)
+            probs = task.scored(logits) if task is not None else torch.sigmoid(logits)
+            probs = probs.reshape(resolution, resolution, *probs.shape[1:]).cpu()
     finally:
         pl_module.train(was_training)
     return probs, extent
@@ -98,6 +103,9 @@ class DecisionBoundary(TensorBoardCallback):
         if x.ndim != 2 or x.shape[1] != 2:
             self.skip_once(f"the inputs have {x.shape[-1]} features, not 2, so there is no plane to draw.")
             return None
+        if getattr(getattr(trainer.lightning_module, "task", None), "name", "binary") == "regression":
+            self.skip_once("a regression model has no classes, so there is no decision boundary to draw.")
+            return None
         return x, y
 
     def _draw(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
@@ -107,5 +115,6 @@ class DecisionBoundary(TensorBoardCallback):
             return
         x, y = points
         probs, extent = probability_grid(pl_module, x, self.resolution, self.margin)
-        image = render_boundary(probs.numpy(), extent, x.cpu().numpy(), y.cpu().numpy(), self.pixels)
+        render = render_regions if probs.ndim == 3 else render_boundary
+        image = render(probs.numpy(), extent, x.cpu().numpy(), y.cpu().numpy(), self.pixels)
         writer.add_image("decision_boundary", image, trainer.global_step, dataformats="HWC")
