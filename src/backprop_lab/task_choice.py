@@ -19,6 +19,7 @@ def chosen_task(model_task: Any, datamodule: Any, loss: Any = "mse") -> tuple[st
             f"Invalid config, nothing was trained. model.loss={loss!r} is not allowed: the regression losses are "
             f"{', '.join(REGRESSION_LOSSES)}, e.g. model.loss=huber."
         )
+    names = list(getattr(datamodule, "class_names", ["0", "1"]))  # reads the data: a CSV's task comes from its labels
     data_task = getattr(datamodule, "task", "binary")
     if model_task is not None and model_task not in TASK_NAMES:
         raise ConfigError(
@@ -31,7 +32,6 @@ def chosen_task(model_task: Any, datamodule: Any, loss: Any = "mse") -> tuple[st
             f"declare the {data_task} task ({type(datamodule).__name__}). Leave model.task=null to follow the "
             f"data, or choose data of the {model_task} task (e.g. data=csv data.task={model_task})."
         )
-    names = list(getattr(datamodule, "class_names", ["0", "1"]))
     return data_task, len(names), names
 
 
