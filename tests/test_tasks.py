@@ -138,3 +138,38 @@ def test_multiclass_tally_equals_torchmetrics_accuracy():
         tally.update(task.loss_fn(logits, target), logits, target)
         accuracy.update(logits, target)
     torch.testing.assert_close(tally.compute("train/")["train/acc"], accuracy.compute())
+
+
+def _images(run_dir: Path) -> dict:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    images = {}
+    for events in (run_dir / "tensorboard").rglob("events.out.tfevents.*"):
+        accumulator = EventAccumulator(str(events), size_guidance={"images": 0})
+        accumulator.Reload()
+        images.update({tag: accumulator.Images(tag) for tag in accumulator.Tags()["images"]})
+    return images
+
+
+@pytest.mark.parametrize(
+    ("overrides", "tag"),
+    [(["data=blobs", "data.num_classes=3"], "decision_boundary"), (["data=diabetes"], "predicted_vs_true")],
+    ids=["multiclass regions", "regression scatter"],
+)
+def test_telemetry_draws_the_tasks_picture(tmp_path, overrides, tag):
+    run_dir = tmp_path / "run"
+    train(compose_train(*overrides, "trainer.max_epochs=2", "~callbacks.loss_landscape", "~callbacks.progress_bar",
+                        "callbacks.decision_boundary.every_n_epochs=1", output_dir=run_dir))  # fmt: skip
+    assert read_metrics(run_dir)["status"] == "success"
+    images = _images(run_dir)
+    assert len(images[tag]) == 3  # the initial weights, then every epoch
+    if tag == "decision_boundary":
+        from io import BytesIO
+
+        import numpy as np
+        from PIL import Image
+
+        pixels = np.asarray(Image.open(BytesIO(images[tag][-1].encoded_image_string)).convert("RGB"))
+        r, g, b = (pixels[..., i].astype(int) for i in range(3))
+        green = (g > r + 30) & (g > b + 30)  # class 2's region: a colour the binary blue-white-red scale never has
+        assert 0.05 < green.mean() < 0.6

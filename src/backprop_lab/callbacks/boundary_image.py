@@ -133,3 +133,24 @@ def render_regions(
         patch[d2 <= radius**2] = (255, 255, 255)
         patch[d2 <= (radius - 2) ** 2] = (PALETTE[label % len(PALETTE)] * 0.7).astype(np.uint8)
     return image
+
+
+def render_scatter(true: np.ndarray, predicted: np.ndarray, size: int = 240) -> np.ndarray:
+    """An RGB image (size, size, 3) of predicted against true values: a regression's picture.
+
+    Both axes span the same range (the smallest to the largest value of
+    either), so a perfect model puts every point on the grey diagonal from
+    bottom left to top right; points above it are over-predicted.
+    """
+    image = np.full((size, size, 3), 255, dtype=np.uint8)
+    diagonal = np.arange(size)
+    image[size - 1 - diagonal, diagonal] = (160, 160, 160)
+    low = float(min(true.min(), predicted.min()))
+    high = float(max(true.max(), predicted.max()))
+    span = high - low or 1.0
+    cols = np.rint((true - low) / span * (size - 1)).astype(int)
+    rows = size - 1 - np.rint((predicted - low) / span * (size - 1)).astype(int)
+    for dr in (-1, 0, 1):
+        for dc in (-1, 0, 1):
+            image[np.clip(rows + dr, 0, size - 1), np.clip(cols + dc, 0, size - 1)] = BLUE.astype(np.uint8)
+    return image

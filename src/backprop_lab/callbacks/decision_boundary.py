@@ -5,8 +5,10 @@ P(y=1) over a grid around the data, the 0.5 contour (the decision boundary)
 and the training points on top. Logged under `decision_boundary` at the
 initial weights and then every `every_n_epochs` epochs, at the global step,
 so TensorBoard's image slider scrubs through training and shows XOR get
-solved. Multi-class data: a coloured region per class instead. Inputs of any
-other width, or a regression task: the callback says so once and does nothing.
+solved. Multi-class data: a coloured region per class instead. A regression
+model (inputs of any width): the validation rows' predicted against true
+values, under `predicted_vs_true`, in the target's units. Classifiers with
+inputs of any other width: the callback says so once and does nothing.
 
 The data comes from `trainer.datamodule.splits["train"]` (duck-typed, as
 `TensorDataModule` provides it); the module must map `(N, 2)` inputs to
@@ -23,7 +25,7 @@ import lightning as L
 import torch
 from torch import Tensor
 
-from backprop_lab.callbacks.boundary_image import render_boundary, render_regions
+from backprop_lab.callbacks.boundary_image import render_boundary, render_regions, render_scatter
 from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback
 from backprop_lab.callbacks.watch import check_interval
 
@@ -103,12 +105,29 @@ class DecisionBoundary(TensorBoardCallback):
         if x.ndim != 2 or x.shape[1] != 2:
             self.skip_once(f"the inputs have {x.shape[-1]} features, not 2, so there is no plane to draw.")
             return None
-        if getattr(getattr(trainer.lightning_module, "task", None), "name", "binary") == "regression":
-            self.skip_once("a regression model has no classes, so there is no decision boundary to draw.")
-            return None
         return x, y
 
+    def _draw_regression(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        splits: Any = getattr(trainer.datamodule, "splits", None)
+        writer = self.writer(trainer) if isinstance(splits, dict) and "val" in splits else None
+        if writer is None:
+            return
+        x, y = splits["val"]
+        was_training = pl_module.training
+        pl_module.eval()
+        try:
+            with torch.no_grad(), one_thread():
+                predicted = pl_module.task.scored(pl_module(x.to(pl_module.device)).float()).cpu().numpy()
+        finally:
+            pl_module.train(was_training)
+        true = pl_module.task.target_for_metrics(y).cpu().numpy()
+        writer.add_image("predicted_vs_true", render_scatter(true, predicted, self.pixels), trainer.global_step,
+                         dataformats="HWC")  # fmt: skip
+
     def _draw(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if getattr(getattr(pl_module, "task", None), "name", "binary") == "regression":
+            self._draw_regression(trainer, pl_module)
+            return
         points = self._points(trainer)
         writer = self.writer(trainer) if points is not None else None
         if writer is None:
