@@ -10,6 +10,7 @@ from torchmetrics.classification import MulticlassAccuracy
 from backprop_lab.checks import ConfigError
 from backprop_lab.data.errors import DataError
 from backprop_lab.data.targets import class_names_for
+from backprop_lab.errors import UserError
 from backprop_lab.evaluate import evaluate
 from backprop_lab.models.tally import TrainTally
 from backprop_lab.models.tasks import MulticlassTask
@@ -173,3 +174,14 @@ def test_telemetry_draws_the_tasks_picture(tmp_path, overrides, tag):
         r, g, b = (pixels[..., i].astype(int) for i in range(3))
         green = (g > r + 30) & (g > b + 30)  # class 2's region: a colour the binary blue-white-red scale never has
         assert 0.05 < green.mean() < 0.6
+
+
+def test_eval_refuses_data_whose_number_of_classes_is_not_the_checkpoints(tmp_path):
+    path = tmp_path / "pets.csv"
+    path.write_text("a,kind\n" + "".join(f"{i % 3},{['cat', 'dog', 'emu'][i % 3]}\n" for i in range(30)))
+    summary = train_in_process(tmp_path / "run", "data=csv", f"data.path={path}", "data.target=kind",
+                               "trainer.max_epochs=1")  # fmt: skip
+    path.write_text("a,kind\n" + "".join(f"{i % 4},{['cat', 'dog', 'emu', 'fox'][i % 4]}\n" for i in range(40)))
+    with pytest.raises(UserError, match="trained for the multiclass task with 3 classes, but the data hold the "
+                                        "multiclass task with 4 classes"):  # fmt: skip
+        eval_in_process(summary["last_checkpoint"], tmp_path / "eval")

@@ -109,7 +109,8 @@ def record_task(record: dict[str, Any]) -> tuple[str, int]:
 def check_classes(record: dict[str, Any], datamodule: L.LightningDataModule, ckpt_path: str | Path) -> None:
     """Refuse data whose task or number of classes is not the checkpoint's: its scores would be nonsense."""
     task, num_classes = record_task(record)
-    theirs = (getattr(datamodule, "task", "binary"), getattr(datamodule, "num_classes", 2))
+    classes = getattr(datamodule, "num_classes", 2)  # reads the data first: a CSV's task comes from its labels
+    theirs = (getattr(datamodule, "task", "binary"), classes)
     if theirs != (task, num_classes if task != "regression" else 0):
         raise CheckpointError(
             f"Checkpoint {ckpt_path} was trained for the {task} task with {num_classes} classes, but the data hold "
