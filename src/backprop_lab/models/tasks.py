@@ -102,8 +102,7 @@ class BinaryTask(Task):
             "f1": BinaryF1Score(validate_args=False),
         }
 
-    def correct(self, logits: Tensor, y: Tensor) -> Tensor:
-        return binary_correct(logits, y)
+    correct = staticmethod(binary_correct)  # the plain function: one Python call less on every XOR step
 
     def scored(self, logits: Tensor) -> Tensor:
         return torch.sigmoid(logits)
