@@ -40,7 +40,7 @@ def test_epoch_metrics_start_clean():
 
 def test_hyperparameters_hold_no_modules_or_partials():
     model = make_model()
-    assert dict(model.hparams) == {"scheduler_monitor": "val/loss"}
+    assert dict(model.hparams) == {"scheduler_monitor": "val/loss", "task": "binary", "num_classes": 2, "loss": "mse"}
 
 
 def test_scheduler_is_wired_to_the_optimizer():

@@ -11,6 +11,7 @@ from hydra.utils import instantiate
 from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import OmegaConf
 
+from backprop_lab.checks import ConfigError
 from backprop_lab.errors import MissingPackage
 from backprop_lab.train import build, instantiate_each
 
@@ -69,10 +70,15 @@ def test_every_option_composes_and_instantiates(group, option, tmp_path):
         pytest.skip("no CUDA device here; composition checked above")
     elif group in ("model", "data", "trainer", *GLOBAL_GROUPS):
         datamodule, model, trainer = build(cfg)  # runs the data module's setup: the input width comes from it
+        assert model.task.name == datamodule.task  # the model follows the data's declared task
+        classes = datamodule.num_classes
         for split in ("train", "val", "test"):
             x, y = datamodule.splits[split]
-            assert len(x) > 0 and set(y.unique().tolist()) <= {0.0, 1.0}, split
-            assert model(x).shape == (len(x),)
+            assert len(x) > 0 and bool(torch.isfinite(y).all()), split
+            if datamodule.task != "regression":
+                assert set(y.unique().tolist()) <= set(range(classes)), split
+            wide = datamodule.task == "multiclass"
+            assert model(x).shape == ((len(x), classes) if wide else (len(x),))
         if group == "debug":  # a debug mode keeps the logger the user asked for (the default: TensorBoard)
             assert [type(logger) for logger in trainer.loggers] == [TensorBoardLogger]
 
@@ -121,3 +127,21 @@ def test_local_overrides_apply_after_the_experiment_and_are_ignored_by_git(tmp_p
     with initialize_config_dir(config_dir=str(configs), version_base="1.3"):
         cfg = compose(config_name="train", overrides=["experiment=moons", "paths.output_dir=unused"])
     assert cfg.trainer.max_epochs == 7 and cfg.data.n_samples == 1000
+
+
+DATA = sorted(p.stem for p in (CONFIGS / "data").glob("*.yaml"))
+MODELS = sorted(p.stem for p in (CONFIGS / "model").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_every_data_and_model_pair_builds_a_model_of_the_datas_task(model, tmp_path):
+    """Any model config fits any data: output width, loss and task come from the data."""
+    for data in DATA:
+        required = REQUIRED_VALUES.get(("data", data), lambda tmp: [])(tmp_path)
+        datamodule, built, _ = build(compose_train(f"data={data}", f"model={model}", *required, output_dir=tmp_path))
+        x = datamodule.splits["val"][0]
+        wide = (len(x), datamodule.num_classes) if datamodule.task == "multiclass" else (len(x),)
+        assert (built.task.name, built(x).shape) == (datamodule.task, wide), data
+        refused = next(t for t in ("binary", "regression") if t != datamodule.task)
+        with pytest.raises(ConfigError, match=f"model.task={refused} does not match the data"):
+            build(compose_train(f"data={data}", f"model={model}", f"model.task={refused}", *required))

@@ -47,7 +47,9 @@ BAD_FILES = {
     "NaN value": ("a,b,label\n1,nan,0\n1,2,1\n", "line 2, column 'b': the value is missing or not finite"),
     "empty cell": ("a,b,label\n1,,0\n1,2,1\n", "line 2, column 'b': the value is missing"),
     "no target column": ("a,b,y\n1,2,0\n", "has no column 'label' (data.target='label'). Its columns are: a, b, y"),
-    "labels not 0/1": ("a,b,label\n1,2,0\n1,2,2\n3,4,-1\n", "must hold only 0 and 1, but it also holds -1, 2"),
+    "fractional labels": ("a,b,label\n1,2,0\n1,2,0.5\n3,4,1\n", "holds 0.5, which are not class labels"),
+    "one class": ("a,b,label\n1,2,yes\n1,3,yes\n3,4,yes\n", "holds only the class yes in all 3 rows"),
+    "empty label": ("a,b,label\n1,2,a\n1,3,\n3,4,b\n", "line 3: the target column 'label' is empty"),
     "short row": ("a,b,label\n1,2,0\n1,2\n", "line 3: 2 fields where the header has 3"),
 }
 
@@ -71,7 +73,7 @@ def test_unknown_feature_column_lists_the_columns(tmp_path):
 
 def test_bad_file_stops_the_run_with_one_paragraph_and_a_failed_record(train_run, tmp_path):
     """Through scripts/train.py; every DataError above takes this same path."""
-    contents, says = BAD_FILES["labels not 0/1"]
+    contents, says = BAD_FILES["fractional labels"]
     path = write(tmp_path / "data.csv", contents)
     proc, run_dir = train_run("data=csv", f"data.path={path}", "data.target=label")
     assert proc.returncode == 2

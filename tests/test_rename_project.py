@@ -56,7 +56,7 @@ def test_renamed_copy_has_no_old_name_lints_clean_and_trains(tmp_path, monkeypat
     proc = run_script(copy / "scripts" / "train.py", *overrides, cwd=copy)
     assert proc.returncode == 0, proc.stderr
     assert read_metrics(run_dir)["status"] == "success"
-    assert f"{NEW}.models.classifier.BinaryClassifier" in (run_dir / ".hydra" / "config.yaml").read_text()
+    assert f"{NEW}.models.classifier.TaskModel" in (run_dir / ".hydra" / "config.yaml").read_text()
 
 
 def test_bad_names_are_refused_and_nothing_changes(tmp_path):

@@ -118,7 +118,7 @@ def test_checkpoint_record_predicts_without_the_run_folders_config(tmp_path):
     ckpt = run_folder(tmp_path / "run", with_record=True)
     moved = tmp_path / "elsewhere.ckpt"
     ckpt.rename(moved)  # no .hydra/config.yaml next to it any more
-    model, width, _ = restore_for_predict(moved)
+    model, width, _, _ = restore_for_predict(moved)
     assert width == 2 and model(torch.zeros(3, 2)).shape == (3,)
 
 
@@ -149,7 +149,7 @@ def test_csv_scaling_comes_from_the_checkpoint_not_from_todays_file(tmp_path, ca
 
 
 def predict_probability(ckpt: Path) -> float:
-    model, _, preprocessing = restore_for_predict(ckpt)
+    model, _, preprocessing, _ = restore_for_predict(ckpt)
     assert preprocessing["columns"] == ["a", "b"]
     with torch.no_grad():
         return float(torch.sigmoid(model(scale_inputs(torch.tensor([[1.0, 2.0]]), preprocessing))))

@@ -217,6 +217,7 @@ def test_hparams_tab_compares_the_sweep(tensorboard):
     assert sgd["optimizer"] == "SGD" and sgd["lr"] == 0.5 and sgd["momentum"] == 0.9 and "beta1" not in sgd
     assert adam["optimizer"] == "Adam" and adam["beta1"] == 0.9 and adam["beta2"] == 0.999
     assert sgd["sizes"] == "2-8-1" and sgd["activation"] == "Tanh" and sgd["seed"] == 0 and sgd["max_epochs"] == EPOCHS
+    assert sgd["task"] == "binary"
     final = {m["name"]["tag"]: m["value"] for m in runs[SGD_RUN]["metricValues"]}
     assert final["test/acc"] == 1.0 and final["val/loss"] < 0.1 and 1 <= final["val/epochs_to_solve"] <= EPOCHS
 

@@ -18,7 +18,7 @@ from omegaconf import DictConfig
 from backprop_lab.builders import build_trainer
 from backprop_lab.checkpoints import check_fits, load_checkpoint
 from backprop_lab.checks import ConfigError
-from backprop_lab.rebuild import build_data, build_model, read_record
+from backprop_lab.rebuild import build_data, build_model, check_classes, read_record
 from backprop_lab.runs import FAILED, SUCCESS, RunSummary
 from backprop_lab.train import instantiate_each
 
@@ -39,18 +39,21 @@ def restore_model(ckpt_path: Any) -> tuple[L.LightningModule, L.LightningDataMod
     checkpoint = load_checkpoint(ckpt_path)
     record = read_record(checkpoint, ckpt_path)
     datamodule = build_data(record)
+    if "task" in record:
+        check_classes(record, datamodule, ckpt_path)
     model = build_model(record, record.get("in_features") or datamodule.num_features)
     check_fits(model, checkpoint, ckpt_path)
     model.load_state_dict(checkpoint["state_dict"])
     return model.eval(), datamodule, checkpoint
 
 
-def restore_for_predict(ckpt_path: Any) -> tuple[L.LightningModule, int, dict[str, Any]]:
-    """The trained model, its input width and its preprocessing; the data file is read only for old checkpoints."""
+def restore_for_predict(ckpt_path: Any) -> tuple[L.LightningModule, int, dict[str, Any], list[str]]:
+    """The trained model, its input width, preprocessing and class names; the data are read only for old checkpoints."""
     _require(ckpt_path)
     checkpoint = load_checkpoint(ckpt_path)
     record = read_record(checkpoint, ckpt_path)
     width, preprocessing = record.get("in_features"), record.get("preprocessing") or {}
+    names = list(record.get("class_names") or ["0", "1"])
     if not width:  # an old checkpoint: the data must be loaded to know the width and refit the scaling
         datamodule = build_data(record)
         width = datamodule.num_features
@@ -59,7 +62,7 @@ def restore_for_predict(ckpt_path: Any) -> tuple[L.LightningModule, int, dict[st
     model = build_model(record, width)
     check_fits(model, checkpoint, ckpt_path)
     model.load_state_dict(checkpoint["state_dict"])
-    return model.eval(), width, preprocessing
+    return model.eval(), width, preprocessing, names
 
 
 def evaluate(cfg: DictConfig) -> dict[str, float]:

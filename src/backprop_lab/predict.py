@@ -1,4 +1,8 @@
-"""The predict task: probabilities and classes from a trained checkpoint, for inputs given or read from a CSV.
+"""The predict task: what a trained checkpoint says about inputs given or read from a CSV.
+
+Binary: the probability of class 1 and the class at `threshold`. Multi-class:
+the probability of every class (by name) and the most likely class's name.
+Regression: the predicted value in the target's own units.
 
 Prints a table and writes nothing, so it makes no run folder.
 """
@@ -68,8 +72,8 @@ def _inline_inputs(value: Any) -> list[list[float]]:
     return [[float(v) for v in r] for r in rows]
 
 
-def predict(cfg: DictConfig) -> list[tuple[list[float], float, int]]:
-    """(inputs, probability, class) for every input row; prints them as a table."""
+def predict(cfg: DictConfig) -> list[tuple[list[float], Any, Any]]:
+    """(inputs, probability, class) for every input row (see the module's docstring); prints them as a table."""
     if (cfg.get("inputs") is None) == (cfg.get("inputs_csv") is None):
         raise ConfigError(
             "Give exactly one of inputs=[[...],...] (rows on the command line) or "
@@ -82,7 +86,7 @@ def predict(cfg: DictConfig) -> list[tuple[list[float], float, int]]:
             "at or above it is class 1), e.g. threshold=0.5."
         )
     rows = _inline_inputs(cfg.inputs) if cfg.get("inputs") is not None else read_csv_inputs(cfg.inputs_csv)
-    model, width, preprocessing = restore_for_predict(cfg.get("ckpt_path"))
+    model, width, preprocessing, class_names = restore_for_predict(cfg.get("ckpt_path"))
     if any(len(r) != width for r in rows):
         bad = next(r for r in rows if len(r) != width)
         raise ConfigError(
@@ -90,11 +94,24 @@ def predict(cfg: DictConfig) -> list[tuple[list[float], float, int]]:
             f"Give {width} numbers per row."
         )
     with torch.no_grad():
-        probabilities = torch.sigmoid(model(scale_inputs(torch.tensor(rows), preprocessing))).tolist()
-    results = [(r, p, int(p >= threshold)) for r, p in zip(rows, probabilities, strict=True)]
+        outputs = model.task.predict(model(scale_inputs(torch.tensor(rows), preprocessing))).tolist()
     names = preprocessing.get("columns") or [f"x{i + 1}" for i in range(width)]
-    header = [*names, "probability", "class"]
-    print("\t".join(header))
+    task = model.task.name
+    if task == "multiclass":
+        best = [max(range(len(p)), key=p.__getitem__) for p in outputs]
+        results = [(r, p, class_names[b]) for r, p, b in zip(rows, outputs, best, strict=True)]
+        print("\t".join([*names, *(f"p({c})" for c in class_names), "class"]))
+        for r, p, c in results:
+            print("\t".join([*(f"{v:g}" for v in r), *(f"{q:.6f}" for q in p), c]))
+        return results
+    if task == "regression":
+        results = [(r, v, None) for r, v in zip(rows, outputs, strict=True)]
+        print("\t".join([*names, f"predicted {preprocessing.get('target') or 'target'}"]))
+        for r, v, _ in results:
+            print("\t".join([*(f"{x:g}" for x in r), f"{v:.6g}"]))
+        return results
+    results = [(r, p, int(p >= threshold)) for r, p in zip(rows, outputs, strict=True)]
+    print("\t".join([*names, "probability", "class"]))
     for r, p, c in results:
         print("\t".join([*(f"{v:g}" for v in r), f"{p:.6f}", str(c)]))
     return results

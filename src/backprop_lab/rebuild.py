@@ -2,8 +2,10 @@
 
 Every checkpoint of a training run carries, under `backprop_lab`, the run's
 training settings (data, model, optimizer, scheduler, seed; resolved, plain
-dicts), the network's input width and the data's fitted preprocessing
-(feature means and scales, column names, a fingerprint of the data file).
+dicts), the network's input width, the task with its number of classes
+and class names, and the data's fitted preprocessing (feature means and
+scales, a regression target's mean and scale, column names, a fingerprint
+of the data file).
 It loads with `torch.load(weights_only=True)` like the weights, so a
 checkpoint copied out of its run folder still predicts, with the scaling it
 was trained with rather than one recomputed from today's data file.
@@ -48,10 +50,14 @@ class RecordInCheckpoint(L.Callback):
     def on_save_checkpoint(self, trainer: L.Trainer, pl_module: L.LightningModule, checkpoint: dict) -> None:
         datamodule = trainer.datamodule
         fitted = getattr(datamodule, "fitted_preprocessing", None)
+        task = getattr(pl_module, "task", None)
         checkpoint[RECORD_KEY] = {
             "settings": self.settings,
             "in_features": getattr(datamodule, "num_features", None),
             "preprocessing": fitted() if callable(fitted) else {},
+            "task": getattr(task, "name", "binary"),
+            "num_classes": getattr(task, "num_classes", 2),
+            "class_names": list(getattr(datamodule, "class_names", [])),
         }
 
 
@@ -95,13 +101,38 @@ def build_data(record: dict[str, Any]) -> L.LightningDataModule:
     return datamodule
 
 
+def record_task(record: dict[str, Any]) -> tuple[str, int]:
+    """The record's task and number of classes (binary for a checkpoint older than tasks)."""
+    return str(record.get("task") or "binary"), int(record.get("num_classes") or 2)
+
+
+def check_classes(record: dict[str, Any], datamodule: L.LightningDataModule, ckpt_path: str | Path) -> None:
+    """Refuse data whose task or number of classes is not the checkpoint's: its scores would be nonsense."""
+    task, num_classes = record_task(record)
+    classes = getattr(datamodule, "num_classes", 2)  # reads the data first: a CSV's task comes from its labels
+    theirs = (getattr(datamodule, "task", "binary"), classes)
+    if theirs != (task, num_classes if task != "regression" else 0):
+        raise CheckpointError(
+            f"Checkpoint {ckpt_path} was trained for the {task} task with {num_classes} classes, but the data hold "
+            f"the {theirs[0]} task with {theirs[1]} classes. Evaluate it on the data it was trained on (the same "
+            "data settings and file), or train a new model on these data."
+        )
+
+
 def build_model(record: dict[str, Any], in_features: int) -> L.LightningModule:
-    """The LightningModule of the training run, from the record's (checked) settings."""
+    """The LightningModule of the training run, from the record's (checked) settings, task and classes."""
     settings = record["settings"]
     model = dict(settings["model"])
-    net = instantiate(model.pop("net"), in_features=in_features)
+    task, num_classes = record_task(record)
+    width = {"out_features": num_classes} if task == "multiclass" else {}
+    net = instantiate(model.pop("net"), in_features=in_features, **width)
     scheduler = instantiate(settings["scheduler"]) if settings.get("scheduler") else None
-    return instantiate(model, net=net, optimizer=instantiate(settings["optimizer"]), scheduler=scheduler)
+    extra = {"task": task, "num_classes": num_classes} if "task" in record else {}
+    built = instantiate(model, net=net, optimizer=instantiate(settings["optimizer"]), scheduler=scheduler, **extra)
+    scale = record.get("preprocessing", {}).get("target_mean")
+    if scale is not None:
+        built.task.mean, built.task.std = scale, record["preprocessing"]["target_std"]
+    return built
 
 
 def scale_inputs(x: torch.Tensor, preprocessing: dict[str, Any]) -> torch.Tensor:

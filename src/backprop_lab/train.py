@@ -35,6 +35,7 @@ from backprop_lab.loggers import finish_wandb_run
 from backprop_lab.rebuild import RecordInCheckpoint, training_settings
 from backprop_lab.resume import checkpoint_to_resume, checkpoint_to_test, resume_command
 from backprop_lab.runs import FAILED, INTERRUPTED, RUNNING, SUCCESS, RunSummary, reserve_space
+from backprop_lab.task_choice import chosen_task, net_width
 from backprop_lab.tuning import tune_learning_rate
 
 log = logging.getLogger(__name__)
@@ -62,11 +63,12 @@ def instantiate_each(group: DictConfig | None, name: str = "callbacks") -> list[
 
 
 def build_model(cfg: DictConfig, datamodule: L.LightningDataModule) -> L.LightningModule:
-    """The LightningModule the config describes; the network's input width comes from the data."""
-    net = instantiate(cfg.model.net, in_features=datamodule.num_features)
+    """The LightningModule the config describes; the input width and the task (see task_choice) come from the data."""
+    task, num_classes, _ = chosen_task(cfg.model.get("task"), datamodule, cfg.model.get("loss", "mse"))
+    net = instantiate(cfg.model.net, in_features=datamodule.num_features, **net_width(task, num_classes))
     optimizer, scheduler = optimizer_factory(cfg.optimizer), scheduler_factory(cfg.get("scheduler"))
     check_optimizer_and_scheduler(cfg, optimizer, scheduler, net.parameters())
-    return instantiate(cfg.model, net=net, optimizer=optimizer, scheduler=scheduler)
+    return instantiate(cfg.model, net=net, optimizer=optimizer, scheduler=scheduler, task=task, num_classes=num_classes)
 
 
 def build(cfg: DictConfig) -> tuple[L.LightningDataModule, L.LightningModule, L.Trainer]:

@@ -82,3 +82,75 @@ def render_boundary(
         patch[d2 <= (radius - 2) ** 2] = POINT_COLOURS[bool(label)]
         image[np.ix_(r[keep_r], c[keep_c])] = patch
     return image
+
+
+# One colour per class for multi-class pictures (ColorBrewer Set1's first ten, colour-blind friendlier order).
+PALETTE = np.array(
+    [
+        [55, 126, 184], [228, 26, 28], [77, 175, 74], [152, 78, 163], [255, 127, 0],
+        [166, 86, 40], [247, 129, 191], [153, 153, 153], [255, 255, 51], [0, 0, 0],
+    ],
+    dtype=float,
+)  # fmt: skip
+
+
+def render_regions(
+    probs: np.ndarray,
+    extent: tuple[float, float, float, float],
+    x: np.ndarray,
+    y: np.ndarray,
+    size: int = 240,
+    max_points: int = MAX_POINTS,
+) -> np.ndarray:
+    """An RGB image (size, size, 3) of class probabilities `probs` (n, n, C): a coloured region per class.
+
+    Each pixel takes the colour of its most likely class, paler where the
+    network is less sure; black where the most likely class changes (the
+    decision boundaries); each data point is a disc in its class's colour.
+    """
+    smooth = np.stack([upsample(probs[..., k].astype(float), size) for k in range(probs.shape[-1])], axis=-1)[::-1]
+    best = smooth.argmax(axis=-1)
+    colours = PALETTE[best % len(PALETTE)]
+    sure = smooth.max(axis=-1, keepdims=True)
+    image = (255 - (255 - colours) * (0.25 + 0.5 * sure)).round().astype(np.uint8)
+    edge = np.zeros(best.shape, dtype=bool)
+    edge[:-1] |= best[:-1] != best[1:]
+    edge[:, :-1] |= best[:, :-1] != best[:, 1:]
+    image[edge] = BOUNDARY
+    if len(x) > max_points:
+        rows_drawn = np.linspace(0, len(x) - 1, max_points).round().astype(int)
+        x, y = x[rows_drawn], y[rows_drawn]
+    x_lo, x_hi, y_lo, y_hi = extent
+    cols = np.clip(np.rint((x[:, 0] - x_lo) / (x_hi - x_lo) * (size - 1)).astype(int), 0, size - 1)
+    rows = np.clip(np.rint((y_hi - x[:, 1]) / (y_hi - y_lo) * (size - 1)).astype(int), 0, size - 1)
+    radius = 6 if len(x) <= 64 else 3
+    for row, col, label in zip(rows, cols, y.astype(int), strict=True):
+        r0, r1 = max(row - radius, 0), min(row + radius + 1, size)
+        c0, c1 = max(col - radius, 0), min(col + radius + 1, size)
+        rr, cc = np.ogrid[r0:r1, c0:c1]
+        d2 = (rr - row) ** 2 + (cc - col) ** 2
+        patch = image[r0:r1, c0:c1]
+        patch[d2 <= radius**2] = (255, 255, 255)
+        patch[d2 <= (radius - 2) ** 2] = (PALETTE[label % len(PALETTE)] * 0.7).astype(np.uint8)
+    return image
+
+
+def render_scatter(true: np.ndarray, predicted: np.ndarray, size: int = 240) -> np.ndarray:
+    """An RGB image (size, size, 3) of predicted against true values: a regression's picture.
+
+    Both axes span the same range (the smallest to the largest value of
+    either), so a perfect model puts every point on the grey diagonal from
+    bottom left to top right; points above it are over-predicted.
+    """
+    image = np.full((size, size, 3), 255, dtype=np.uint8)
+    diagonal = np.arange(size)
+    image[size - 1 - diagonal, diagonal] = (160, 160, 160)
+    low = float(min(true.min(), predicted.min()))
+    high = float(max(true.max(), predicted.max()))
+    span = high - low or 1.0
+    cols = np.rint((true - low) / span * (size - 1)).astype(int)
+    rows = size - 1 - np.rint((predicted - low) / span * (size - 1)).astype(int)
+    for dr in (-1, 0, 1):
+        for dc in (-1, 0, 1):
+            image[np.clip(rows + dr, 0, size - 1), np.clip(cols + dc, 0, size - 1)] = BLUE.astype(np.uint8)
+    return image

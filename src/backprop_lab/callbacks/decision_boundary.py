@@ -5,9 +5,12 @@ P(y=1) over a grid around the data, the 0.5 contour (the decision boundary)
 and the training points on top. Logged under `decision_boundary` at the
 initial weights and then every `every_n_epochs` epochs, at the global step,
 so TensorBoard's image slider scrubs through training and shows XOR get
-solved. The picture goes to every logger that keeps images (`images.py`:
-TensorBoard, MLflow as PNG artifacts, W&B). Inputs of any other width, or no
-such logger: the callback says so once and does nothing.
+solved. Multi-class data: a coloured region per class instead. A regression
+model (inputs of any width): the validation rows' predicted against true
+values, under `predicted_vs_true`, in the target's units. The picture goes to
+every logger that keeps images (`images.py`: TensorBoard, MLflow as PNG
+artifacts, W&B). Classifiers with inputs of any other width, or no such
+logger: the callback says so once and does nothing.
 
 The data comes from `trainer.datamodule.splits["train"]` (duck-typed, as
 `TensorDataModule` provides it); the module must map `(N, 2)` inputs to
@@ -24,7 +27,7 @@ import lightning as L
 import torch
 from torch import Tensor
 
-from backprop_lab.callbacks.boundary_image import render_boundary
+from backprop_lab.callbacks.boundary_image import render_boundary, render_regions, render_scatter
 from backprop_lab.callbacks.images import image_loggers, log_image
 from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback
 from backprop_lab.callbacks.watch import check_interval
@@ -52,6 +55,7 @@ def probability_grid(pl_module: L.LightningModule, x: Tensor, resolution: int, m
     """P(y=1) on a `resolution` x `resolution` grid spanning the data plus `margin`; returns (probs, extent).
 
     Row i of `probs` is the i-th lowest x1, column j the j-th lowest x0, as an image with its origin below.
+    A multi-class module gives every class's probability: shape (resolution, resolution, classes).
     """
     was_training = pl_module.training
     pl_module.eval()
@@ -63,7 +67,10 @@ def probability_grid(pl_module: L.LightningModule, x: Tensor, resolution: int, m
             xs = torch.linspace(extent[0], extent[1], resolution)
             ys = torch.linspace(extent[2], extent[3], resolution)
             grid = torch.cartesian_prod(ys, xs).flip(-1).to(pl_module.device, dtype=x.dtype)
-            probs = torch.sigmoid(pl_module(grid).float()).reshape(resolution, resolution).cpu()
+            logits = pl_module(grid).float()
+            task = getattr(pl_module, "task", None)
+            probs = task.scored(logits) if task is not None else torch.sigmoid(logits)
+            probs = probs.reshape(resolution, resolution, *probs.shape[1:]).cpu()
     finally:
         pl_module.train(was_training)
     return probs, extent
@@ -103,7 +110,28 @@ class DecisionBoundary(TensorBoardCallback):
             return None
         return x, y
 
+    def _draw_regression(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        splits: Any = getattr(trainer.datamodule, "splits", None)
+        if not (isinstance(splits, dict) and "val" in splits):
+            return
+        if not image_loggers(trainer):
+            self.skip_once("the run has no logger that keeps images (tensorboard, mlflow, wandb), so none is drawn.")
+            return
+        x, y = splits["val"]
+        was_training = pl_module.training
+        pl_module.eval()
+        try:
+            with torch.no_grad(), one_thread():
+                predicted = pl_module.task.scored(pl_module(x.to(pl_module.device)).float()).cpu().numpy()
+        finally:
+            pl_module.train(was_training)
+        true = pl_module.task.target_for_metrics(y).cpu().numpy()
+        log_image(trainer, "predicted_vs_true", render_scatter(true, predicted, self.pixels), trainer.global_step)
+
     def _draw(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if getattr(getattr(pl_module, "task", None), "name", "binary") == "regression":
+            self._draw_regression(trainer, pl_module)
+            return
         points = self._points(trainer)
         if points is None:
             return
@@ -112,5 +140,6 @@ class DecisionBoundary(TensorBoardCallback):
             return
         x, y = points
         probs, extent = probability_grid(pl_module, x, self.resolution, self.margin)
-        image = render_boundary(probs.numpy(), extent, x.cpu().numpy(), y.cpu().numpy(), self.pixels)
+        render = render_regions if probs.ndim == 3 else render_boundary
+        image = render(probs.numpy(), extent, x.cpu().numpy(), y.cpu().numpy(), self.pixels)
         log_image(trainer, "decision_boundary", image, trainer.global_step)

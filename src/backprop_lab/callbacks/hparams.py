@@ -47,6 +47,7 @@ HPARAMS: dict[str, int] = {
     "sizes": STRING,
     "activation": STRING,
     "data": STRING,
+    "task": STRING,
     "max_epochs": NUMBER,
 }
 EPOCHS_TO_SOLVE = "val/epochs_to_solve"
@@ -161,6 +162,7 @@ class HParamsSummary(TensorBoardCallback):
         values["scheduler"] = ",".join(schedulers) or "none"
         values.update(network_hparams(pl_module.get_submodule(self.root)))
         values["data"] = type(trainer.datamodule).__name__ if trainer.datamodule is not None else "none"
+        values["task"] = getattr(getattr(pl_module, "task", None), "name", "binary")
         values["max_epochs"] = trainer.max_epochs
         values.update({name: value for name, value in self.extra.items() if value is not None})
         return values

@@ -1,4 +1,8 @@
-"""Any numeric CSV file with a 0/1 target column: `data=csv data.path=... data.target=...`.
+"""Any numeric CSV file with a target column: `data=csv data.path=... data.target=...`.
+
+The target holds class labels (text or integers, each distinct value a
+class, in sorted order; two classes are the binary task, more the
+multi-class one) or, with `data.task=regression`, numbers to predict.
 
 Named `csv_file`, not `csv`, so it never shadows the standard library's
 `csv` module that it reads with. Every way a file can be unusable ends in a
@@ -17,6 +21,7 @@ import torch
 
 from backprop_lab.data.errors import DataError
 from backprop_lab.data.splits import SplitDataModule
+from backprop_lab.data.targets import check_task_name
 from backprop_lab.data.tensors import Split
 
 log = logging.getLogger(__name__)
@@ -80,8 +85,42 @@ def _number(cell: str, line: int, column: str, where: str) -> float:
     return value
 
 
-def read_csv(path: Path, target: str, features: Sequence[str] | None = None) -> Split:
-    """Read `features` (default: every column but the target) and the 0/1 `target` as tensors."""
+def _classes(cells: list[str], target: str, where: str) -> tuple[list[str], list[int]]:
+    """The class names (sorted; numerically when all are integers) and every row's class index."""
+    values = [c.strip() for c in cells]
+    if any(not v for v in values):
+        line = values.index("") + 2
+        raise DataError(f"{where}, line {line}: the target column {target!r} is empty. Fill in or drop that row.")
+    try:
+        numbers = [float(v) for v in values]
+    except ValueError:
+        numbers = None
+    if numbers is not None:
+        odd = sorted({n for n in numbers if not math.isfinite(n) or n != int(n)})
+        if odd:
+            shown = ", ".join(f"{v:g}" for v in odd[:5])
+            raise DataError(
+                f"{where}: the target column {target!r} holds {shown}, which are not class labels. For a numeric "
+                "target to predict, set data.task=regression; for classes, use integers or names."
+            )
+        names = [f"{n:g}" for n in sorted({int(n) for n in numbers})]
+        values = [f"{int(n):g}" for n in numbers]
+    else:
+        names = sorted(set(values))
+    index = {name: i for i, name in enumerate(names)}
+    return names, [index[v] for v in values]
+
+
+def read_csv(path: Path, target: str, features: Sequence[str] | None = None, task: str | None = None) -> Split:
+    """Read `features` (default: every column but the target) and the target as tensors (see `read_table`)."""
+    x, y, _ = read_table(path, target, features, task)
+    return x, y
+
+
+def read_table(
+    path: Path, target: str, features: Sequence[str] | None = None, task: str | None = None
+) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+    """Features, targets (class indices, or values for regression) and the class names."""
     where = f"data.path={str(path)!r}"
     header, rows = _read_rows(path)
     target_index = _column_index(header, target, "data.target", where)
@@ -92,7 +131,7 @@ def read_csv(path: Path, target: str, features: Sequence[str] | None = None) -> 
         raise DataError(f"data.features lists the target column {target!r} as a feature. Remove it from the list.")
     indices = [_column_index(header, name, "data.features", where) for name in names]
 
-    x, y = [], []
+    x, cells = [], []
     for line, row in enumerate(rows, start=2):
         if len(row) != len(header):
             raise DataError(
@@ -100,23 +139,24 @@ def read_csv(path: Path, target: str, features: Sequence[str] | None = None) -> 
                 "Every row needs one value per column."
             )
         x.append([_number(row[i], line, header[i], where) for i in indices])
-        y.append(_number(row[target_index], line, target, where))
-
-    labels = torch.tensor(y)
-    bad = sorted({v for v in y if v not in (0.0, 1.0)})
-    if bad:
-        shown = ", ".join(f"{v:g}" for v in bad[:5]) + (", ..." if len(bad) > 5 else "")
+        cells.append(row[target_index])
+    if task == "regression":
+        y = [_number(cell, line, target, where) for line, cell in enumerate(cells, start=2)]
+        return torch.tensor(x), torch.tensor(y), []
+    names, y = _classes(cells, target, where)
+    if len(names) < 2:
         raise DataError(
-            f"{where}: the target column {target!r} must hold only 0 and 1, but it also holds {shown}. "
-            "Map the two classes to 0 and 1 (this template trains binary classifiers)."
+            f"{where}: the target column {target!r} holds only the class {names[0]} in all {len(y)} rows. A "
+            "classifier needs examples of at least two classes to learn anything, and its accuracy and AUROC "
+            "would mean nothing. Check data.target names the label column, or add rows of the other classes."
         )
-    if len(set(y)) < 2:
+    if task == "binary" and len(names) > 2:
         raise DataError(
-            f"{where}: the target column {target!r} holds only the class {y[0]:g} in all {len(y)} rows. A classifier "
-            "needs examples of both classes (0 and 1) to learn anything, and its accuracy and AUROC would mean "
-            "nothing. Check data.target names the label column, or add rows of the other class."
+            f"{where}: data.task=binary, but the target column {target!r} holds {len(names)} classes "
+            f"({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}). Set data.task=multiclass (or null, to "
+            "take the task from the labels), or map the labels to two classes."
         )
-    return torch.tensor(x), labels
+    return torch.tensor(x), torch.tensor(y, dtype=torch.float32), names
 
 
 def fingerprint(path: Path) -> dict[str, Any]:
@@ -129,10 +169,18 @@ def fingerprint(path: Path) -> dict[str, Any]:
 
 
 class CsvDataModule(SplitDataModule):
-    """A numeric CSV table: `target` is the 0/1 label, `features` the input columns (default: all others)."""
+    """A numeric CSV table: `target` the label or value column, `features` the input columns (default: all others).
 
-    def __init__(self, path: str, target: str, features: Sequence[str] | None = None, **kwargs) -> None:
+    `task`: null takes it from the labels (two classes: binary, more: multiclass); regression reads numbers.
+    """
+
+    def __init__(
+        self, path: str, target: str, features: Sequence[str] | None = None, task: str | None = None, **kwargs
+    ) -> None:
         super().__init__(**kwargs)
+        self.requested_task = check_task_name(task, "data.task") if task is not None else None
+        if task is not None:
+            self.task = task
         self.path = Path(path)
         self.target = target
         # data.features=age (one name, no brackets) arrives as a string: one column, not three letters.
@@ -140,12 +188,15 @@ class CsvDataModule(SplitDataModule):
         self._source: dict[str, Any] = {}
 
     def load(self) -> Split:
-        split = read_csv(self.path, self.target, self.features)
+        x, y, names = read_table(self.path, self.target, self.features, self.requested_task)
+        if self.requested_task is None:
+            self.task = "binary" if len(names) == 2 else "multiclass"
+        self.declared_class_names = names or None
         header, _ = _read_rows(self.path)
         columns = self.features if self.features is not None else [n for n in header if n != self.target]
         # Taken once, when the rows are read: every checkpoint of the run records the file it trained on.
         self._source = {"columns": columns, "target": self.target, "file": fingerprint(self.path)}
-        return split
+        return x, y
 
     def fitted_preprocessing(self) -> dict[str, Any]:
         """The scaling, plus the feature columns in order and a fingerprint of the file trained on."""

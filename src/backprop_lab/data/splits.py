@@ -47,7 +47,10 @@ class SplitDataModule(TensorDataModule):
     """Base for data sets that come as one table: subclasses implement `load() -> (x, y)`.
 
     The rows are split by `seed` (the run's seed, unless set) and, with
-    `standardize`, scaled by statistics of the training rows only.
+    `standardize`, scaled by statistics of the training rows only. A
+    regression target is standardised the same way (always: the loss and
+    the initial weights suit values near 0 with spread 1); the model's
+    metrics and predictions undo it, so they are in the target's own units.
     """
 
     def __init__(
@@ -66,6 +69,14 @@ class SplitDataModule(TensorDataModule):
         self.standardize = standardize
         self._scale: tuple[Tensor, Tensor] | None = None
         self._fixed_scale: tuple[Tensor, Tensor] | None = None  # a trained model's own statistics (eval)
+        self._target_scale: tuple[float, float] | None = None
+        self._fixed_target_scale: tuple[float, float] | None = None
+
+    @property
+    def target_scale(self) -> tuple[float, float] | None:
+        """A regression target's (mean, std) of the training rows; None for classes."""
+        self.setup()
+        return self._target_scale
 
     def prepare_inputs(self, x: Tensor) -> Tensor:
         """Raw rows scaled as the training rows were, so a trained model can predict on them."""
@@ -78,15 +89,19 @@ class SplitDataModule(TensorDataModule):
     def fitted_preprocessing(self) -> dict[str, Any]:
         """What was fitted to the training rows, as plain values a checkpoint can hold."""
         self.setup()
-        if self._scale is None:
-            return {}
-        mean, std = self._scale
-        return {"mean": mean.tolist(), "std": std.tolist()}
+        fitted: dict[str, Any] = {}
+        if self._scale is not None:
+            fitted.update(mean=self._scale[0].tolist(), std=self._scale[1].tolist())
+        if self._target_scale is not None:
+            fitted.update(target_mean=self._target_scale[0], target_std=self._target_scale[1])
+        return fitted
 
     def use_preprocessing(self, preprocessing: dict[str, Any]) -> None:
         """Scale with a trained model's stored statistics instead of refitting them to the data as it is now."""
         if "mean" in preprocessing:
             self._fixed_scale = (torch.tensor(preprocessing["mean"]), torch.tensor(preprocessing["std"]))
+        if "target_mean" in preprocessing:
+            self._fixed_target_scale = (float(preprocessing["target_mean"]), float(preprocessing["target_std"]))
 
     def load(self) -> Split:
         raise NotImplementedError(f"{type(self).__name__} must implement load()")
@@ -94,8 +109,17 @@ class SplitDataModule(TensorDataModule):
     def make_splits(self) -> dict[str, Split]:
         x, y = self.load()
         splits = split_rows(x.float(), y.float(), self.val_fraction, self.test_fraction, self.seed)
+        if self.task == "regression":
+            splits = self._scale_target(splits)
         if not self.standardize:
             return splits
         # kept for prepare_inputs and the checkpoint: predictions on raw rows
         self._scale = self._fixed_scale if self._fixed_scale is not None else scaling(splits["train"][0])
         return standardize(splits, self._scale)
+
+    def _scale_target(self, splits: dict[str, Split]) -> dict[str, Split]:
+        train_y = splits["train"][1]
+        fitted = (float(train_y.mean()), float(train_y.std(correction=0)) or 1.0)
+        self._target_scale = self._fixed_target_scale or fitted
+        mean, std = self._target_scale
+        return {name: (x, (y - mean) / std) for name, (x, y) in splits.items()}

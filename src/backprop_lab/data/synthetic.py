@@ -1,17 +1,20 @@
 """Seeded 2-D toy problems, generated in torch: noisy XOR, two moons, circles, spirals, blobs.
 
 Each sampler takes `(n_samples, noise, generator)` and returns `x` of shape
-(N, 2) and 0/1 labels `y` of shape (N,). Every random number comes from the
+(N, 2) and 0/1 labels `y` of shape (N,); `blobs` and `spirals` also take
+`num_classes` for labels 0..C-1 (the multi-class task). Every random number comes from the
 `torch.Generator` passed in, never from the global RNG, so the data depend on
 the data seed alone and the model's initial weights on the run's seed alone.
 """
 
+import inspect
 import math
 from collections.abc import Callable, Sequence
 
 import torch
 from torch import Tensor
 
+from backprop_lab.data.errors import DataError
 from backprop_lab.data.splits import SplitDataModule
 from backprop_lab.data.tensors import Split
 
@@ -48,14 +51,20 @@ def circles(n_samples: int, noise: float, generator: torch.Generator, factor: fl
     return _jitter(x, noise, generator), y.float()
 
 
-def spirals(n_samples: int, noise: float, generator: torch.Generator, turns: float = 1.5) -> Split:
-    """Two interleaved spiral arms, one per class, each `turns` turns long."""
-    y = torch.arange(n_samples) % 2
+def spirals(
+    n_samples: int, noise: float, generator: torch.Generator, turns: float = 1.5, num_classes: int = 2
+) -> Split:
+    """Interleaved spiral arms, one per class (two by default), each `turns` turns long."""
+    y = torch.arange(n_samples) % num_classes
     # sqrt spreads the points evenly along the arm instead of crowding the centre
     angle = 2 * math.pi * turns * torch.sqrt(torch.rand(n_samples, generator=generator))
     radius = angle / (2 * math.pi * turns)
-    sign = 1 - 2 * y.unsqueeze(1).float()  # class 1 is class 0's arm turned by 180 degrees
-    x = sign * radius.unsqueeze(1) * torch.stack([torch.cos(angle), torch.sin(angle)], dim=1)
+    if num_classes == 2:
+        sign = 1 - 2 * y.unsqueeze(1).float()  # class 1 is class 0's arm turned by 180 degrees
+        x = sign * radius.unsqueeze(1) * torch.stack([torch.cos(angle), torch.sin(angle)], dim=1)
+    else:  # class k's arm is class 0's turned by k/C of a circle
+        turned = angle + 2 * math.pi * y / num_classes
+        x = radius.unsqueeze(1) * torch.stack([torch.cos(turned), torch.sin(turned)], dim=1)
     return _jitter(x, noise, generator), y.float()
 
 
@@ -63,12 +72,20 @@ def blobs(
     n_samples: int,
     noise: float,
     generator: torch.Generator,
-    centers: Sequence[Sequence[float]] = ((-1.0, -1.0), (1.0, 1.0)),
+    centers: Sequence[Sequence[float]] | None = ((-1.0, -1.0), (1.0, 1.0)),
+    num_classes: int = 2,
 ) -> Split:
-    """Gaussian blobs of standard deviation `noise`; blob i has label i % 2."""
-    centre = torch.tensor([list(c) for c in centers], dtype=torch.float32)
+    """Gaussian blobs of standard deviation `noise`; blob i has label i % num_classes.
+
+    `centers=None`: one blob per class, evenly spaced on a circle of radius 1.5.
+    """
+    if centers is None or len(centers) < num_classes:
+        turn = 2 * math.pi * torch.arange(num_classes) / num_classes
+        centre = 1.5 * torch.stack([torch.cos(turn), torch.sin(turn)], dim=1)
+    else:
+        centre = torch.tensor([list(c) for c in centers], dtype=torch.float32)
     which = torch.randint(0, len(centre), (n_samples,), generator=generator)
-    return _jitter(centre[which], noise, generator), (which % 2).float()
+    return _jitter(centre[which], noise, generator), (which % num_classes).float()
 
 
 class SyntheticDataModule(SplitDataModule):
@@ -78,12 +95,24 @@ class SyntheticDataModule(SplitDataModule):
     always gives the same points and the same split.
     """
 
-    def __init__(self, sampler: Sampler, n_samples: int = 1000, noise: float = 0.1, **kwargs) -> None:
+    def __init__(
+        self, sampler: Sampler, n_samples: int = 1000, noise: float = 0.1, num_classes: int = 2, **kwargs
+    ) -> None:
         super().__init__(**kwargs)
         self.sampler = sampler
+        self.classes = num_classes
+        self.task = "binary" if num_classes == 2 else "multiclass"
         self.n_samples = n_samples
         self.noise = noise
 
     def load(self) -> Split:
         generator = torch.Generator().manual_seed(self.seed)
-        return self.sampler(self.n_samples, self.noise, generator=generator)
+        if self.classes == 2:
+            return self.sampler(self.n_samples, self.noise, generator=generator)
+        takes = "num_classes" in inspect.signature(self.sampler).parameters
+        if not takes or self.classes < 2:
+            raise DataError(
+                f"data.num_classes={self.classes} is not allowed here: blobs and spirals take 2 or more classes "
+                "(e.g. data=blobs data.num_classes=4); the other toy problems have exactly 2."
+            )
+        return self.sampler(self.n_samples, self.noise, generator=generator, num_classes=self.classes)

@@ -17,6 +17,8 @@ import lightning as L
 import torch
 from torch import Tensor
 
+from backprop_lab.data.targets import class_names_for
+
 Split = tuple[Tensor, Tensor]
 SPLITS = ("train", "val", "test")
 
@@ -108,9 +110,15 @@ class TensorDataModule(L.LightningDataModule):
     """Base for data sets held as tensors: subclasses implement `make_splits`.
 
     `make_splits` returns `{"train": (x, y), "val": ..., "test": ...}` with
-    `x` float of shape (N, features) and `y` float 0/1 of shape (N,).
-    A training epoch is `passes_per_epoch` passes over the train split.
+    `x` float of shape (N, features) and `y` float of shape (N,): 0/1 for
+    the binary task, 0..C-1 for C classes, values for regression. `task`
+    declares which (see `data/targets.py`); `declared_class_names` may name
+    the classes. A training epoch is `passes_per_epoch` passes over the
+    train split.
     """
+
+    task = "binary"
+    declared_class_names: list[str] | None = None
 
     def __init__(
         self, batch_size: int | None = None, shuffle: bool = True, seed: int = 0, passes_per_epoch: int = 1
@@ -125,6 +133,7 @@ class TensorDataModule(L.LightningDataModule):
         self.shuffle = shuffle
         self.seed = seed
         self._splits: dict[str, Split] | None = None
+        self._class_names: list[str] = []
         self._train_batches: TensorBatches | None = None
 
     def make_splits(self) -> dict[str, Split]:
@@ -142,7 +151,26 @@ class TensorDataModule(L.LightningDataModule):
                     f"{type(self).__name__}: the {name} split must hold x of shape (N, features) and y of shape (N,), "
                     f"got {tuple(x.shape)} and {tuple(y.shape)}"
                 )
+        labels = torch.cat([splits[name][1].float() for name in SPLITS])
+        where = f"{type(self).__name__} ({self.task})"
+        self._class_names = class_names_for(self.task, labels, self.declared_class_names, where)
         self._splits = {name: (x.float(), y.float()) for name, (x, y) in splits.items()}
+
+    @property
+    def class_names(self) -> list[str]:
+        """The names of the classes, index order (empty for regression)."""
+        self.setup()
+        return self._class_names
+
+    @property
+    def num_classes(self) -> int:
+        """Number of classes (2 for binary, 0 for regression); a multi-class model's output width."""
+        return len(self.class_names)
+
+    @property
+    def target_scale(self) -> tuple[float, float] | None:
+        """A regression target's (mean, std) used to standardise it for training; None when not scaled."""
+        return None
 
     @property
     def splits(self) -> dict[str, Split]:

@@ -1,4 +1,4 @@
-"""The LightningModule: a binary classifier around any `nn.Sequential` that emits logits."""
+"""The LightningModule: any `nn.Sequential` trained for its task (binary, multi-class or regression)."""
 
 import warnings
 from collections.abc import Callable, Iterable
@@ -7,11 +7,11 @@ from typing import Any
 import torch
 from lightning.pytorch.utilities.warnings import PossibleUserWarning
 from torch import Tensor, nn
-from torchmetrics import MeanMetric, MetricCollection
-from torchmetrics.classification import BinaryAccuracy, BinaryAUROC
+from torchmetrics import MeanMetric
 
 from backprop_lab.models.fast_hooks import FastHookNames
 from backprop_lab.models.tally import TrainTally
+from backprop_lab.models.tasks import make_task
 
 OptimizerFactory = Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
 SchedulerFactory = Callable[[torch.optim.Optimizer], Any]
@@ -23,13 +23,15 @@ EVAL_STAGES = ("val", "test")
 warnings.filterwarnings("ignore", r"It is recommended to use `self.log\('(train|val|test)/", PossibleUserWarning)
 
 
-class BinaryClassifier(FastHookNames):
-    """Trains `net` with binary cross-entropy on logits.
+class TaskModel(FastHookNames):
+    """Trains `net` for `task` (see `models/tasks.py`): the loss, metrics, tally and predictions follow it.
 
-    `BCEWithLogitsLoss` fuses the sigmoid into the loss: it is numerically
-    stable and, unlike `BCELoss`, allowed under CUDA autocast (mixed
-    precision). Probabilities (`sigmoid(logits)`) are computed only for the
-    metrics and for predictions.
+    Binary: `BCEWithLogitsLoss` fuses the sigmoid into the loss: it is
+    numerically stable and, unlike `BCELoss`, allowed under CUDA autocast
+    (mixed precision). Probabilities (`sigmoid(logits)`) are computed only
+    for the metrics and for predictions. Multi-class: cross-entropy on C
+    logits. Regression: MSE (or L1, Huber) on standardised targets, metrics
+    in the target's own units.
 
     The optimizer and scheduler arrive as Hydra partials (factories) so the
     configs choose them; they are kept out of the saved hyperparameters, so a
@@ -50,43 +52,48 @@ class BinaryClassifier(FastHookNames):
         optimizer: OptimizerFactory,
         scheduler: SchedulerFactory | None = None,
         scheduler_monitor: str = "val/loss",
+        task: str | None = "binary",
+        num_classes: int = 2,
+        loss: str = "mse",
     ) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["net", "optimizer", "scheduler"])
         self.net = net
-        self.loss_fn = nn.BCEWithLogitsLoss()
+        self.task = make_task(task or "binary", num_classes, loss)
+        self.loss_fn = self.task.data_loss  # on the data's targets, for the loss landscape
         self.optimizer_factory = optimizer
         self.scheduler_factory = scheduler
         self.scheduler_monitor = scheduler_monitor
         # The training tally, and one loss mean and one score collection per
         # evaluation stage: attributes, so Lightning moves them with the module.
-        self.train_tally = TrainTally()
+        self.train_tally = TrainTally(self.task.correct if self.task.has_accuracy else None)
         for stage in EVAL_STAGES:
             setattr(self, f"{stage}_loss", MeanMetric())
-            setattr(self, f"{stage}_scores", self._scores(stage))
-
-    @staticmethod
-    def _scores(stage: str) -> MetricCollection:
-        # validate_args=False: the inputs are ours and well-formed; the checks cost per step.
-        metrics = {"acc": BinaryAccuracy(validate_args=False), "auroc": BinaryAUROC(validate_args=False)}
-        return MetricCollection(metrics, prefix=f"{stage}/", compute_groups=False)
+            setattr(self, f"{stage}_scores", self.task.scores(f"{stage}/"))
 
     def setup(self, stage: str) -> None:
-        """Give the module an example input (one all-zeros row) so `logger.tensorboard.log_graph=true` can trace it."""
-        width = getattr(self.trainer.datamodule, "num_features", None)
+        """Give the module an example input (one all-zeros row) so `logger.tensorboard.log_graph=true` can trace it.
+
+        A regression task also takes the target's standardisation, so its metrics are in the target's units.
+        """
+        datamodule = self.trainer.datamodule
+        width = getattr(datamodule, "num_features", None)
         if self.example_input_array is None and width is not None:
             self.example_input_array = torch.zeros(1, width)
+        scale = getattr(datamodule, "target_scale", None)
+        if scale is not None:
+            self.task.mean, self.task.std = scale
 
     def forward(self, x: Tensor) -> Tensor:
-        """Logits of shape (N,)."""
-        return self.net(x).squeeze(-1)
+        """Logits (or values) of shape (N,), or (N, C) for C classes."""
+        return self.task.output(self.net(x))
 
     def _shared_step(self, batch: tuple[Tensor, Tensor], stage: str) -> Tensor:
         x, y = batch
         logits = self(x)
-        loss = self.loss_fn(logits, y)
+        loss = self.task.loss_fn(logits, self.task.target(y))
         getattr(self, f"{stage}_loss").update(loss.detach(), weight=y.numel())
-        getattr(self, f"{stage}_scores").update(torch.sigmoid(logits.detach()), y.long())
+        getattr(self, f"{stage}_scores").update(self.task.scored(logits.detach()), self.task.target_for_metrics(y))
         return loss
 
     def _reset(self, stage: str) -> None:
@@ -102,8 +109,9 @@ class BinaryClassifier(FastHookNames):
     def training_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> Tensor:
         x, y = batch
         logits = self(x)
-        loss = self.loss_fn(logits, y)
-        self.train_tally.update(loss.detach(), logits.detach(), y)
+        target = self.task.target(y)
+        loss = self.task.loss_fn(logits, target)
+        self.train_tally.update(loss.detach(), logits.detach(), target)
         return loss
 
     def validation_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> None:
@@ -114,7 +122,7 @@ class BinaryClassifier(FastHookNames):
 
     def predict_step(self, batch: Any, batch_idx: int) -> Tensor:
         x = batch[0] if isinstance(batch, (tuple, list)) else batch
-        return torch.sigmoid(self(x))
+        return self.task.predict(self(x))
 
     def on_train_epoch_start(self) -> None:
         self.train_tally.reset()
@@ -145,3 +153,7 @@ class BinaryClassifier(FastHookNames):
             "optimizer": optimizer,
             "lr_scheduler": {"scheduler": scheduler, "monitor": self.scheduler_monitor, "interval": "epoch"},
         }
+
+
+# The name configs and checkpoints written before the other tasks existed use.
+BinaryClassifier = TaskModel

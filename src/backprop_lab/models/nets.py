@@ -2,8 +2,10 @@
 
 Layers get names (`hidden1`, `act1`, ..., `output`) instead of Sequential's
 bare indices, so telemetry and checkpoints read `hidden1.weight` rather than
-`0.weight`. The last layer always emits one logit: the sigmoid lives in the
+`0.weight`. The last layer emits logits: the sigmoid lives in the
 loss (`BCEWithLogitsLoss`) and in `predict_step`, never in the network.
+`out_features` is 1 except for a multi-class task, which passes its
+number of classes (one logit per class).
 """
 
 from collections import OrderedDict
@@ -23,8 +25,8 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
 }
 
 
-def mlp(in_features: int, hidden: Sequence[int], activation: str = "tanh") -> nn.Sequential:
-    """A multi-layer perceptron `in -> hidden[0] -> ... -> 1 logit`."""
+def mlp(in_features: int, hidden: Sequence[int], activation: str = "tanh", out_features: int = 1) -> nn.Sequential:
+    """A multi-layer perceptron `in -> hidden[0] -> ... -> out_features` logits."""
     if activation not in ACTIVATIONS:
         raise ValueError(f"unknown activation {activation!r}; allowed: {', '.join(ACTIVATIONS)}")
     sizes = list(hidden)
@@ -36,11 +38,11 @@ def mlp(in_features: int, hidden: Sequence[int], activation: str = "tanh") -> nn
         layers[f"hidden{i}"] = nn.Linear(width, size)
         layers[f"act{i}"] = ACTIVATIONS[activation]()
         width = size
-    layers["output"] = nn.Linear(width, 1)
+    layers["output"] = nn.Linear(width, out_features)
     return nn.Sequential(layers)
 
 
-def logistic(in_features: int) -> nn.Sequential:
+def logistic(in_features: int, out_features: int = 1) -> nn.Sequential:
     """The seed article's network: one `Linear(in, 1)` followed by a sigmoid.
 
     The sigmoid is applied by the loss and at prediction time, so the module
@@ -49,4 +51,4 @@ def logistic(in_features: int) -> nn.Sequential:
     best it classifies three of the four points (accuracy 0.75); trained with
     the article's settings it sits near loss ln 2 = 0.693.
     """
-    return nn.Sequential(OrderedDict(output=nn.Linear(in_features, 1)))
+    return nn.Sequential(OrderedDict(output=nn.Linear(in_features, out_features)))

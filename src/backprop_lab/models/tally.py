@@ -10,26 +10,37 @@ in one tensor and one count in a Python int: the same numbers, no sync
 with the device until the epoch ends.
 """
 
+from collections.abc import Callable
+
 import torch
 from torch import Tensor, nn
 
 
-class TrainTally(nn.Module):
-    """Epoch mean of the loss (weighted by batch size) and accuracy at probability 0.5 (logit 0)."""
+def binary_correct(logits: Tensor, target: Tensor) -> Tensor:
+    """Correct predictions at probability 0.5 (logit 0)."""
+    return ((logits > 0) == (target > 0.5)).sum()
 
-    def __init__(self) -> None:
+
+class TrainTally(nn.Module):
+    """Epoch mean of the loss (weighted by batch size) and accuracy as `correct(logits, target)` counts it.
+
+    `correct=None` (regression) tallies the loss alone.
+    """
+
+    def __init__(self, correct: Callable[[Tensor, Tensor], Tensor] | None = binary_correct) -> None:
         super().__init__()
         # [sum of loss * batch size, number of correct predictions], made on the loss's device at the first
         # update. Not a registered buffer: DDP broadcasts buffers from rank 0 at every forward, which would
         # overwrite each process's own sums with rank 0's.
+        self.correct = correct
         self.sums: Tensor | None = None
         self.count = 0
 
     @torch.no_grad()
     def update(self, loss: Tensor, logits: Tensor, target: Tensor) -> None:
-        n = target.numel()
-        correct = ((logits > 0) == (target > 0.5)).sum()
-        step = torch.stack((loss.float() * n, correct.float()))
+        n = target.shape[0]
+        correct = self.correct(logits, target).float() if self.correct is not None else loss.new_zeros(())
+        step = torch.stack((loss.float() * n, correct))
         self.sums = step if self.sums is None else self.sums.add_(step)
         self.count += n
 
@@ -39,7 +50,10 @@ class TrainTally(nn.Module):
         if torch.distributed.is_available() and torch.distributed.is_initialized():
             torch.distributed.all_reduce(totals)  # under DDP: every process's share, so the mean is global
         mean = totals[:2] / totals[2].clamp(min=1)
-        return {f"{prefix}loss": mean[0], f"{prefix}acc": mean[1]}
+        values = {f"{prefix}loss": mean[0]}
+        if self.correct is not None:
+            values[f"{prefix}acc"] = mean[1]
+        return values
 
     def reset(self) -> None:
         self.sums = None

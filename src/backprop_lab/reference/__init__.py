@@ -18,7 +18,18 @@ from .activations import (
     tanh,
     tanh_prime,
 )
-from .losses import bce, bce_grad, bce_with_logits, bce_with_logits_grad
+from .losses import (
+    OUTPUT_LOSSES,
+    bce,
+    bce_grad,
+    bce_with_logits,
+    bce_with_logits_grad,
+    mse,
+    mse_grad,
+    softmax,
+    softmax_cross_entropy,
+    softmax_cross_entropy_grad,
+)
 from .mlp import (
     Backward,
     Forward,
@@ -37,6 +48,12 @@ from .trainer import TrainResult, accuracy, train, xor_data
 
 __all__ = [
     "ACTIVATIONS",
+    "OUTPUT_LOSSES",
+    "mse",
+    "mse_grad",
+    "softmax",
+    "softmax_cross_entropy",
+    "softmax_cross_entropy_grad",
     "OPTIMIZERS",
     "SGD",
     "Adam",

@@ -1,4 +1,5 @@
-"""Binary cross-entropy, on logits and on probabilities, with the gradient each one sends back.
+"""The losses with the gradient each one sends back: binary cross-entropy (on logits and on
+probabilities), softmax cross-entropy for several classes, and mean squared error for regression.
 
 Both losses are the *mean* over the batch, like torch's BCEWithLogitsLoss and BCELoss
 with reduction="mean". That 1/N is why every gradient below is divided by N.
@@ -52,3 +53,48 @@ def bce_grad(p: Array, y: Array) -> Array:
     """dL/dp for the mean BCE on probabilities: (p - y) / (p (1 - p)) / N."""
     y = _column(y, p)
     return (p - y) / (p * (1.0 - p)) / p.shape[0]
+
+
+def softmax(z: Array) -> Array:
+    """Row-wise softmax, shifted by the row's maximum so exp never overflows."""
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _one_hot(y: Array, like: Array) -> Array:
+    onehot = np.zeros_like(like)
+    onehot[np.arange(like.shape[0]), np.asarray(y, dtype=int).reshape(-1)] = 1.0
+    return onehot
+
+
+def softmax_cross_entropy(z: Array, y: Array) -> float:
+    """Mean cross-entropy of class indices y under softmax(z), z of shape (N, C), like torch's CrossEntropyLoss.
+
+    -log softmax(z)[y] = logsumexp(z) - z[y], computed with the row maximum taken out first.
+    """
+    m = z.max(axis=1, keepdims=True)
+    logsumexp = (m + np.log(np.exp(z - m).sum(axis=1, keepdims=True)))[:, 0]
+    return float(np.mean(logsumexp - z[np.arange(z.shape[0]), np.asarray(y, dtype=int).reshape(-1)]))
+
+
+def softmax_cross_entropy_grad(z: Array, y: Array) -> Array:
+    """dL/dz = (softmax(z) - onehot(y)) / N: the multi-class twin of sigmoid(z) - y."""
+    return (softmax(z) - _one_hot(y, z)) / z.shape[0]
+
+
+def mse(z: Array, y: Array) -> float:
+    """Mean squared error of the outputs z (N, 1) against targets y, like torch's MSELoss."""
+    return float(np.mean((z - _column(y, z)) ** 2))
+
+
+def mse_grad(z: Array, y: Array) -> Array:
+    """dL/dz = 2 (z - y) / N."""
+    return 2.0 * (z - _column(y, z)) / z.shape[0]
+
+
+# The losses on the network's raw output: name -> (loss, dLoss/doutput).
+OUTPUT_LOSSES = {
+    "bce": (bce_with_logits, bce_with_logits_grad),
+    "softmax_ce": (softmax_cross_entropy, softmax_cross_entropy_grad),
+    "mse": (mse, mse_grad),
+}

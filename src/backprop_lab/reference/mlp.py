@@ -5,8 +5,8 @@ Layout (the same as torch.nn.Linear, so numbers move freely between the two):
 A batch X has one sample per row, shape (N, in). Layer l computes
   z_l = a_{l-1} @ W_l.T + b_l      (pre-activation)
   a_l = f(z_l)                     (activation; a_0 = X)
-Hidden layers use the chosen activation; the last layer has one output and no
-activation, so a_L = z_L is a logit, exactly like
+Hidden layers use the chosen activation; the last layer has no activation, so
+a_L = z_L are logits (one, or one per class; a value for regression), exactly like
   torch.nn.Sequential(Linear, act, Linear, act, ..., Linear).
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import get_activation, sigmoid, sigmoid_derivative_from_output
-from .losses import bce, bce_grad, bce_with_logits, bce_with_logits_grad
+from .losses import OUTPUT_LOSSES, bce, bce_grad
 
 Array = np.ndarray
 Params = list[tuple[Array, Array]]
@@ -83,7 +83,7 @@ def forward(params: Params, X: Array, activation: str) -> Forward:
     return Forward(z=z, a=a)
 
 
-def output_delta(logits: Array, y: Array, from_logits: bool = True) -> tuple[float, Array]:
+def output_delta(logits: Array, y: Array, from_logits: bool = True, loss: str = "bce") -> tuple[float, Array]:
     """Loss and dLoss/dz_L at the output logit.
 
     from_logits=True: BCE on the logit directly; the delta is (sigmoid(z) - y) / N.
@@ -91,15 +91,17 @@ def output_delta(logits: Array, y: Array, from_logits: bool = True) -> tuple[flo
     sigmoid in two visible steps, dL/dp * dp/dz, and dp/dz is computed from the
     sigmoid's *output* p - the one place `x * (1 - x)` is the right formula.
     Both give the same delta; the logit form is just more stable.
+    loss="softmax_ce" (C logits, y class indices) or "mse" (one output, y values): see `losses.py`.
     """
-    if from_logits:
-        return bce_with_logits(logits, y), bce_with_logits_grad(logits, y)
+    if from_logits or loss != "bce":
+        value, grad = OUTPUT_LOSSES[loss]
+        return value(logits, y), grad(logits, y)
     p = sigmoid(logits)
     return bce(p, y), bce_grad(p, y) * sigmoid_derivative_from_output(p)
 
 
 def backward(
-    params: Params, fwd: Forward, y: Array, activation: str, from_logits: bool = True
+    params: Params, fwd: Forward, y: Array, activation: str, from_logits: bool = True, loss: str = "bce"
 ) -> Backward:
     """Backpropagation: the chain rule applied from the last layer to the first.
 
@@ -110,7 +112,7 @@ def backward(
     The last line is (W^T delta) * f'(z) from the textbook, with samples as rows.
     """
     _, f_prime = get_activation(activation)
-    loss, delta = output_delta(fwd.logits, y, from_logits)
+    value, delta = output_delta(fwd.logits, y, from_logits, loss)
     deltas: list[Array] = [delta]
     grads: Params = []
     for l in reversed(range(len(params))):
@@ -119,14 +121,14 @@ def backward(
         if l > 0:
             delta = (delta @ W) * f_prime(fwd.z[l - 1])
             deltas.append(delta)
-    return Backward(loss=loss, delta=deltas[::-1], grads=grads[::-1])
+    return Backward(loss=value, delta=deltas[::-1], grads=grads[::-1])
 
 
 def loss_and_grads(
-    params: Params, X: Array, y: Array, activation: str, from_logits: bool = True
+    params: Params, X: Array, y: Array, activation: str, from_logits: bool = True, loss: str = "bce"
 ) -> tuple[float, Params]:
     """One forward and one backward pass: the loss and dLoss/d(every parameter)."""
-    back = backward(params, forward(params, X, activation), y, activation, from_logits)
+    back = backward(params, forward(params, X, activation), y, activation, from_logits, loss)
     return back.loss, back.grads
 
 

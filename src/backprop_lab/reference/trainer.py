@@ -41,11 +41,12 @@ def train(
     params: Params | None = None,
     seed: int = 0,
     from_logits: bool = True,
+    loss: str = "bce",
 ) -> TrainResult:
     """Repeat: forward, backward, optimizer step - on the whole batch each time.
 
     `params` (if given) are copied, never modified; otherwise they come from
-    init_params(sizes, seed). The sizes must match the params' shapes.
+    init_params(sizes, seed). The sizes must match the params' shapes. `loss`: bce, softmax_ce or mse.
     """
     params = copy_params(params) if params is not None else init_params(sizes, seed)
     shapes = [W.shape for W, _ in params]
@@ -54,8 +55,8 @@ def train(
         raise ValueError(f"params have weight shapes {shapes}, sizes {list(sizes)} need {expected}")
     losses: list[float] = []
     for _ in range(steps):
-        loss, grads = loss_and_grads(params, X, y, activation, from_logits)
-        losses.append(loss)
+        value, grads = loss_and_grads(params, X, y, activation, from_logits, loss)
+        losses.append(value)
         optimizer.step(flatten(params), flatten(grads))
     return TrainResult(params=params, losses=losses)
 

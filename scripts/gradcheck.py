@@ -1,0 +1,44 @@
+"""Check the configured network's backward against finite differences: `python scripts/gradcheck.py [overrides]`.
+
+Takes the same overrides as scripts/train.py (e.g. `experiment=iris` or
+`model.net.activation=gelu`), builds the data and the model, and runs
+`torch.autograd.gradcheck` in float64 on the loss of a few training rows,
+once per parameter. Prints pass/fail per parameter; exits 1 if any fails.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from hydra import compose, initialize_config_dir
+
+from backprop_lab.errors import UserError
+
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("overrides", nargs="*", help="Hydra overrides, as for scripts/train.py")
+    parser.add_argument("--rows", type=int, default=8, help="training rows the loss is taken on (default 8)")
+    args = parser.parse_args(argv)
+    with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+        cfg = compose(config_name="train", overrides=args.overrides)
+    from backprop_lab.gradcheck import check_gradients
+
+    try:
+        results = check_gradients(cfg, args.rows)
+    except UserError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for result in results:
+        shape = "x".join(map(str, result.shape))
+        print(f"{'pass' if result.passed else 'FAIL'}  {result.name} ({shape})")
+    failed = [r.name for r in results if not r.passed]
+    verdict = f"; failing: {', '.join(failed)}" if failed else ""
+    print(f"{len(results) - len(failed)} of {len(results)} parameters pass{verdict}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

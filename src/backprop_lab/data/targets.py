@@ -1,0 +1,61 @@
+"""What the data declare about their targets, and the check that the labels fit the declared task.
+
+Every data module states its task (`binary`, `multiclass` or `regression`),
+its number of classes and the class names. Labels that do not fit (0/1/2
+declared binary, fractional labels for a classifier, one class only, NaN or
+inf anywhere) stop the run before training with a `DataError`: left alone,
+a binary model trains on them to a meaningless loss and reports success.
+"""
+
+import torch
+from torch import Tensor
+
+from backprop_lab.data.errors import DataError
+from backprop_lab.models.tasks import TASK_NAMES
+
+
+def _shown(values: list[float]) -> str:
+    return ", ".join(f"{v:g}" for v in values[:5]) + (", ..." if len(values) > 5 else "")
+
+
+def check_task_name(task: str, where: str) -> str:
+    if task not in TASK_NAMES:
+        raise DataError(
+            f"{where}={task!r} is not a task: allowed are {', '.join(TASK_NAMES)}, e.g. {where}=multiclass."
+        )
+    return task
+
+
+def class_names_for(task: str, y: Tensor, names: list[str] | None, where: str) -> list[str]:
+    """The class names of labels `y` (all rows) for `task`; a `DataError` if the labels do not fit it."""
+    if not torch.isfinite(y).all():
+        raise DataError(
+            f"{where}: the targets hold NaN or inf values. Fill in or drop those rows before training; a loss on "
+            "them is NaN and nothing is learned."
+        )
+    if task == "regression":
+        if len(y) > 1 and bool((y == y[0]).all()):
+            raise DataError(f"{where}: the regression target is {float(y[0]):g} in every row: nothing to learn.")
+        return []
+    values = sorted(set(y.tolist()))
+    fractional = [v for v in values if v != int(v) or v < 0]
+    if fractional:
+        raise DataError(
+            f"{where}: a classifier needs class labels 0, 1, 2, ... but the targets hold {_shown(fractional)}. "
+            "For a numeric target to predict, use the regression task (data.task=regression with data=csv)."
+        )
+    if task == "binary" and values and max(values) > 1:
+        raise DataError(
+            f"{where}: the data are declared binary (labels 0 and 1) but the targets hold {_shown(values)}. "
+            "For more than two classes use the multi-class task (data.task=multiclass with data=csv, or "
+            "data.num_classes=3 for blobs and spirals)."
+        )
+    count = 2 if task == "binary" else len(names) if names else int(max(values)) + 1
+    if values and max(values) >= count:
+        raise DataError(f"{where}: labels run up to {max(values):g}, but the data declare {count} classes.")
+    if len(values) < 2:
+        raise DataError(
+            f"{where}: every target is the class {values[0]:g}. A classifier needs examples of at least two "
+            "classes to learn anything, and its accuracy and AUROC would mean nothing."
+        )
+    return list(names) if names else [str(i) for i in range(count)]

@@ -1,0 +1,107 @@
+"""The template against scikit-learn's standard baselines, on the same splits of the same data.
+
+For every experiment and seed: train the template as `scripts/train.py
+experiment=<name> seed=<seed>` would (in-process, without telemetry), then fit
+LogisticRegression (classification) or Ridge (regression) on the very same
+standardised train split and score both on the same test split. The
+baseline sees the training rows only, as the template's weights do (the
+template also uses the validation split, to pick its best checkpoint).
+"""
+
+import statistics
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from hydra import compose, initialize_config_dir
+from hydra.utils import instantiate
+
+from backprop_lab.runs import read_summary
+from backprop_lab.train import train
+
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+QUIET = ["logger=none", "~callbacks.loss_landscape", "~callbacks.progress_bar", "~callbacks.update_telemetry"]
+# The metric compared, and the floor the template's mean must reach (diabetes: relative to the baseline).
+EXPERIMENTS: dict[str, tuple[str, float]] = {
+    "iris": ("test/acc", 0.93),
+    "wine": ("test/acc", 0.95),
+    "digits": ("test/acc", 0.96),
+    "breast_cancer": ("test/acc", 0.96),
+    "diabetes": ("test/r2", -0.02),
+}
+
+
+@dataclass
+class Row:
+    """One data set's scores over seeds: the template's and the baseline's."""
+
+    name: str
+    metric: str
+    template: list[float]
+    baseline: list[float]
+
+    @property
+    def floor(self) -> float:
+        floor = EXPERIMENTS[self.name][1]
+        return statistics.mean(self.baseline) + floor if self.metric == "test/r2" else floor
+
+    @property
+    def passes(self) -> bool:
+        return statistics.mean(self.template) >= self.floor
+
+
+def _compose(name: str, seed: int, output_dir: Path) -> object:
+    overrides = [f"experiment={name}", f"seed={seed}", f"paths.output_dir={output_dir}", *QUIET]
+    with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+        return compose(config_name="train", overrides=overrides)
+
+
+def baseline_score(cfg: object) -> float:
+    """LogisticRegression or Ridge fitted on the config's train split, scored on its test split."""
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.metrics import accuracy_score, r2_score
+
+    datamodule = instantiate(cfg.data)
+    (x_train, y_train), (x_test, y_test) = datamodule.splits["train"], datamodule.splits["test"]
+    if datamodule.task == "regression":
+        model = Ridge(alpha=1.0).fit(x_train.numpy(), y_train.numpy())
+        return float(r2_score(y_test.numpy(), model.predict(x_test.numpy())))
+    model = LogisticRegression(max_iter=5000).fit(x_train.numpy(), y_train.long().numpy())
+    return float(accuracy_score(y_test.long().numpy(), model.predict(x_test.numpy())))
+
+
+def compare(names: list[str], seeds: list[int]) -> list[Row]:
+    """Train and fit every (experiment, seed); one `Row` per experiment."""
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for name in names:
+            metric = EXPERIMENTS[name][0]
+            template, baseline = [], []
+            for seed in seeds:
+                run_dir = Path(scratch) / f"{name}-{seed}"
+                cfg = _compose(name, seed, run_dir)
+                train(cfg)
+                template.append(float(read_summary(run_dir)["metrics"][metric]))
+                baseline.append(baseline_score(cfg))
+            rows.append(Row(name, metric, template, baseline))
+    return rows
+
+
+def _spread(values: list[float]) -> str:
+    spread = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):.3f} ± {spread:.3f}"
+
+
+def markdown_table(rows: list[Row], seeds: list[int]) -> str:
+    """Mean ± standard deviation over the seeds, template next to baseline, with the floor and the verdict."""
+    lines = [
+        f"| data set | metric | template (seeds {seeds[0]}-{seeds[-1]}) | scikit-learn baseline | floor | |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        baseline = "Ridge" if row.metric == "test/r2" else "LogisticRegression"
+        lines.append(
+            f"| {row.name} | {row.metric} | {_spread(row.template)} | {_spread(row.baseline)} ({baseline}) | "
+            f"{row.floor:.3f} | {'ok' if row.passes else 'BELOW FLOOR'} |"
+        )
+    return "\n".join(lines) + "\n"

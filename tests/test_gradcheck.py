@@ -1,0 +1,59 @@
+"""scripts/gradcheck.py passes the shipped networks and catches a layer whose backward is wrong."""
+
+from collections import OrderedDict
+
+import torch
+from torch import nn
+
+from backprop_lab.gradcheck import check_gradients
+
+from conftest import compose_train
+
+
+class _WrongTanh(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return torch.tanh(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * (1 - torch.tanh(x))  # should be 1 - tanh(x)**2
+
+
+class WrongTanh(nn.Module):
+    def forward(self, x):
+        return _WrongTanh.apply(x)
+
+
+def wrong_net(in_features: int, out_features: int = 1) -> nn.Sequential:
+    """A fork's custom layer with a broken backward."""
+    return nn.Sequential(OrderedDict(hidden1=nn.Linear(in_features, 4), act1=WrongTanh(), output=nn.Linear(4, 1)))
+
+
+def test_shipped_networks_pass_for_every_task():
+    for overrides in (["data=xor"], ["data=blobs", "data.num_classes=3"], ["data=diabetes", "model.loss=huber"]):
+        results = check_gradients(compose_train(*overrides), rows=6)
+        assert [r.name for r in results] == [
+            "net.hidden1.weight",
+            "net.hidden1.bias",
+            "net.output.weight",
+            "net.output.bias",
+        ]
+        assert all(r.passed for r in results), overrides
+
+
+def test_a_wrong_backward_fails_on_the_parameters_before_it():
+    results = check_gradients(
+        compose_train(
+            "data=xor", "model.net._target_=test_gradcheck.wrong_net", "~model.net.hidden", "~model.net.activation"
+        )
+    )
+    verdict = {r.name: r.passed for r in results}
+    assert verdict == {
+        "net.hidden1.weight": False,
+        "net.hidden1.bias": False,
+        "net.output.weight": True,
+        "net.output.bias": True,
+    }
