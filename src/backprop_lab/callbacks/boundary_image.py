@@ -11,7 +11,7 @@ import numpy as np
 
 # A diverging scale: blue for P(y=1) = 0, near-white at 0.5, red at 1 (ColorBrewer RdBu's ends and middle).
 BLUE, WHITE, RED = np.array([33, 102, 172.0]), np.array([247, 247, 247.0]), np.array([178, 24, 43.0])
-POINT_COLOURS = {False: (5, 48, 97), True: (103, 0, 13)}  # darker than the background they sit on
+POINT_COLOURS = np.array([(5, 48, 97), (103, 0, 13)], dtype=np.uint8)  # class 0, 1: darker than their background
 BOUNDARY = (0, 0, 0)
 # Points drawn at most: more only hide one another, and each costs a few index operations (a million
 # points took over a minute a picture). A larger set is thinned to an evenly spaced selection of its rows.
@@ -58,29 +58,8 @@ def render_boundary(
     """
     smooth = upsample(probs.astype(float), size)[::-1]
     image = colour(smooth)
-    above = smooth >= 0.5
-    edge = np.zeros_like(above)
-    edge[:-1] |= above[:-1] != above[1:]
-    edge[:, :-1] |= above[:, :-1] != above[:, 1:]
-    image[edge] = BOUNDARY
-
-    if len(x) > max_points:
-        rows_drawn = np.linspace(0, len(x) - 1, max_points).round().astype(int)
-        x, y = x[rows_drawn], y[rows_drawn]
-    x_lo, x_hi, y_lo, y_hi = extent
-    cols = np.rint((x[:, 0] - x_lo) / (x_hi - x_lo) * (size - 1)).astype(int)
-    rows = np.rint((y_hi - x[:, 1]) / (y_hi - y_lo) * (size - 1)).astype(int)
-    radius = 6 if len(x) <= 64 else 3
-    offsets = np.arange(-radius, radius + 1)
-    dist2 = offsets[:, None] ** 2 + offsets[None, :] ** 2
-    for row, col, label in zip(rows, cols, y > 0.5, strict=True):
-        r, c = row + offsets, col + offsets
-        keep_r, keep_c = (r >= 0) & (r < size), (c >= 0) & (c < size)
-        patch = image[np.ix_(r[keep_r], c[keep_c])]
-        d2 = dist2[np.ix_(keep_r, keep_c)]
-        patch[d2 <= radius**2] = (255, 255, 255)
-        patch[d2 <= (radius - 2) ** 2] = POINT_COLOURS[bool(label)]
-        image[np.ix_(r[keep_r], c[keep_c])] = patch
+    _mark_boundary(image, smooth >= 0.5)
+    _draw_points(image, x, POINT_COLOURS[(y > 0.5).astype(int)], extent, max_points)
     return image
 
 
@@ -113,25 +92,8 @@ def render_regions(
     colours = PALETTE[best % len(PALETTE)]
     sure = smooth.max(axis=-1, keepdims=True)
     image = (255 - (255 - colours) * (0.25 + 0.5 * sure)).round().astype(np.uint8)
-    edge = np.zeros(best.shape, dtype=bool)
-    edge[:-1] |= best[:-1] != best[1:]
-    edge[:, :-1] |= best[:, :-1] != best[:, 1:]
-    image[edge] = BOUNDARY
-    if len(x) > max_points:
-        rows_drawn = np.linspace(0, len(x) - 1, max_points).round().astype(int)
-        x, y = x[rows_drawn], y[rows_drawn]
-    x_lo, x_hi, y_lo, y_hi = extent
-    cols = np.clip(np.rint((x[:, 0] - x_lo) / (x_hi - x_lo) * (size - 1)).astype(int), 0, size - 1)
-    rows = np.clip(np.rint((y_hi - x[:, 1]) / (y_hi - y_lo) * (size - 1)).astype(int), 0, size - 1)
-    radius = 6 if len(x) <= 64 else 3
-    for row, col, label in zip(rows, cols, y.astype(int), strict=True):
-        r0, r1 = max(row - radius, 0), min(row + radius + 1, size)
-        c0, c1 = max(col - radius, 0), min(col + radius + 1, size)
-        rr, cc = np.ogrid[r0:r1, c0:c1]
-        d2 = (rr - row) ** 2 + (cc - col) ** 2
-        patch = image[r0:r1, c0:c1]
-        patch[d2 <= radius**2] = (255, 255, 255)
-        patch[d2 <= (radius - 2) ** 2] = (PALETTE[label % len(PALETTE)] * 0.7).astype(np.uint8)
+    _mark_boundary(image, best)
+    _draw_points(image, x, (PALETTE[y.astype(int) % len(PALETTE)] * 0.7).astype(np.uint8), extent, max_points)
     return image
 
 
@@ -154,3 +116,35 @@ def render_scatter(true: np.ndarray, predicted: np.ndarray, size: int = 240) -> 
         for dc in (-1, 0, 1):
             image[np.clip(rows + dr, 0, size - 1), np.clip(cols + dc, 0, size - 1)] = BLUE.astype(np.uint8)
     return image
+
+
+def _mark_boundary(image: np.ndarray, labels: np.ndarray) -> None:
+    """Paint black the pixels where `labels` (the class each pixel shows) changes to the next row or column."""
+    edge = np.zeros(labels.shape, dtype=bool)
+    edge[:-1] |= labels[:-1] != labels[1:]
+    edge[:, :-1] |= labels[:, :-1] != labels[:, 1:]
+    image[edge] = BOUNDARY
+
+
+def _draw_points(
+    image: np.ndarray, x: np.ndarray, colours: np.ndarray, extent: tuple[float, float, float, float], max_points: int
+) -> None:
+    """Each row of `x` as a disc of its colour with a white ring; of more than `max_points`, evenly spaced ones."""
+    size = image.shape[0]
+    if len(x) > max_points:
+        rows_drawn = np.linspace(0, len(x) - 1, max_points).round().astype(int)
+        x, colours = x[rows_drawn], colours[rows_drawn]
+    x_lo, x_hi, y_lo, y_hi = extent
+    cols = np.rint((x[:, 0] - x_lo) / (x_hi - x_lo) * (size - 1)).astype(int)
+    rows = np.rint((y_hi - x[:, 1]) / (y_hi - y_lo) * (size - 1)).astype(int)
+    radius = 6 if len(x) <= 64 else 3
+    offsets = np.arange(-radius, radius + 1)
+    dist2 = offsets[:, None] ** 2 + offsets[None, :] ** 2
+    for row, col, point_colour in zip(rows, cols, colours, strict=True):
+        r, c = row + offsets, col + offsets
+        keep_r, keep_c = (r >= 0) & (r < size), (c >= 0) & (c < size)
+        patch = image[np.ix_(r[keep_r], c[keep_c])]
+        d2 = dist2[np.ix_(keep_r, keep_c)]
+        patch[d2 <= radius**2] = (255, 255, 255)
+        patch[d2 <= (radius - 2) ** 2] = point_colour
+        image[np.ix_(r[keep_r], c[keep_c])] = patch
