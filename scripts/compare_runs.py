@@ -13,11 +13,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from backprop_lab.errors import UserError
+from backprop_lab.errors import reports_user_errors
 from backprop_lab.landscape_report import write_landscape_paths
 from backprop_lab.reports import write_comparison
 
 
+@reports_user_errors
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sweep_dir", type=Path, help="a multirun folder, e.g. logs/train/multiruns/<timestamp>")
@@ -34,11 +35,7 @@ def main(argv: list[str] | None = None) -> int:
             f"sweep_dir {args.sweep_dir} is not a folder: pass a multirun folder such as "
             "logs/train/multiruns/<timestamp>"
         )
-    try:
-        table, picture = write_comparison(args.sweep_dir, args.tag)
-    except UserError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    table, picture = write_comparison(args.sweep_dir, args.tag)
     print(table.read_text())
     print(f"Wrote {table} and {picture}")
     paths = write_landscape_paths(args.sweep_dir)

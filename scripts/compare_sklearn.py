@@ -11,9 +11,11 @@ import logging
 import sys
 from pathlib import Path
 
+from backprop_lab.errors import reports_user_errors
 from backprop_lab.sklearn_baseline import EXPERIMENTS, compare, markdown_table
 
 
+@reports_user_errors
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])

@@ -13,25 +13,25 @@ import argparse
 import sys
 from pathlib import Path
 
+from backprop_lab.errors import reports_user_errors
 from backprop_lab.filmstrip import read_frames, write_filmstrip
 
 DEFAULT_NAME = "decision_boundary_filmstrip.png"
 
 
-def main() -> None:
+@reports_user_errors
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", type=Path, help="a run folder, e.g. logs/train/runs/<timestamp>")
     parser.add_argument("out", type=Path, nargs="?", help=f"the PNG to write (default: <run_dir>/{DEFAULT_NAME})")
     parser.add_argument("--steps", help="comma-separated steps to show (default: every image)")
     parser.add_argument("--columns", type=int, default=4, help="images per row")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     steps = [int(s) for s in args.steps.split(",")] if args.steps else None
-    try:
-        path = write_filmstrip(read_frames(args.run_dir), args.out or args.run_dir / DEFAULT_NAME, steps, args.columns)
-    except ValueError as err:
-        sys.exit(f"error: {err}")
+    path = write_filmstrip(read_frames(args.run_dir), args.out or args.run_dir / DEFAULT_NAME, steps, args.columns)
     print(f"wrote {path}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

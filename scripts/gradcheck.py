@@ -12,11 +12,12 @@ from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 
-from backprop_lab.errors import UserError
+from backprop_lab.errors import reports_user_errors
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 
 
+@reports_user_errors
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("overrides", nargs="*", help="Hydra overrides, as for scripts/train.py")
@@ -26,11 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         cfg = compose(config_name="train", overrides=args.overrides)
     from backprop_lab.gradcheck import check_gradients
 
-    try:
-        results = check_gradients(cfg, args.rows)
-    except UserError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    results = check_gradients(cfg, args.rows)
     for result in results:
         shape = "x".join(map(str, result.shape))
         print(f"{'pass' if result.passed else 'FAIL'}  {result.name} ({shape})")

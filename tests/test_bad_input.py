@@ -9,8 +9,8 @@ import re
 import pytest
 import torch
 
-from backprop_lab.checks import CHECKS, ConfigError, check_config
-from backprop_lab.errors import UserError
+from backprop_lab.checks import CHECKS, check_config
+from backprop_lab.errors import ConfigError, UserError
 from backprop_lab.resume import check_room_to_train
 from backprop_lab.train import build, train
 

@@ -11,8 +11,7 @@ from hydra.utils import instantiate
 from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import OmegaConf
 
-from backprop_lab.checks import ConfigError
-from backprop_lab.errors import MissingPackage
+from backprop_lab.errors import ConfigError, MissingPackage
 from backprop_lab.train import build, instantiate_each
 
 from conftest import CONFIGS, compose_train

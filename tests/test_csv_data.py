@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from backprop_lab.data.csv_file import CsvDataModule
-from backprop_lab.data.errors import DataError
+from backprop_lab.errors import DataError
 
 from conftest import read_metrics
 

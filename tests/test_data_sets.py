@@ -7,9 +7,9 @@ import torch
 
 from backprop_lab.data import synthetic
 from backprop_lab.data.breast_cancer import BreastCancerDataModule
-from backprop_lab.data.errors import DataError
 from backprop_lab.data.splits import split_rows, standardize
 from backprop_lab.data.synthetic import SyntheticDataModule
+from backprop_lab.errors import DataError
 
 SAMPLERS = [synthetic.noisy_xor, synthetic.two_moons, synthetic.circles, synthetic.spirals, synthetic.blobs]
 

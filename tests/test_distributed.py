@@ -8,8 +8,8 @@ import torch
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
-from backprop_lab.checks import ConfigError
 from backprop_lab.distributed import check_sweep_launch
+from backprop_lab.errors import ConfigError
 from backprop_lab.run_name import tensorboard_dir
 
 from conftest import QUIET, compose_train, read_metrics

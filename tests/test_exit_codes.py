@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from backprop_lab.checks import ConfigError
+from backprop_lab.errors import ConfigError
 from backprop_lab.failed_sweep import FailedSweepJob
 
 from conftest import QUIET, ROOT, TRAIN_SCRIPT, read_metrics, run_script

@@ -5,10 +5,8 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from backprop_lab.checks import ConfigError
 from backprop_lab.data.csv_file import read_csv
-from backprop_lab.data.errors import DataError
-from backprop_lab.errors import UserError
+from backprop_lab.errors import ConfigError, DataError, UserError
 from backprop_lab.predict import predict, read_csv_inputs
 
 

@@ -4,8 +4,8 @@ import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from tensorboard.plugins.hparams import plugin_data_pb2
 
-from backprop_lab.checks import ConfigError
-from backprop_lab.reports import NoTaggedRuns, read_sweep
+from backprop_lab.errors import ConfigError, NoTaggedRuns
+from backprop_lab.reports import read_sweep
 from backprop_lab.run_name import tensorboard_dir
 from backprop_lab.train import build, train
 

@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from backprop_lab.checks import ConfigError
+from backprop_lab.errors import ConfigError, FolderInUse
 from backprop_lab.resume import checkpoint_to_resume
-from backprop_lab.run_lock import LOCK_NAME, FolderInUse, acquire, release
+from backprop_lab.run_lock import LOCK_NAME, acquire, release
 from backprop_lab.runs import RUNNING, describe_status
 from backprop_lab.train import build
 
@@ -98,7 +98,7 @@ def test_resuming_into_the_same_folder_keeps_the_first_record_and_checks_the_con
 
 def test_when_even_metrics_json_cannot_be_written_stderr_says_so(tmp_path, monkeypatch, capsys):
     from backprop_lab import runs
-    from backprop_lab.atomic import WriteFailed
+    from backprop_lab.errors import WriteFailed
     from backprop_lab.runs import FAILED, SUCCESS, RunSummary
 
     def refuse(path, data):

@@ -8,7 +8,8 @@ import yaml
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from backprop_lab.allowlist import UnsafeTargetError, check_targets
+from backprop_lab.allowlist import check_targets
+from backprop_lab.errors import UnsafeTargetError
 from backprop_lab.evaluate import restore_for_predict, restore_model
 from backprop_lab.rebuild import RECORD_KEY, scale_inputs
 from backprop_lab.train import build

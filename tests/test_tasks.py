@@ -7,10 +7,8 @@ import torch
 from hydra import compose, initialize_config_dir
 from torchmetrics.classification import MulticlassAccuracy
 
-from backprop_lab.checks import ConfigError
-from backprop_lab.data.errors import DataError
 from backprop_lab.data.targets import class_names_for
-from backprop_lab.errors import UserError
+from backprop_lab.errors import ConfigError, DataError, UserError
 from backprop_lab.evaluate import evaluate
 from backprop_lab.models.tally import TrainTally
 from backprop_lab.models.tasks import MulticlassTask

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from backprop_lab.errors import RunFolderError
 from backprop_lab.run_name import tensorboard_dir
 
 from conftest import QUIET, TRAIN_SCRIPT, read_metrics, run_script
@@ -231,5 +232,6 @@ def test_filmstrip_lays_out_the_runs_decision_boundaries(logdir: Path, tmp_path:
     assert sorted(frames) == FRAMES and frames[0].shape == (PIXELS, PIXELS, 3)
     out = write_filmstrip(frames, tmp_path / "strip.png", steps=[0, 10, 30], columns=3)
     assert Image.open(out).size[0] > 3 * 100
-    with pytest.raises(ValueError, match=r"no image at step\(s\) \[5\]; the run has images at steps \[0, 10, 20, 30\]"):
+    missing = r"no image at step\(s\) \[5\]; the run has images at steps \[0, 10, 20, 30\]"
+    with pytest.raises(RunFolderError, match=missing):
         write_filmstrip(frames, tmp_path / "bad.png", steps=[0, 5])

@@ -15,7 +15,7 @@ import importlib
 import inspect
 from typing import Any
 
-from backprop_lab.errors import UserError
+from backprop_lab.errors import UnsafeTargetError
 
 # A target is allowed when both its dotted name and the module that defines the object start with one of
 # these (`backprop_lab.data.csv_file.Path` names pathlib.Path through an import: refused).
@@ -28,10 +28,6 @@ ALLOWED_MODULES: tuple[str, ...] = (
     "lightning.pytorch.callbacks.",
     "lightning.pytorch.loggers.",
 )
-
-
-class UnsafeTargetError(UserError):
-    """A `_target_` read from outside names something the project does not allow to be called."""
 
 
 def _allowed_name(name: str) -> bool:

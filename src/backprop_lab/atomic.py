@@ -18,14 +18,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from backprop_lab.errors import UserError
+from backprop_lab.errors import WriteFailed
 
 # The errors a full disk, a quota, a read-only mount or a permission produce: the user's to fix, not a bug.
 DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
-
-
-class WriteFailed(UserError):
-    """A file of the run could not be written (disk full, quota, read-only or unwritable folder)."""
 
 
 def _umask() -> int:

@@ -26,8 +26,7 @@ from hydra.utils import instantiate
 from lightning.fabric.utilities.exceptions import MisconfigurationException
 from omegaconf import DictConfig
 
-from backprop_lab.checks import ConfigError
-from backprop_lab.errors import MissingPackage
+from backprop_lab.errors import ConfigError, MissingPackage
 
 # Words torch and Lightning use in their messages for a config field's name.
 ALIASES = {"lr": "learning rate", "eps": "epsilon", "betas": "beta", "accelerator": "backend"}

@@ -13,12 +13,8 @@ from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from backprop_lab.errors import UserError
+from backprop_lab.errors import ConfigError
 from backprop_lab.models.nets import ACTIVATIONS
-
-
-class ConfigError(UserError, ValueError):
-    """A config value that cannot work; the message names the field and what is allowed."""
 
 
 def _is_number(value: Any) -> bool:

@@ -14,7 +14,7 @@ from hydra.types import RunMode
 from lightning.pytorch.strategies.launchers import _SubprocessScriptLauncher
 from lightning.pytorch.utilities.rank_zero import rank_zero_only
 
-from backprop_lab.checks import ConfigError
+from backprop_lab.errors import ConfigError
 
 
 def is_rank_zero() -> bool:

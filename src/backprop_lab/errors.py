@@ -1,22 +1,28 @@
-"""Errors a user can fix: shown as one paragraph, without a traceback, with a non-zero exit code.
+"""Every error class of the project, and how the entry points report the ones a user can fix.
 
-The entry points in `scripts/` catch `UserError` and print its message; any
-other exception is a bug and keeps its traceback.
+A `UserError` (or a subclass) is shown as one paragraph, without a
+traceback, with exit code 2: the Hydra entry points run their task through
+`run_reporting_user_errors`, the argparse ones wrap `main` in
+`reports_user_errors`. Any other exception is a bug and keeps its traceback.
+(`failed_sweep.FailedSweepJob` is Hydra's way to report a failed sweep job,
+not an error of its own, so it lives with the sweep's job table.)
 """
 
+import functools
 import importlib
 import signal
 import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 T = TypeVar("T")
+P = ParamSpec("P")
 SIGINT_EXIT = 130  # the shell's status for a process ended by Ctrl-C
 
 
@@ -34,6 +40,43 @@ class MissingPackage(UserError, ModuleNotFoundError):
 
 class TrainingDiverged(UserError, RuntimeError):
     """The loss became NaN or infinite; training stopped before the bad step changed any weight."""
+
+
+class ConfigError(UserError, ValueError):
+    """A config value that cannot work; the message names the field and what is allowed."""
+
+
+class DataError(ConfigError):
+    """Bad data input (a bad file, labels that do not fit the task, a missing package); the message names the fix.
+
+    A `ConfigError`, so `scripts/train.py` reports it the same way: one
+    paragraph, exit code 2, and the run's `metrics.json` marked failed.
+    Raised from a data module's `setup()` (not `__init__`), where Hydra would wrap it.
+    """
+
+
+class UnsafeTargetError(UserError):
+    """A `_target_` read from outside names something the project does not allow to be called."""
+
+
+class FolderInUse(UserError):
+    """Another live run holds the run folder."""
+
+
+class WriteFailed(UserError):
+    """A file of the run could not be written (disk full, quota, read-only or unwritable folder)."""
+
+
+class RunFolderError(UserError):
+    """A run or sweep folder that does not hold what was asked of it (no jobs, no images at those steps)."""
+
+
+class NoTaggedRuns(RunFolderError):
+    """No job of the folder carries every tag asked for."""
+
+
+class RunInterrupted(Exception):
+    """What `metrics.json` records as the error of an interrupted run (Ctrl-C, SIGTERM): not a failure."""
 
 
 def _task(task: Callable[[DictConfig], T] | str) -> Callable[[DictConfig], T]:
@@ -74,7 +117,7 @@ def run_reporting_user_errors(task: Callable[[DictConfig], T] | str, cfg: DictCo
     try:
         return _task(task)(cfg)
     except UserError as err:
-        print(f"error: {err}", file=sys.stderr)
+        _print(err)
         if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
             from backprop_lab.failed_sweep import FailedSweepJob
 
@@ -85,6 +128,24 @@ def run_reporting_user_errors(task: Callable[[DictConfig], T] | str, cfg: DictCo
         _record_interrupted_start(cfg, KeyboardInterrupt(message))
         print(f"Interrupted by {message}.", file=sys.stderr)
         sys.exit(SIGINT_EXIT)
+
+
+def _print(err: UserError) -> None:
+    print(f"error: {err}", file=sys.stderr)
+
+
+def reports_user_errors(main: Callable[P, int | None]) -> Callable[P, int]:
+    """Wrap an argparse script's `main`: a `UserError` is printed as its paragraph and `main` returns 2."""
+
+    @functools.wraps(main)
+    def reporting(*args: P.args, **kwargs: P.kwargs) -> int:
+        try:
+            return main(*args, **kwargs) or 0
+        except UserError as err:
+            _print(err)
+            return 2
+
+    return reporting
 
 
 def _record_interrupted_start(cfg: DictConfig, err: KeyboardInterrupt) -> None:

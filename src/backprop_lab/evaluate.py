@@ -17,7 +17,7 @@ from omegaconf import DictConfig
 
 from backprop_lab.builders import build_trainer
 from backprop_lab.checkpoints import check_fits, load_checkpoint
-from backprop_lab.checks import ConfigError
+from backprop_lab.errors import ConfigError
 from backprop_lab.rebuild import build_data, build_model, check_classes, read_record
 from backprop_lab.runs import FAILED, SUCCESS, RunSummary
 from backprop_lab.train import instantiate_each

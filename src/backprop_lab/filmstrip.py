@@ -14,6 +14,7 @@ from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import IMAGES, EventAccumulator
 
 from backprop_lab.atomic import save_figure_atomic
+from backprop_lab.errors import RunFolderError
 from backprop_lab.run_name import tensorboard_dir
 
 TAG = "decision_boundary"
@@ -21,10 +22,16 @@ TAG = "decision_boundary"
 
 def read_frames(run_dir: Path, tag: str = TAG) -> dict[int, np.ndarray]:
     """Every image logged under `tag` in the run's event files (`<run_dir>/tensorboard/<run name>`), by step."""
-    events = EventAccumulator(str(tensorboard_dir(run_dir)), size_guidance={IMAGES: 0})
+    folder = tensorboard_dir(run_dir)
+    if not folder.is_dir():
+        raise RunFolderError(
+            f"{run_dir} has no TensorBoard event files (no folder {folder}): pass the folder of a training run, "
+            "e.g. logs/train/runs/<timestamp>, trained with logger=tensorboard (the default)."
+        )
+    events = EventAccumulator(str(folder), size_guidance={IMAGES: 0})
     events.Reload()
     if tag not in events.Tags()[IMAGES]:
-        raise ValueError(
+        raise RunFolderError(
             f"{run_dir} has no '{tag}' images: train with the decision_boundary callback on "
             "(it is by default) and 2-D inputs, then try again."
         )
@@ -43,7 +50,7 @@ def write_filmstrip(
     chosen = sorted(frames) if steps is None else steps
     missing = [s for s in chosen if s not in frames]
     if missing:
-        raise ValueError(f"no image at step(s) {missing}; the run has images at steps {sorted(frames)}")
+        raise RunFolderError(f"no image at step(s) {missing}; the run has images at steps {sorted(frames)}")
     rows = -(-len(chosen) // columns)
     figure = Figure(figsize=(2.2 * columns, 2.35 * rows + 0.45), dpi=80)
     FigureCanvasAgg(figure)

@@ -18,10 +18,6 @@ from backprop_lab.errors import SIGINT_EXIT
 SIGTERM_EXIT = 143
 
 
-class RunInterrupted(Exception):
-    """What `metrics.json` records as the error of an interrupted run."""
-
-
 def interruption_exit_code(err: BaseException) -> int | None:
     """The exit status for an interruption, or None if `err` is not one."""
     if isinstance(err, SIGTERMException):

@@ -15,8 +15,7 @@ from typing import Any
 import torch
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from backprop_lab.checks import ConfigError
-from backprop_lab.errors import UserError
+from backprop_lab.errors import ConfigError, UserError
 from backprop_lab.evaluate import restore_for_predict
 from backprop_lab.rebuild import scale_inputs
 

@@ -14,7 +14,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from backprop_lab.atomic import write_text_atomic
-from backprop_lab.errors import UserError
+from backprop_lab.errors import NoTaggedRuns, RunFolderError
 from backprop_lab.job_folders import job_dirs, job_order, load_summary, load_yaml
 from backprop_lab.runs import describe_status
 from backprop_lab.verdicts import RULES as VERDICT_RULES
@@ -106,10 +106,6 @@ def read_job(job_dir: Path) -> JobResult:
     )
 
 
-class NoTaggedRuns(UserError):
-    """No job of the folder carries every tag asked for."""
-
-
 def read_sweep(sweep_dir: Path, tags: Sequence[str] = ()) -> list[JobResult]:
     """Every job under a multirun folder (each a subfolder with `.hydra/config.yaml`), in job order.
 
@@ -118,7 +114,7 @@ def read_sweep(sweep_dir: Path, tags: Sequence[str] = ()) -> list[JobResult]:
     """
     jobs = job_dirs(sweep_dir)
     if not jobs:
-        raise UserError(
+        raise RunFolderError(
             f"{sweep_dir} holds no job folders (subfolders with .hydra/config.yaml): pass the folder of a "
             "multirun, e.g. logs/train/multiruns/<timestamp>."
         )

@@ -20,7 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
 from backprop_lab.checkpoints import check_fits, find_last_checkpoint, load_checkpoint, run_dir_of
-from backprop_lab.checks import ConfigError
+from backprop_lab.errors import ConfigError
 from backprop_lab.rebuild import RECORD_KEY
 from backprop_lab.run_lock import latest_attempt
 

@@ -18,7 +18,8 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from backprop_lab.run_lock import FolderInUse, acquire, archive_previous_record
+from backprop_lab.errors import FolderInUse
+from backprop_lab.run_lock import acquire, archive_previous_record
 
 # Below this much free space Hydra cannot even write the run's config; stop with a clear message instead.
 MIN_FREE_BYTES = 1 << 20

@@ -21,14 +21,10 @@ import socket
 import sys
 from pathlib import Path
 
-from backprop_lab.errors import UserError
+from backprop_lab.errors import FolderInUse
 
 LOCK_NAME = ".run.lock"
 RECORD = (".hydra", "metrics.json", "lr_find.json", "lr_find.png")
-
-
-class FolderInUse(UserError):
-    """Another live run holds the run folder."""
 
 
 def _alive(pid: int) -> bool:

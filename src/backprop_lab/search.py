@@ -27,6 +27,7 @@ from optuna.distributions import BaseDistribution, CategoricalDistribution, Floa
 from optuna.trial import FrozenTrial, Trial, TrialState
 
 from backprop_lab.atomic import write_text_atomic
+from backprop_lab.errors import ConfigError
 from backprop_lab.runs import read_summary
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ def distribution(override: Override) -> BaseDistribution:
         if "int" in sweep.tags:
             return IntDistribution(int(sweep.start), int(sweep.end), log=log_scale)
         return FloatDistribution(float(sweep.start), float(sweep.end), log=log_scale)
-    raise ValueError(
+    raise ConfigError(
         f"hparams_search: {override.input_line!r} cannot be searched: use choice(a,b,...), a,b,..., range(start,stop), "
         f"interval(low,high), tag(log, interval(low,high)) or tag(int, interval(low,high)) for {key}."
     )
@@ -104,7 +105,7 @@ def record(study: optuna.Study, trial: Trial, job: JobReturn, metric: str | None
     value = job.return_value
     if value is None:
         study.tell(trial, state=TrialState.FAIL)
-        raise ValueError(
+        raise ConfigError(
             f"hparams_search: trial {trial.number} ran but returned no optimized_metric={metric!r}: the run's "
             f"metrics are in {job_dir}/metrics.json; set optimized_metric to one of them, "
             "e.g. optimized_metric=val/loss."

@@ -8,7 +8,7 @@ class labels, a classifier on values) and stops the run before training.
 
 from typing import Any
 
-from backprop_lab.checks import ConfigError
+from backprop_lab.errors import ConfigError
 from backprop_lab.models.tasks import REGRESSION_LOSSES, TASK_NAMES
 
 

@@ -30,7 +30,8 @@ from backprop_lab.checkpoints import LAST_NAME
 from backprop_lab.checks import check_config, run_tags
 from backprop_lab.config_tree import flat_params, print_config_tree
 from backprop_lab.distributed import check_sweep_launch, is_rank_zero
-from backprop_lab.interrupts import RunInterrupted, describe, interruption_exit_code
+from backprop_lab.errors import RunInterrupted
+from backprop_lab.interrupts import describe, interruption_exit_code
 from backprop_lab.loggers import finish_wandb_run
 from backprop_lab.rebuild import RecordInCheckpoint, training_settings
 from backprop_lab.resume import checkpoint_to_resume, checkpoint_to_test, resume_command

@@ -3,6 +3,8 @@
 import lightning as L
 from torch import nn
 
+from backprop_lab.errors import ConfigError
+
 
 def check_interval(field: str, value: object) -> int:
     """Return `value` if it is a whole number >= 1; otherwise raise naming the config field."""
@@ -20,7 +22,7 @@ def watched_parameters(pl_module: L.LightningModule, root: str) -> list[tuple[st
     try:
         module = pl_module.get_submodule(root)
     except AttributeError as err:
-        raise ValueError(
+        raise ConfigError(
             f"callbacks: root={root!r} names no submodule of {type(pl_module).__name__}; set it to the attribute "
             "that holds the network (e.g. root=net) or to an empty string to watch the whole module."
         ) from err

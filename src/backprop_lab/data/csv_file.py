@@ -19,10 +19,10 @@ from typing import Any
 
 import torch
 
-from backprop_lab.data.errors import DataError
 from backprop_lab.data.splits import SplitDataModule
 from backprop_lab.data.targets import check_task_name
 from backprop_lab.data.tensors import Split
+from backprop_lab.errors import DataError
 
 log = logging.getLogger(__name__)
 

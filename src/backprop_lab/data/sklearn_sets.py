@@ -9,9 +9,9 @@ from typing import Any
 
 import torch
 
-from backprop_lab.data.errors import DataError
 from backprop_lab.data.splits import SplitDataModule
 from backprop_lab.data.tensors import Split
+from backprop_lab.errors import DataError
 
 # name -> (scikit-learn loader name, task). Class names come from the loader's `target_names`.
 SETS: dict[str, tuple[str, str]] = {

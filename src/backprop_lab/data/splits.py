@@ -10,8 +10,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from backprop_lab.data.errors import DataError
 from backprop_lab.data.tensors import Split, TensorDataModule
+from backprop_lab.errors import DataError
 
 
 def split_rows(x: Tensor, y: Tensor, val_fraction: float, test_fraction: float, seed: int) -> dict[str, Split]:

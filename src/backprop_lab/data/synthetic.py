@@ -14,9 +14,9 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import Tensor
 
-from backprop_lab.data.errors import DataError
 from backprop_lab.data.splits import SplitDataModule
 from backprop_lab.data.tensors import Split
+from backprop_lab.errors import DataError
 
 Sampler = Callable[..., Split]
 

@@ -10,7 +10,7 @@ a binary model trains on them to a meaningless loss and reports success.
 import torch
 from torch import Tensor
 
-from backprop_lab.data.errors import DataError
+from backprop_lab.errors import DataError
 from backprop_lab.models.tasks import TASK_NAMES
 
 
