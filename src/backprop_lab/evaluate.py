@@ -5,7 +5,6 @@ The model and data settings come from the checkpoint's own record (see
 its run folder's `.hydra/config.yaml`; whatever they name must pass
 `backprop_lab.allowlist`. The results go to this task's own run folder
 (`logs/eval/runs/<timestamp>/`), so evaluating never writes into the training run.
-(Importing `train` also keeps Lightning's log lines single: see the top of train.py.)
 """
 
 import logging
@@ -20,7 +19,7 @@ from backprop_lab.checkpoints import check_fits, load_checkpoint
 from backprop_lab.errors import ConfigError
 from backprop_lab.rebuild import build_data, build_model, check_classes, read_record
 from backprop_lab.runs import FAILED, SUCCESS, RunSummary
-from backprop_lab.train import instantiate_each
+from backprop_lab.train import instantiate_each, task_scope
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +66,11 @@ def restore_for_predict(ckpt_path: Any) -> tuple[L.LightningModule, int, dict[st
 
 def evaluate(cfg: DictConfig) -> dict[str, float]:
     """Test `cfg.ckpt_path`; write `metrics.json` into this task's run folder; return the test metrics."""
+    with task_scope():
+        return _evaluate(cfg)
+
+
+def _evaluate(cfg: DictConfig) -> dict[str, float]:
     output_dir = Path(cfg.paths.output_dir)
     summary = RunSummary(loaded_checkpoint=str(cfg.get("ckpt_path")))
     try:

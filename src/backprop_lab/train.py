@@ -5,9 +5,11 @@ once Hydra has composed the config, so `--help` and `--cfg job` never pay
 for importing torch and Lightning.
 """
 
+import contextlib
 import logging
 import os
 import shlex
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,7 @@ from backprop_lab.distributed import check_sweep_launch, is_rank_zero
 from backprop_lab.errors import RunInterrupted
 from backprop_lab.interrupts import describe, interruption_exit_code
 from backprop_lab.loggers import finish_wandb_run
+from backprop_lab.models.classifier import epoch_values_already_synced
 from backprop_lab.rebuild import RecordInCheckpoint, training_settings
 from backprop_lab.resume import checkpoint_to_resume, checkpoint_to_test, resume_command
 from backprop_lab.runs import FAILED, INTERRUPTED, RUNNING, SUCCESS, RunSummary, reserve_space
@@ -41,11 +44,30 @@ from backprop_lab.tuning import tune_learning_rate
 
 log = logging.getLogger(__name__)
 
-# `import lightning` gives its logger a console handler of its own; under
-# Hydra, whose root handlers already print to the console and to the run's
-# train.log, every Lightning message would show twice. Let the root handle it.
-if logging.getLogger().handlers:
-    logging.getLogger("lightning").handlers.clear()
+
+@contextlib.contextmanager
+def lightning_logs_through_root() -> Iterator[None]:
+    """While a task runs, Lightning's messages go through the root logger's handlers only; restored afterwards.
+
+    `import lightning` gives its logger a console handler of its own; under
+    Hydra, whose root handlers already print to the console and to the run's
+    train.log, every Lightning message would show twice.
+    """
+    lightning_log = logging.getLogger("lightning")
+    own = list(lightning_log.handlers)
+    if logging.getLogger().handlers:
+        lightning_log.handlers.clear()
+    try:
+        yield
+    finally:
+        lightning_log.handlers[:] = own
+
+
+@contextlib.contextmanager
+def task_scope() -> Iterator[None]:
+    """What a task (train, eval) sets up for its run only: single log lines, the model's known-wrong warning off."""
+    with lightning_logs_through_root(), epoch_values_already_synced():
+        yield
 
 
 def instantiate_each(group: DictConfig | None, name: str = "callbacks") -> list[Any]:
@@ -171,6 +193,11 @@ def tensorboard_command(events_dir: Path) -> str:
 
 def train(cfg: DictConfig) -> float | None:
     """Run the train task; return the metric named by `optimized_metric` (for sweeps), if any."""
+    with task_scope():
+        return _train(cfg)
+
+
+def _train(cfg: DictConfig) -> float | None:
     output_dir = Path(cfg.paths.output_dir)
     summary = RunSummary(status=RUNNING)
     try:

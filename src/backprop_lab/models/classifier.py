@@ -1,7 +1,8 @@
 """The LightningModule: any `nn.Sequential` trained for its task (binary, multi-class or regression)."""
 
+import contextlib
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import torch
@@ -17,10 +18,22 @@ OptimizerFactory = Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
 SchedulerFactory = Callable[[torch.optim.Optimizer], Any]
 EVAL_STAGES = ("val", "test")
 
-# Under DDP the epoch values logged below are already global: torchmetrics' `compute()` gathers every
-# process's state first. Lightning cannot tell and recommends `sync_dist=True`, which would all-reduce
-# the equal numbers a second time; its warning is wrong for these names only.
-warnings.filterwarnings("ignore", r"It is recommended to use `self.log\('(train|val|test)/", PossibleUserWarning)
+
+
+@contextlib.contextmanager
+def epoch_values_already_synced() -> Iterator[None]:
+    """Silence, while a task fits or tests, Lightning's advice to log this model's epoch values with `sync_dist`.
+
+    Under DDP the epoch values `TaskModel` logs are already global: torchmetrics'
+    `compute()` gathers every process's state first. Lightning cannot tell and
+    recommends `sync_dist=True`, which would all-reduce the equal numbers a
+    second time; its warning is wrong for these names only. Scoped to the task,
+    so importing the model changes no global warnings filter.
+    """
+    advice = r"It is recommended to use `self.log\('(train|val|test)/"
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", advice, PossibleUserWarning)
+        yield
 
 
 class TaskModel(FastHookNames):
