@@ -1,6 +1,7 @@
 """The TensorBoard callbacks draw the right picture, skip cleanly where they cannot work, and log the graph."""
 
 import csv
+import functools
 import logging
 
 import lightning as L
@@ -66,7 +67,8 @@ def test_decision_boundary_skips_inputs_that_are_not_2d_and_says_so_once(tmp_pat
         *QUIET, "trainer.max_epochs=3", "callbacks.decision_boundary.every_n_epochs=1", output_dir=tmp_path
     )
     _, model, trainer = build(cfg)
-    model = type(model)(net=torch.nn.Sequential(torch.nn.Linear(3, 1)), optimizer=model.optimizer_factory)
+    sgd = functools.partial(torch.optim.SGD, lr=0.1)
+    model = type(model)(net=torch.nn.Sequential(torch.nn.Linear(3, 1)), optimizer=sgd)
     with caplog.at_level(logging.WARNING):
         trainer.fit(model, datamodule=ThreeFeatures())
     notices = [r.getMessage() for r in caplog.records if r.name.startswith("backprop_lab.callbacks")]

@@ -19,6 +19,7 @@ from omegaconf import DictConfig
 
 from backprop_lab.atomic import save_figure_atomic, write_json_atomic
 from backprop_lab.builders import checked_partial, optimizer_factory
+from backprop_lab.models.classifier import TaskModel
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def _save_plot(finder: Any, path: Path) -> None:
 
 
 def tune_learning_rate(
-    cfg: DictConfig, trainer: L.Trainer, model: L.LightningModule, datamodule: L.LightningDataModule
+    cfg: DictConfig, trainer: L.Trainer, model: TaskModel, datamodule: L.LightningDataModule
 ) -> None:
     """Run the range test configured in `cfg.lr_finder`, save it into the run folder, and train with its suggestion.
 
@@ -100,7 +101,7 @@ def tune_learning_rate(
     if suggestion is None:
         log.warning("LR finder gave no suggestion: training with the configured lr %s.", configured_lr)
         return
-    model.optimizer_factory = optimizer_factory(cfg.optimizer, lr=lr)
+    model.use_optimizer(optimizer_factory(cfg.optimizer, lr=lr))
     for logger in trainer.loggers:
         logger.log_metrics({"lr_find/suggestion": lr}, step=0)
     log.info(

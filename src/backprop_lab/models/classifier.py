@@ -74,7 +74,7 @@ class TaskModel(FastHookNames):
         self.net = net
         self.task = make_task(task or "binary", num_classes, loss)
         self.loss_fn = self.task.data_loss  # on the data's targets, for the loss landscape
-        self.optimizer_factory = optimizer
+        self._optimizer_factory = optimizer
         self.scheduler_factory = scheduler
         self.scheduler_monitor = scheduler_monitor
         # The training tally, and one loss mean and one score collection per
@@ -157,8 +157,12 @@ class TaskModel(FastHookNames):
     def on_test_epoch_end(self) -> None:
         self._log_epoch("test")
 
+    def use_optimizer(self, optimizer: OptimizerFactory) -> None:
+        """Build the optimizer from `optimizer` from the next fit on (the LR finder's suggested lr, say)."""
+        self._optimizer_factory = optimizer
+
     def configure_optimizers(self) -> Any:
-        optimizer = self.optimizer_factory(self.parameters())
+        optimizer = self._optimizer_factory(self.parameters())
         if self.scheduler_factory is None:
             return optimizer
         scheduler = self.scheduler_factory(optimizer)
