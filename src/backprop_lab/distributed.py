@@ -11,7 +11,6 @@ race to write one `metrics.json`.
 import lightning as L
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from lightning.pytorch.strategies.launchers import _SubprocessScriptLauncher
 from lightning.pytorch.utilities.rank_zero import rank_zero_only
 
 from backprop_lab.errors import ConfigError
@@ -26,18 +25,36 @@ def is_rank_zero() -> bool:
     return rank_zero_only.rank == 0
 
 
+def reruns_command_line(trainer: L.Trainer) -> bool:
+    """True if the trainer starts its extra processes by running this process's command line again.
+
+    Lightning 2.x has no public API for this: the launcher's public
+    `is_interactive_compatible` is False for `ddp_spawn` too (which does not
+    re-run the command), the strategy's class and `strategy_name` are the
+    same for both, and the cluster environment's `creates_processes_externally`
+    only tells whether Lightning starts processes at all. So this one function
+    names the private launcher class, exported by
+    `lightning.pytorch.strategies.launchers`; if Lightning renames it, only here changes.
+    """
+    from lightning.pytorch.strategies.launchers import _SubprocessScriptLauncher
+
+    launcher = trainer.strategy.launcher
+    return (
+        isinstance(launcher, _SubprocessScriptLauncher)
+        and launcher.num_processes > 1
+        and not launcher.cluster_environment.creates_processes_externally
+    )
+
+
 def check_sweep_launch(trainer: L.Trainer) -> None:
     """Refuse a Hydra sweep (`-m`) whose trainer would start its processes by re-running the command line.
 
     In a sweep the command line is the whole sweep: every extra process would
-    run every job of it again. Lightning names that launcher only in a private
-    class, exported by `lightning.pytorch.strategies.launchers`.
+    run every job of it again.
     """
     if not HydraConfig.initialized() or HydraConfig.get().mode != RunMode.MULTIRUN:
         return
-    launcher = trainer.strategy.launcher
-    reruns_command = isinstance(launcher, _SubprocessScriptLauncher) and launcher.num_processes > 1
-    if reruns_command and not launcher.cluster_environment.creates_processes_externally:
+    if reruns_command_line(trainer):
         raise ConfigError(
             f"trainer.strategy: {type(trainer.strategy).__name__} with {trainer.world_size} processes cannot run "
             "inside a sweep (-m), nothing was trained. Lightning starts the extra processes by running the command "
