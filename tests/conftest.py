@@ -47,7 +47,7 @@ def train_run(tmp_path: Path) -> Callable[..., tuple[subprocess.CompletedProcess
 
 @pytest.fixture(scope="module")
 def single_torch_thread():
-    """Tiny tensors: torch's intra-op thread pool only adds overhead (about 10x on these 2 cores)."""
+    """Tiny tensors: torch's intra-op thread pool only adds overhead (most of a step on a small, busy machine)."""
     import torch
 
     threads = torch.get_num_threads()

@@ -75,8 +75,8 @@ def rich_tree(parts: dict[str, str]) -> Any:
     """A Rich renderable of the same tree, keys in colour.
 
     Plain text with the keys styled rather than `rich.syntax.Syntax`: its
-    YAML highlighting (pygments) took about 0.5 s, the whole start-up of a
-    small run, against about 0.06 s for this.
+    YAML highlighting (pygments) cost about as much as the whole start-up of
+    a small run, this a small fraction of it (docs/performance.md).
     """
     from rich.console import Group
     from rich.text import Text

@@ -107,7 +107,7 @@ def run_reporting_user_errors(task: Callable[[DictConfig], T] | str, cfg: DictCo
     """Run an entry point's task; a `UserError` becomes its one paragraph on stderr and exit code 2.
 
     `task` may be a "module:function" name, imported here: importing torch
-    and Lightning takes seconds, and a Ctrl-C during them is handled too.
+    and Lightning is slow, and a Ctrl-C during it is handled too.
     Ctrl-C before the task's own handling (start-up) exits with 130, records
     the run as interrupted when it has a run folder, and prints one line. In
     a Hydra multirun a `UserError` is raised on as `FailedSweepJob`, so Hydra

@@ -1,8 +1,8 @@
 """Draw a decision-boundary picture with NumPy alone: P(y=1) as colour, the 0.5 line, the data points.
 
 Drawn with array operations rather than a matplotlib figure because it runs
-during training: a figure with axes and text costs about 100 ms to draw on
-these machines, more than an XOR epoch, while these arrays cost about 1 ms.
+during training: a figure with axes and text costs more to draw than an XOR
+epoch, these arrays a small fraction of that (docs/performance.md).
 The README's filmstrip (`backprop_lab.filmstrip`) adds axes and titles with
 matplotlib afterwards, where time does not matter.
 """

@@ -37,11 +37,10 @@ from backprop_lab.callbacks.watch import check_interval
 def one_thread() -> Iterator[None]:
     """Run torch's CPU ops on one thread for a moment.
 
-    The grid is a few thousand rows: one thread computes it in well under a
-    millisecond, while the worker threads that ops such as tanh (from a few
-    thousand elements) or a min along a dimension start can wait tens of
-    milliseconds for a core on a busy machine (measured on 2 shared cores:
-    16 ms for tanh on 512 x 8, 30 ms for `min(dim=0)` of the 4 XOR rows).
+    The grid is a few thousand rows: one thread computes it quickly, while
+    the worker threads that ops such as tanh (from a few thousand elements)
+    or a min along a dimension start can wait far longer than that for a core
+    on a busy machine (docs/performance.md, "Measurements behind the code").
     """
     threads = torch.get_num_threads()
     torch.set_num_threads(1)

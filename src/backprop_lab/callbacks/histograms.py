@@ -37,9 +37,9 @@ class ParameterHistograms(TensorBoardCallback):
 
     def __init__(self, every_n_epochs: int = 20, root: str = "net", bins: int = 30) -> None:
         super().__init__()
-        # Equal-width bins: TensorBoard's default exponential buckets made the histograms about half
-        # of a default run's event file (260 of 560 KB; 20 KB with 30 bins), and the event writer
-        # checksums every byte in pure Python, competing with training for the interpreter.
+        # Equal-width bins: TensorBoard's default exponential buckets made the histograms a large share
+        # of a run's event file (docs/performance.md), and the event writer checksums every byte in
+        # pure Python, competing with training for the interpreter.
         self.bins = check_interval("callbacks.histograms.bins", bins)
         self.every_n_epochs = check_interval("callbacks.histograms.every_n_epochs", every_n_epochs)
         self.root = root

@@ -20,8 +20,8 @@ def log_scalars(trainer: L.Trainer, metrics: dict[str, float], step: int) -> Non
     """Send scalars to every logger of the run; to TensorBoard as one event.
 
     `TensorBoardLogger.log_metrics` writes one event per scalar; one summary
-    holding them all is read back the same way and costs about a fifth as
-    much, which matters when many per-layer scalars are written every step.
+    holding them all is read back the same way and costs much less, which
+    matters when many per-layer scalars are written every step.
     """
     for logger in trainer.loggers:
         if isinstance(logger, TensorBoardLogger):

@@ -9,11 +9,12 @@ a tag, the checkpoint logged is the best one by val/loss rather than
 `last.ckpt` (see `after_save_checkpoint`), and metrics are written in batches.
 
 Why batches: Lightning's logger writes each `log_metrics` call as its own
-`log_batch`, one SQLite transaction of about 35 ms here; the update telemetry
-and the epoch metrics make about seven such calls an XOR epoch, which made
-an epoch four times as long. Collected and written every `flush_every`
-metrics or `flush_every_s` seconds (and when the fit or test ends), they cost
-a few milliseconds an epoch. A run killed outright loses at most that much.
+`log_batch`, one SQLite transaction; the update telemetry and the epoch
+metrics make about seven such calls an XOR epoch, and the transactions cost
+several times the epoch itself (docs/performance.md). Collected and written
+every `flush_every` metrics or `flush_every_s` (and when the fit or test
+ends), they cost a small part of an epoch. A run killed outright loses at
+most one batch.
 """
 
 import logging
