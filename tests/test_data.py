@@ -5,7 +5,7 @@ from backprop_lab.data.xor import XORDataModule
 
 
 def test_xor_splits_are_the_truth_table():
-    dm = XORDataModule()
+    dm = XORDataModule(passes_per_epoch=1)
     dm.setup("fit")
     for split in ("train", "val", "test"):
         x, y = dm.splits[split]
@@ -15,7 +15,7 @@ def test_xor_splits_are_the_truth_table():
 
 
 def test_full_batch_is_one_batch_in_order():
-    dm = XORDataModule(batch_size=None, shuffle=True)
+    dm = XORDataModule(passes_per_epoch=1, batch_size=None, shuffle=True)
     batches = list(dm.train_dataloader())
     assert len(batches) == 1 == len(dm.train_dataloader())
     assert batches[0][1].tolist() == [0, 1, 1, 0]
@@ -32,13 +32,13 @@ def test_minibatches_cover_every_row_once_per_epoch_and_reshuffle():
 
 
 def test_shuffle_order_is_restored_from_state_dict():
-    dm = XORDataModule(batch_size=1, seed=5)
+    dm = XORDataModule(passes_per_epoch=1, batch_size=1, seed=5)
     loader = dm.train_dataloader()
     [list(loader) for _ in range(3)]
     state = dm.state_dict()
     expected = [y.item() for _, y in loader]
 
-    resumed = XORDataModule(batch_size=1, seed=5)
+    resumed = XORDataModule(passes_per_epoch=1, batch_size=1, seed=5)
     resumed.load_state_dict(state)
     assert [y.item() for _, y in resumed.train_dataloader()] == expected
 

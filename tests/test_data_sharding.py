@@ -69,7 +69,7 @@ def test_one_process_keeps_the_unsharded_batches():
 
 
 def test_data_module_shards_by_the_trainers_rank_but_predicts_every_row():
-    dm = XORDataModule(batch_size=None)
+    dm = XORDataModule(passes_per_epoch=1, batch_size=None)
     dm.trainer = SimpleNamespace(global_rank=1, world_size=2)  # what Lightning attaches before asking for loaders
     assert [y.tolist() for _, y in dm.test_dataloader()] == [[1, 0]]  # rows 1 and 3 of the truth table
     assert [len(y) for _, y in dm.train_dataloader()] == [2]

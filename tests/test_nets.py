@@ -24,14 +24,3 @@ def test_logistic_is_the_articles_single_linear_layer():
     net = logistic(2)
     assert [type(m) for m in net] == [nn.Linear]
     assert net.output.weight.shape == (1, 2)
-
-
-@pytest.mark.parametrize("hidden", [[], [0], [8, -1], [2.5]])
-def test_mlp_rejects_bad_hidden_sizes(hidden):
-    with pytest.raises(ValueError, match="hidden"):
-        mlp(2, hidden)
-
-
-def test_mlp_rejects_unknown_activation():
-    with pytest.raises(ValueError, match="allowed: tanh"):
-        mlp(2, [8], "swishy")

@@ -11,7 +11,7 @@ import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from backprop_lab.callbacks.boundary_image import render_boundary
-from backprop_lab.callbacks.decision_boundary import DecisionBoundary, probability_grid
+from backprop_lab.callbacks.decision_boundary import probability_grid
 from backprop_lab.checks import check_config
 from backprop_lab.data.tensors import TensorDataModule
 from backprop_lab.errors import ConfigError
@@ -129,10 +129,11 @@ def test_model_graph_is_logged_when_asked(tmp_path):
         "loss_landscape.every_n_steps",
         "loss_landscape.every_n_epochs",
         "loss_landscape.max_rows",
+        "decision_boundary.resolution",
+        "decision_boundary.pixels",
+        "histograms.bins",
     ],
 )
 def test_interval_below_one_is_a_config_error(field):
     with pytest.raises(ConfigError, match=rf"callbacks.{field}=0 is not allowed: it must be a whole number >= 1"):
         check_config(compose_train(f"callbacks.{field}=0"))
-    with pytest.raises(ValueError, match="every_n_epochs=0 is not allowed"):
-        DecisionBoundary(every_n_epochs=0)

@@ -3,7 +3,10 @@
 Lightning and torch would reject most bad values too, but late and in their
 own words (`Invalid learning rate: -1.0` from deep inside `configure_optimizers`,
 or not at all for `max_epochs=0`). These checks name the config field, say
-what is allowed and stop the run before it starts.
+what is allowed and stop the run before it starts. They are the only ones:
+the network, data modules and callbacks the config builds take their
+arguments as given, and eval and predict check a checkpoint's recorded
+settings with this same table (`rebuild.read_record`).
 """
 
 import math
@@ -146,6 +149,9 @@ CHECKS: list[tuple[str, Callable[[Any], bool], str]] = [
     ("callbacks.update_telemetry.every_n_steps", _at_least_one, "a whole number >= 1, e.g. every_n_steps=10"),
     ("callbacks.histograms.every_n_epochs", _at_least_one, "a whole number >= 1, e.g. every_n_epochs=10"),
     ("callbacks.decision_boundary.every_n_epochs", _at_least_one, "a whole number >= 1, e.g. every_n_epochs=10"),
+    ("callbacks.decision_boundary.resolution", _at_least_one, "a whole number >= 1, e.g. resolution=60"),
+    ("callbacks.decision_boundary.pixels", _at_least_one, "a whole number >= 1, e.g. pixels=180"),
+    ("callbacks.histograms.bins", _at_least_one, "a whole number >= 1, e.g. bins=30"),
     ("callbacks.loss_landscape.every_n_steps", _at_least_one, "a whole number >= 1, e.g. every_n_steps=10"),
     (
         "callbacks.loss_landscape.every_n_epochs",
@@ -177,8 +183,8 @@ def _range_problems(cfg: DictConfig) -> list[str]:
     return []
 
 
-def check_config(cfg: DictConfig) -> None:
-    """Raise `ConfigError` listing every field whose value is not allowed."""
+def config_problems(cfg: DictConfig) -> list[str]:
+    """One sentence per field whose value is not allowed (or missing); empty if all are fine."""
     problems = [
         f"{key} has no value (??? in the config): it is required; set it on the command line, e.g. {key}=VALUE"
         for key in sorted(OmegaConf.missing_keys(cfg))
@@ -189,7 +195,16 @@ def check_config(cfg: DictConfig) -> None:
             continue
         shown = OmegaConf.to_object(value) if isinstance(value, ListConfig) else value
         problems.append(f"{field}={shown!r} is not allowed: it must be {allowed}")
-    problems += _range_problems(cfg)
+    return problems + _range_problems(cfg)
+
+
+def check_config(cfg: DictConfig) -> None:
+    """Raise `ConfigError` listing every field whose value is not allowed.
+
+    The one place each value is checked: the classes the config builds
+    (network, data module, callbacks) take their arguments as given.
+    """
+    problems = config_problems(cfg)
     if problems:
         raise ConfigError(
             "Invalid config, nothing was trained. "

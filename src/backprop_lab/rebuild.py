@@ -26,6 +26,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from backprop_lab.allowlist import check_targets
 from backprop_lab.checkpoints import run_dir_of
+from backprop_lab.checks import config_problems
 from backprop_lab.errors import CheckpointError
 
 RECORD_KEY = "backprop_lab"
@@ -88,6 +89,15 @@ def read_record(checkpoint: dict[str, Any], ckpt_path: str | Path) -> dict[str, 
         raise CheckpointError(
             f"{source} does not describe a model and data this project can rebuild (it needs data, model.net and "
             "optimizer sections). Use a checkpoint written by scripts/train.py, in its run folder."
+        )
+    try:
+        problems = config_problems(OmegaConf.create({key: settings.get(key) for key in SETTINGS}))
+    except OmegaConfBaseException as err:
+        problems = [f"they are not plain config values ({err})"]
+    if problems:
+        raise CheckpointError(
+            f"{source} records settings this project refuses: {'; '.join(problems)}. "
+            "Use a checkpoint written by scripts/train.py, in its run folder."
         )
     return record
 

@@ -30,7 +30,6 @@ from torch import Tensor
 from backprop_lab.callbacks.boundary_image import render_boundary, render_regions, render_scatter
 from backprop_lab.callbacks.images import image_loggers, log_image
 from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback
-from backprop_lab.callbacks.watch import check_interval
 
 
 @contextmanager
@@ -84,12 +83,10 @@ class DecisionBoundary(TensorBoardCallback):
 
     what = "decision-boundary image"
 
-    def __init__(self, every_n_epochs: int = 20, resolution: int = 60, margin: float = 0.5, pixels: int = 240) -> None:
+    def __init__(self, every_n_epochs: int, resolution: int, margin: float, pixels: int) -> None:
+        # No defaults: configs/callbacks/decision_boundary.yaml holds them, `checks.py` checks them.
         super().__init__()
-        self.every_n_epochs = check_interval("callbacks.decision_boundary.every_n_epochs", every_n_epochs)
-        self.resolution = check_interval("callbacks.decision_boundary.resolution", resolution)
-        self.margin = margin
-        self.pixels = check_interval("callbacks.decision_boundary.pixels", pixels)
+        self.every_n_epochs, self.resolution, self.margin, self.pixels = every_n_epochs, resolution, margin, pixels
 
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         self._draw(trainer, pl_module)

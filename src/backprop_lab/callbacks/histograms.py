@@ -22,7 +22,7 @@ import lightning as L
 from torch import nn
 
 from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback
-from backprop_lab.callbacks.watch import check_interval, watched_parameters
+from backprop_lab.callbacks.watch import watched_parameters
 
 
 def bins_for(count: int, most: int) -> int:
@@ -35,13 +35,13 @@ class ParameterHistograms(TensorBoardCallback):
 
     what = "weight or gradient histogram"
 
-    def __init__(self, every_n_epochs: int = 20, root: str = "net", bins: int = 30) -> None:
+    def __init__(self, every_n_epochs: int, bins: int, root: str = "net") -> None:
+        # No defaults for the choices: configs/callbacks/histograms.yaml holds them, `checks.py` checks them.
         super().__init__()
         # Equal-width bins: TensorBoard's default exponential buckets made the histograms a large share
         # of a run's event file (docs/performance.md), and the event writer checksums every byte in
         # pure Python, competing with training for the interpreter.
-        self.bins = check_interval("callbacks.histograms.bins", bins)
-        self.every_n_epochs = check_interval("callbacks.histograms.every_n_epochs", every_n_epochs)
+        self.bins, self.every_n_epochs = bins, every_n_epochs
         self.root = root
         self._params: list[tuple[str, nn.Parameter]] = []
 

@@ -105,13 +105,14 @@ class HParamsSummary(TensorBoardCallback):
 
     def __init__(
         self,
-        metrics: list[str] | tuple[str, ...] = ("test/acc", "test/loss", "val/loss", EPOCHS_TO_SOLVE),
+        metrics: list[str] | tuple[str, ...],
+        solved_metric: str,
+        solved_value: float,
         extra: dict[str, Any] | None = None,
         root: str = "net",
-        solved_metric: str = "val/acc",
-        solved_value: float = 1.0,
         chosen: str | list[str] | tuple[str, ...] = (),
     ) -> None:
+        # No defaults for the choices: configs/callbacks/hparams.yaml holds them.
         super().__init__()
         # A comma-separated string from `${chosen_keys:}`, or a list of config keys.
         self.chosen = [key for key in chosen.split(",") if key] if isinstance(chosen, str) else [str(k) for k in chosen]

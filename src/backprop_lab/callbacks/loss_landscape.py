@@ -34,7 +34,7 @@ from backprop_lab import landscape as ls
 from backprop_lab.callbacks.images import log_image
 from backprop_lab.callbacks.landscape_image import png, render_line, render_plane
 from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback
-from backprop_lab.callbacks.watch import check_interval, watched_parameters
+from backprop_lab.callbacks.watch import watched_parameters
 
 log = logging.getLogger(__name__)
 
@@ -46,28 +46,22 @@ class LossLandscape(TensorBoardCallback):
 
     def __init__(
         self,
+        *,
+        every_n_steps: int,
+        every_n_epochs: int | None,
+        directions: str,
+        resolution: int,
+        margin: float,
+        max_rows: int,
+        chunk_size: int | None,
+        seed: int,
         output_dir: str | None = None,
-        every_n_steps: int = 5,
-        every_n_epochs: int | None = None,
-        directions: str = "pca",
-        resolution: int = 25,
-        margin: float = 0.25,
-        max_rows: int = 2048,
-        chunk_size: int | None = 256,
-        seed: int = 0,
         root: str = "net",
     ) -> None:
+        # No defaults for the choices: configs/callbacks/loss_landscape.yaml holds them, `checks.py` checks them.
         super().__init__()
-        if directions not in ls.DIRECTIONS:
-            raise ValueError(
-                f"callbacks.loss_landscape.directions={directions!r} is not allowed: it must be one of "
-                f"{', '.join(ls.DIRECTIONS)}, e.g. callbacks.loss_landscape.directions=random."
-            )
         self.output_dir = Path(output_dir) if output_dir else None
-        self.every_n_steps = check_interval("callbacks.loss_landscape.every_n_steps", every_n_steps)
-        field = "callbacks.loss_landscape.every_n_epochs"
-        self.every_n_epochs = None if every_n_epochs is None else check_interval(field, every_n_epochs)
-        self.resolution = max(check_interval("callbacks.loss_landscape.resolution", resolution), 3)
+        self.every_n_steps, self.every_n_epochs, self.resolution = every_n_steps, every_n_epochs, resolution
         self.directions, self.margin, self.max_rows = directions, margin, max_rows
         self.chunk_size, self.seed, self.root = chunk_size, seed, root
         self._params: list[tuple[str, torch.nn.Parameter]] = []

@@ -26,7 +26,7 @@ from lightning.pytorch.callbacks import Callback
 from torch import Tensor, nn
 
 from backprop_lab.callbacks.tensorboard_base import log_scalars
-from backprop_lab.callbacks.watch import check_interval, watched_parameters
+from backprop_lab.callbacks.watch import watched_parameters
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +34,9 @@ log = logging.getLogger(__name__)
 class UpdateTelemetry(Callback):
     """Logs gradient, parameter and update norms per parameter every `every_n_steps` optimizer steps."""
 
-    def __init__(self, every_n_steps: int = 1, root: str = "net") -> None:
-        self.every_n_steps = check_interval("callbacks.update_telemetry.every_n_steps", every_n_steps)
+    def __init__(self, every_n_steps: int, root: str = "net") -> None:
+        # No default interval: configs/callbacks/update_telemetry.yaml holds it, `checks.py` checks it.
+        self.every_n_steps = every_n_steps
         self.root = root
         self._params: list[tuple[str, nn.Parameter]] = []
         self._before: list[Tensor] | None = None

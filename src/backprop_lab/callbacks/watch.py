@@ -1,16 +1,9 @@
-"""What the telemetry callbacks watch (the network's parameters) and how often (a checked interval)."""
+"""What the telemetry callbacks watch: the network's parameters (how often is the config's, checked in checks.py)."""
 
 import lightning as L
 from torch import nn
 
 from backprop_lab.errors import ConfigError
-
-
-def check_interval(field: str, value: object) -> int:
-    """Return `value` if it is a whole number >= 1; otherwise raise naming the config field."""
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{field}={value!r} is not allowed: it must be a whole number >= 1, e.g. {field}=10.")
-    return value
 
 
 def watched_parameters(pl_module: L.LightningModule, root: str) -> list[tuple[str, nn.Parameter]]:

@@ -58,7 +58,7 @@ class SplitDataModule(TensorDataModule):
         val_fraction: float = 0.2,
         test_fraction: float = 0.2,
         standardize: bool = True,
-        batch_size: int | None = None,
+        batch_size: int | None = 64,
         shuffle: bool = True,
         seed: int = 0,
         passes_per_epoch: int = 1,

@@ -95,9 +95,8 @@ class SyntheticDataModule(SplitDataModule):
     always gives the same points and the same split.
     """
 
-    def __init__(
-        self, sampler: Sampler, n_samples: int = 1000, noise: float = 0.1, num_classes: int = 2, **kwargs
-    ) -> None:
+    def __init__(self, sampler: Sampler, noise: float, n_samples: int = 1000, num_classes: int = 2, **kwargs) -> None:
+        # `noise` has no default: each of configs/data/{moons,circles,blobs,noisy_xor,spirals}.yaml sets its own.
         super().__init__(**kwargs)
         self.sampler = sampler
         self.classes = num_classes

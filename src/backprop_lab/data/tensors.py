@@ -124,10 +124,6 @@ class TensorDataModule(L.LightningDataModule):
         self, batch_size: int | None = None, shuffle: bool = True, seed: int = 0, passes_per_epoch: int = 1
     ) -> None:
         super().__init__()
-        if batch_size is not None and batch_size < 1:
-            raise ValueError(f"data.batch_size must be a positive integer or null (full batch), got {batch_size}")
-        if passes_per_epoch < 1:
-            raise ValueError(f"data.passes_per_epoch must be a positive integer, got {passes_per_epoch}")
         self.batch_size = batch_size
         self.passes_per_epoch = passes_per_epoch
         self.shuffle = shuffle

@@ -16,6 +16,12 @@ class XORDataModule(TensorDataModule):
     Full batch by default, as in the article.
     """
 
+    def __init__(
+        self, passes_per_epoch: int, batch_size: int | None = None, shuffle: bool = True, seed: int = 0
+    ) -> None:
+        # `passes_per_epoch` has no default: configs/data/xor.yaml sets it (4 rows are too few for one pass an epoch).
+        super().__init__(batch_size=batch_size, shuffle=shuffle, seed=seed, passes_per_epoch=passes_per_epoch)
+
     def make_splits(self) -> dict[str, Split]:
         x = torch.tensor(XOR_INPUTS)
         y = torch.tensor(XOR_TARGETS)

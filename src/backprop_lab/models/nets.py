@@ -26,12 +26,11 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
 
 
 def mlp(in_features: int, hidden: Sequence[int], activation: str = "tanh", out_features: int = 1) -> nn.Sequential:
-    """A multi-layer perceptron `in -> hidden[0] -> ... -> out_features` logits."""
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}; allowed: {', '.join(ACTIVATIONS)}")
+    """A multi-layer perceptron `in -> hidden[0] -> ... -> out_features` logits.
+
+    `hidden` and `activation` are checked once, with the config's field names, by `checks.py`.
+    """
     sizes = list(hidden)
-    if not sizes or any(not isinstance(s, int) or s < 1 for s in sizes):
-        raise ValueError(f"hidden must be a non-empty list of positive integers, got {sizes!r}")
     layers: OrderedDict[str, nn.Module] = OrderedDict()
     width = in_features
     for i, size in enumerate(sizes, start=1):
