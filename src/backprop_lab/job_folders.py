@@ -12,7 +12,7 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-from backprop_lab.errors import UserError
+from backprop_lab.errors import RunFolderError
 
 NO_METRICS = "no metrics.json"
 
@@ -27,9 +27,9 @@ def job_dirs(sweep_dir: Path) -> list[Path]:
     return sorted((p.parent.parent for p in Path(sweep_dir).glob("*/.hydra/config.yaml")), key=job_order)
 
 
-def _unreadable(path: Path, job_dir: Path, err: Exception, what: str) -> UserError:
+def _unreadable(path: Path, job_dir: Path, err: Exception, what: str) -> RunFolderError:
     reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-    return UserError(
+    return RunFolderError(
         f"{path} cannot be read ({reason}); it should be {what}, as training writes it. Restore it, or move the "
         f"job folder {job_dir} out of the sweep folder, then run the comparison again."
     )
@@ -49,7 +49,7 @@ def _is_number(value: Any) -> bool:
 
 
 def load_summary(job_dir: Path) -> dict[str, Any]:
-    """A job's `metrics.json` (status `no metrics.json` without one); a damaged one raises `UserError`."""
+    """A job's `metrics.json` (status `no metrics.json` without one); a damaged one raises `RunFolderError`."""
     path = job_dir / "metrics.json"
     if not path.is_file():
         return {"status": NO_METRICS}
