@@ -1,16 +1,17 @@
 """The HParams plugin's three summaries (experiment, session start, session end), built without TensorFlow.
 
-tensorboard's own `plugins.hparams.summary` builders import TensorFlow, and
-`torch.utils.tensorboard.summary.hparams` declares only the columns of the
-run at hand (see `hparams.py` for why that is not enough). These build the
-same protocol buffers from tensorboard's TensorFlow-free modules.
+The experiment and the session start come from TensorBoard's own builders,
+`tensorboard.plugins.hparams.summary_v2.hparams_config_pb` and `hparams_pb`,
+which need no TensorFlow. Each is adjusted in one place where the builder
+cannot say what the HParams tab needs (see the comments there); summary_v2
+has no builder for the session end, which is built here from the same modules.
 """
 
 import time
 from typing import Any
 
 from tensorboard.compat.proto.summary_pb2 import Summary
-from tensorboard.plugins.hparams import api_pb2, metadata, plugin_data_pb2
+from tensorboard.plugins.hparams import api_pb2, metadata, plugin_data_pb2, summary_v2
 
 STRING, NUMBER, BOOL = api_pb2.DATA_TYPE_STRING, api_pb2.DATA_TYPE_FLOAT64, api_pb2.DATA_TYPE_BOOL
 
@@ -22,10 +23,9 @@ def data_type(value: Any) -> int:
     return NUMBER if isinstance(value, (int, float)) else STRING
 
 
-def _summary(tag: str, data: plugin_data_pb2.HParamsPluginData) -> Summary:
-    return Summary(
-        value=[Summary.Value(tag=tag, metadata=metadata.create_summary_metadata(data), tensor=metadata.NULL_TENSOR)]
-    )
+def _replace_plugin_data(summary: Summary, data: plugin_data_pb2.HParamsPluginData) -> Summary:
+    summary.value[0].metadata.CopyFrom(metadata.create_summary_metadata(data))
+    return summary
 
 
 def experiment_summary(columns: dict[str, int], metrics: list[str], shown: frozenset[str] = frozenset()) -> Summary:
@@ -33,33 +33,40 @@ def experiment_summary(columns: dict[str, int], metrics: list[str], shown: froze
 
     Columns in `shown` are marked `differs`: TensorBoard lists those first
     and its HParams tab ticks the first five of the list for display.
-    (`summary_v2.hparams_config_pb` builds the same proto but cannot set `differs`.)
     """
-    experiment = api_pb2.Experiment(
+    summary = summary_v2.hparams_config_pb(
+        [summary_v2.HParam(name) for name in columns],
+        [summary_v2.Metric(tag) for tag in metrics],
         time_created_secs=time.time(),
-        hparam_infos=[
-            api_pb2.HParamInfo(name=name, type=kind, differs=name in shown) for name, kind in columns.items()
-        ],
-        metric_infos=[api_pb2.MetricInfo(name=api_pb2.MetricName(tag=tag)) for tag in metrics],
     )
-    return _summary(metadata.EXPERIMENT_TAG, plugin_data_pb2.HParamsPluginData(experiment=experiment))
+    # summary_v2 cannot set `differs` (its HParam has no such argument), and sets a column's type only through
+    # a domain of known values, which a sweep's columns do not have before it runs: both are set on its proto.
+    experiment = metadata.parse_experiment_plugin_data(summary.value[0].metadata.plugin_data.content)
+    for info in experiment.hparam_infos:
+        info.type, info.differs = columns[info.name], info.name in shown
+    return _replace_plugin_data(summary, plugin_data_pb2.HParamsPluginData(experiment=experiment))
 
 
 def session_start_summary(values: dict[str, bool | int | float | str]) -> Summary:
-    """This run's hyperparameter values."""
-    info = plugin_data_pb2.SessionStartInfo(start_time_secs=time.time())
-    for name, value in values.items():
-        kind = data_type(value)
-        if kind == BOOL:
-            info.hparams[name].bool_value = value
-        elif kind == NUMBER:
-            info.hparams[name].number_value = value
-        else:
-            info.hparams[name].string_value = str(value)
-    return _summary(metadata.SESSION_START_INFO_TAG, plugin_data_pb2.HParamsPluginData(session_start_info=info))
+    """This run's hyperparameter values, as a session of its own."""
+    summary = summary_v2.hparams_pb(values, start_time_secs=time.time())
+    # summary_v2 always names a session group (a hash of the values, or a trial id), and TensorBoard shows the
+    # runs of one group as one row; without a name each run is its own row, named by its folder, as a sweep needs.
+    info = metadata.parse_session_start_info_plugin_data(summary.value[0].metadata.plugin_data.content)
+    info.ClearField("group_name")
+    return _replace_plugin_data(summary, plugin_data_pb2.HParamsPluginData(session_start_info=info))
 
 
 def session_end_summary() -> Summary:
-    """Marks the run as finished successfully."""
+    """Marks the run as finished successfully (summary_v2 has no builder for it)."""
     info = plugin_data_pb2.SessionEndInfo(status=api_pb2.STATUS_SUCCESS, end_time_secs=time.time())
-    return _summary(metadata.SESSION_END_INFO_TAG, plugin_data_pb2.HParamsPluginData(session_end_info=info))
+    data = plugin_data_pb2.HParamsPluginData(session_end_info=info)
+    return Summary(
+        value=[
+            Summary.Value(
+                tag=metadata.SESSION_END_INFO_TAG,
+                metadata=metadata.create_summary_metadata(data),
+                tensor=metadata.NULL_TENSOR,
+            )
+        ]
+    )
