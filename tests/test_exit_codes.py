@@ -62,6 +62,21 @@ def test_compare_runs_refuses_a_damaged_metrics_json(metrics, tmp_path, capsys):
     assert f"move the job folder {tmp_path / '0'} out of the sweep folder" in message
 
 
+@pytest.mark.parametrize("events", [False, True], ids=["no tensorboard folder", "no images"])
+def test_filmstrip_refuses_a_run_without_images(events, tmp_path, capsys):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from decision_boundary_filmstrip import main
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    if events:
+        (tmp_path / "tensorboard").mkdir()
+    assert main([str(tmp_path)]) == 2  # the scripts' one `reports_user_errors`: a paragraph, no traceback
+    message = capsys.readouterr().err
+    expected = "has no 'decision_boundary' images" if events else "has no TensorBoard event files"
+    assert message.startswith(f"error: {tmp_path} {expected}") and "Traceback" not in message
+
+
 # The exit code path, through the real script: one run, one sweep, one Ctrl-C.
 
 
