@@ -9,7 +9,7 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from backprop_lab.allowlist import check_targets
-from backprop_lab.errors import UnsafeTargetError
+from backprop_lab.errors import CheckpointError, UnsafeTargetError
 from backprop_lab.evaluate import restore_for_predict, restore_model
 from backprop_lab.rebuild import RECORD_KEY, scale_inputs
 from backprop_lab.train import build
@@ -113,6 +113,16 @@ def test_a_tampered_record_in_the_checkpoint_is_refused_too(tmp_path):
     with pytest.raises(UnsafeTargetError, match=r"data\._target_='shutil\.copyfile'"):
         restore_for_predict(ckpt)
     assert not victim.exists()
+
+
+def test_a_record_with_values_the_config_checks_refuse_is_refused_by_the_same_checks(tmp_path):
+    ckpt = run_folder(tmp_path / "run", with_record=True)
+    checkpoint = torch.load(ckpt, weights_only=True)
+    checkpoint[RECORD_KEY]["settings"]["model"]["net"]["activation"] = "swishy"
+    checkpoint[RECORD_KEY]["settings"]["data"]["batch_size"] = 0
+    torch.save(checkpoint, ckpt)
+    with pytest.raises(CheckpointError, match=r"records settings this project refuses: .*swishy.*data.batch_size=0"):
+        restore_model(ckpt)
 
 
 def test_checkpoint_record_predicts_without_the_run_folders_config(tmp_path):
