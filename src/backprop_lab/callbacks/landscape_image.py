@@ -8,7 +8,8 @@ after the runs, with matplotlib.
 """
 
 import functools
-import io
+import struct
+import zlib
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -75,7 +76,7 @@ def render_plane(
     edge[:, :-1] |= bands[:, :-1] != bands[:, 1:]
     field[edge] = (field[edge] * 0.6).astype(np.uint8)
 
-    left, top, bar = 60, 44, 70
+    left, top, bar = 60, 44, 86  # bar: the colour scale and labels such as 3.69e-05
     canvas = Image.new("RGB", (left + size + bar, top + size + 40), "white")
     canvas.paste(Image.fromarray(field), (left, top))
     draw = ImageDraw.Draw(canvas)
@@ -142,8 +143,26 @@ def render_line(ts: np.ndarray, losses: np.ndarray, caption: str, width: int = 4
     return np.asarray(canvas)
 
 
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
 def png(image: np.ndarray) -> tuple[bytes, int, int]:
-    """PNG bytes (fast compression: these are small pictures written during the run), height, width."""
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG", compress_level=1)
-    return buffer.getvalue(), image.shape[0], image.shape[1]
+    """PNG bytes of an RGB uint8 image, its height and width.
+
+    Written here rather than by Pillow because Pillow tries all five PNG row
+    filters on every row and keeps the best: 12 to 17 ms of CPU for these two
+    pictures in a fresh process, against 4 to 5 ms for one filter ("Up": each
+    row minus the row above, which suits smooth colour fields) and zlib's
+    fastest level, for files about 4% larger. Any PNG reader decodes them.
+    """
+    height, width, _ = image.shape
+    rows = image.reshape(height, width * 3)
+    filtered = np.empty((height, width * 3 + 1), dtype=np.uint8)
+    filtered[:, 0] = 2  # filter type Up for every row (the first row's "above" is zeros)
+    filtered[0, 1:] = rows[0]
+    np.subtract(rows[1:], rows[:-1], out=filtered[1:, 1:])  # uint8: wraps modulo 256, as PNG's filter does
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8 bits a channel, RGB, no interlace
+    data = b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header)
+    data += _chunk(b"IDAT", zlib.compress(filtered.tobytes(), 1)) + _chunk(b"IEND", b"")
+    return data, height, width
