@@ -23,13 +23,12 @@ from torch import Tensor, nn
 
 from backprop_lab.benchmark.plain import batches, make_optimizer
 from backprop_lab.benchmark.template import StepClock
-from backprop_lab.models.fast_hooks import FastHookNames
 from backprop_lab.models.nets import mlp
 
 Batch = tuple[Tensor, Tensor]
 
 
-class AutomaticModule(FastHookNames):
+class AutomaticModule(L.LightningModule):
     """The network and its loss; Lightning runs the optimizer."""
 
     def __init__(self, net: nn.Module, optimizer: Callable[[Any], torch.optim.Optimizer]) -> None:

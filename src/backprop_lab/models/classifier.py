@@ -10,6 +10,7 @@ from lightning.pytorch.utilities.warnings import PossibleUserWarning
 from torch import Tensor, nn
 from torchmetrics import MeanMetric
 
+from backprop_lab.models.epoch_log import log_epoch_values
 from backprop_lab.models.fast_hooks import FastHookNames
 from backprop_lab.models.tally import TrainTally
 from backprop_lab.models.tasks import make_task
@@ -52,7 +53,9 @@ class TaskModel(FastHookNames):
     `torch.load(weights_only=True)`.
 
     Metrics are updated every step and logged once per epoch: a per-step
-    `self.log` costs more than the whole XOR step. Validation and test use
+    `self.log` costs more than the whole XOR step. Training and validation
+    values skip even the per-epoch `self.log` (see `models/epoch_log.py`);
+    test values go through it, so `trainer.test` returns them. Validation and test use
     torchmetrics; training uses `TrainTally`, a few tensor ops per step
     (see `models/tally.py` for why). Under DDP each process updates them
     with its share of the rows and `compute()` combines the shares across
@@ -116,7 +119,10 @@ class TaskModel(FastHookNames):
     def _log_epoch(self, stage: str) -> None:
         values = {f"{stage}/loss": getattr(self, f"{stage}_loss").compute()}
         values.update(getattr(self, f"{stage}_scores").compute())
-        self.log_dict(values)
+        if stage == "test":
+            self.log_dict(values)
+        else:
+            log_epoch_values(self.trainer, values)
         self._reset(stage)
 
     def training_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> Tensor:
@@ -148,7 +154,7 @@ class TaskModel(FastHookNames):
         self._reset("test")
 
     def on_train_epoch_end(self) -> None:
-        self.log_dict(self.train_tally.compute("train/"))
+        log_epoch_values(self.trainer, self.train_tally.compute("train/"))
         self.train_tally.reset()
 
     def on_validation_epoch_end(self) -> None:
