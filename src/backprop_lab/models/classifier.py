@@ -55,6 +55,7 @@ class TaskModel(FastHookNames):
         task: str | None = "binary",
         num_classes: int = 2,
         loss: str = "mse",
+        compile: bool = False,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["net", "optimizer", "scheduler"])
@@ -83,6 +84,10 @@ class TaskModel(FastHookNames):
         scale = getattr(datamodule, "target_scale", None)
         if scale is not None:
             self.task.mean, self.task.std = scale
+        if stage == "fit" and self.hparams.compile:
+            # In place: the state dict keeps the network's own keys (no `_orig_mod.`), so checkpoints load
+            # into an uncompiled model. Eval and predict, which run few batches, stay uncompiled.
+            self.net.compile()
 
     def forward(self, x: Tensor) -> Tensor:
         """Logits (or values) of shape (N,), or (N, C) for C classes."""
