@@ -101,6 +101,9 @@ def epoch_case(settings: Settings, title: str, overrides: list[str], out_feature
         row(title, "samples/s", values(runs, per_second), target),
         row(f"{title}: peak memory (RSS)", "MiB", values(runs, lambda r: r["peak_rss_mb"]), "<= 1.05x Lightning alone"),
     ]
+    if settings.accelerator == "gpu":
+        peak = values(runs, lambda r: r["peak_cuda_mb"])
+        rows.append(row(f"{title}: peak CUDA memory (torch's allocations)", "MiB", peak, "<= 1.05x Lightning alone"))
     if settings.compile:
         compiled, eager = values(runs, per_second, " compiled"), values(runs, per_second)
         warmups = values(runs, lambda r: r["warmup_s"], " compiled"), values(runs, lambda r: r["warmup_s"])

@@ -1,7 +1,8 @@
 """One side of one benchmark case, in its own process: `python -m benchmarks.worker SPEC`.
 
 A process per side keeps the sides apart: each has its own peak memory (the
-peak resident set size of the whole process, `getrusage`'s `ru_maxrss`) and
+peak resident set size of the whole process, see `clock.peak_rss_mb`; on a
+GPU also the peak of torch's CUDA allocations) and
 its own thread pool, and the plain side never imports Lightning. The result
 is printed as one JSON line after `RESULT_MARK`.
 """
@@ -41,6 +42,8 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
 
         device = torch.device("cuda" if spec["accelerator"] == "gpu" else "cpu")
         result = train_plain(spec, *plain_data(spec), device)
+    if spec["accelerator"] == "gpu":
+        result["peak_cuda_mb"] = torch.cuda.max_memory_allocated() / 2**20
     return {**result, "peak_rss_mb": peak_rss_mb()}
 
 
