@@ -44,7 +44,8 @@ def make_optimizer(params: Any, spec: dict[str, Any]) -> torch.optim.Optimizer:
 
 
 def batches(x: Tensor, y: Tensor, spec: dict[str, Any]) -> Iterator[Batch]:
-    """`steps` full batches (case 1), or one shuffled pass in the order the template draws its first pass."""
+    """`steps` full batches (case 1), or one shuffled pass in the order the template draws its first pass
+    (its first `max_batches` batches, when the spec limits them as `trainer.limit_train_batches` does)."""
     if spec.get("steps"):
         for _ in range(spec["steps"]):
             yield x, y
@@ -54,11 +55,11 @@ def batches(x: Tensor, y: Tensor, spec: dict[str, Any]) -> Iterator[Batch]:
         yield x, y
         return
     order = torch.randperm(len(x), generator=torch.Generator().manual_seed(spec["seed"])).to(x.device)
-    for start in range(0, len(x), size):
+    for start in range(0, min(len(x), size * (spec.get("max_batches") or len(x))), size):
         idx = order[start : start + size]
         yield x[idx], y[idx]
 
 
 def batch_count(n: int, spec: dict[str, Any]) -> int:
     size = spec.get("batch_size") or n
-    return spec.get("steps") or -(-n // size)
+    return spec.get("steps") or min(-(-n // size), spec.get("max_batches") or n)

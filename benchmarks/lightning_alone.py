@@ -23,7 +23,7 @@ from benchmarks.step_clock import StepClock
 class PlainModule(L.LightningModule):
     """The network and its loss; Lightning runs the optimizer."""
 
-    def __init__(self, net: nn.Sequential, spec: dict[str, Any]) -> None:
+    def __init__(self, net: nn.Module, spec: dict[str, Any]) -> None:
         super().__init__()
         self.net = net
         self.loss = loss_fn(spec)
@@ -57,7 +57,7 @@ def train(spec: dict[str, Any], x: Tensor, y: Tensor) -> dict[str, Any]:
     torch.manual_seed(spec["seed"])
     net = sequential(spec, x.shape[1])
     if spec.get("compile"):
-        net.compile()
+        net = torch.compile(net)
     # The data on the device from the start, as the plain loop has it: the batches then need no copying.
     device = torch.device("cuda" if spec["accelerator"] == "gpu" else "cpu")
     x, y = x.to(device), y.to(device)

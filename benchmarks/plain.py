@@ -19,8 +19,7 @@ def train(spec: dict[str, Any], x: Tensor, y: Tensor, device: torch.device) -> d
     torch.manual_seed(spec["seed"])
     net = sequential(spec, x.shape[1]).to(device)
     optimizer = make_optimizer(net.parameters(), spec)
-    if spec.get("compile"):
-        net.compile()
+    forward = torch.compile(net) if spec.get("compile") else net
     loss = loss_fn(spec)
     x, y = x.to(device), y.to(device)
 
@@ -31,7 +30,7 @@ def train(spec: dict[str, Any], x: Tensor, y: Tensor, device: torch.device) -> d
         if step == spec["warmup"]:
             start = stamp(device)
         optimizer.zero_grad()
-        value = loss_of(loss, net(bx), by)
+        value = loss_of(loss, forward(bx), by)
         value.backward()
         optimizer.step()
         if start is not None:

@@ -5,10 +5,11 @@
 2. `throughput`: samples per second over one epoch of a million noisy XOR
    points, MLP 2-64-64-1, batch 4096; and each side's peak memory.
 4. `wide`: the same over a million rows of 64 features in 10 classes, MLP
-   64-256-256-10, batch 4096: a network whose math outweighs the loop.
+   64-256-256-10, batch 4096 (timed over 60 steps after the warm-up): a
+   network whose math outweighs the loop.
 
 With `compile`, cases 2 and 4 also run every side with its network
-compiled (`model.compile=true` for the template, `nn.Module.compile` for the
+compiled (`model.compile=true` for the template, `torch.compile(net)` for the
 others) in the same rounds.
 """
 
@@ -81,13 +82,19 @@ def xor_case(settings: Settings) -> list[dict]:
     ]
 
 
-def epoch_case(settings: Settings, title: str, overrides: list[str], out_features: int, target: str) -> list[dict]:
-    """One epoch on every side, timed after a warm-up; samples per second and peak memory (and compiled)."""
+def epoch_case(
+    settings: Settings, title: str, overrides: list[str], out_features: int, target: str, steps: int | None = None
+) -> list[dict]:
+    """One epoch (or `steps` timed steps) on every side after a warm-up; samples/s, peak memory (and compiled)."""
     s = settings.sizes
     overrides = [*settings.common, f"data.batch_size={s.batch_size}", "trainer.max_epochs=1", *overrides]
+    limit = s.throughput_warmup + steps if steps else None
+    if limit:
+        overrides.append(f"+trainer.limit_train_batches={limit}")
     cfg = composed(settings, overrides)
     with tempfile.TemporaryDirectory(prefix="benchmark-") as folder:
         hand = {**hand_spec(cfg, out_features), "warmup": s.throughput_warmup, "data": saved_train_split(cfg, folder)}
+        hand["max_batches"] = limit
         specs = {
             "template": {"side": "template", "overrides": overrides, "warmup": s.throughput_warmup},
             "lightning": {**hand, "side": "lightning"},
@@ -161,4 +168,6 @@ def wide_case(settings: Settings) -> list[dict]:
     ]
     shape = f"{s.wide_features}-{hidden.replace(',', '-')}-{s.wide_classes}"
     title = f"4. Blobs, {s.wide_train:,} rows, {s.wide_classes} classes, batch {s.batch_size}, {shape}"
-    return epoch_case(settings, title, overrides, s.wide_classes, ">= 0.97x Lightning alone and plain")
+    if s.wide_steps:
+        title += f", {s.wide_steps} steps"
+    return epoch_case(settings, title, overrides, s.wide_classes, ">= 0.97x Lightning alone and plain", s.wide_steps)

@@ -1,4 +1,4 @@
-"""`model.compile=true`: the network is compiled in place, so checkpoints keep its own keys and resume stays exact.
+"""`model.compile=true`: the network is compiled for training; checkpoints keep its own keys, resume stays exact.
 
 torch.compile on the CPU generates C++ and needs a C compiler; each run
 compiles its network afresh (a few seconds at least), hence slow.
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from torch._dynamo.utils import counters
 
 from backprop_lab.train import build
 from backprop_lab.train import train as run_train_task
@@ -35,17 +36,23 @@ SETUP = [
 ]
 
 
+def fresh_compiler() -> None:
+    """Forget every compiled graph, as a new process would start."""
+    torch._dynamo.reset()
+    counters.clear()
+
+
 @pytest.fixture(autouse=True)
-def fresh_compiler():
-    """Each run compiles its own network: no cached graphs of another test's module."""
-    torch._dynamo.reset()
+def compiler_left_clean():
     yield
-    torch._dynamo.reset()
+    fresh_compiler()
 
 
 def train_compiled(run_dir: Path, *overrides: str) -> dict[str, torch.Tensor]:
+    fresh_compiler()
     run_train_task(compose_train(*SETUP, "model.compile=true", *overrides, output_dir=run_dir))
     assert read_metrics(run_dir)["status"] == "success"
+    assert counters["stats"]["unique_graphs"] > 0, "nothing was compiled"
     return torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]
 
 
@@ -58,11 +65,10 @@ def test_a_compiled_runs_checkpoint_loads_into_an_uncompiled_model_and_back(tmp_
     eager.load_state_dict(state)  # strict: the very keys of an uncompiled model
 
     _, compiled, _ = build(compose_train(*SETUP, "model.compile=true"))
-    compiled.net.compile()  # what setup("fit") does
+    compiled.compile_net()  # as fit does
     compiled.load_state_dict(eager.state_dict())
     x = torch.rand(5, 2)
-    with torch.no_grad():
-        torch.testing.assert_close(compiled(x), eager(x))
+    torch.testing.assert_close(compiled(x), eager(x))
 
 
 def test_a_resumed_compiled_run_ends_exactly_where_the_uninterrupted_one_does(tmp_path):
