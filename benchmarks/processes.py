@@ -41,6 +41,6 @@ def worker(spec: dict[str, Any], settings: Settings) -> dict[str, Any]:
         spec = {**spec, "output_dir": output_dir, "configs": str(settings.root / "configs")}
         spec.update(threads=settings.threads, accelerator=settings.accelerator)
         command = [sys.executable, "-m", "benchmarks.worker", json.dumps(spec)]
-        proc, _, _ = timed_run(command, settings.root)
+        proc, wall, _ = timed_run(command, settings.root)
     line = next(line for line in proc.stdout.splitlines() if line.startswith(RESULT_MARK))
-    return json.loads(line[len(RESULT_MARK) :])
+    return {**json.loads(line[len(RESULT_MARK) :]), "process_s": wall}

@@ -37,12 +37,12 @@ def hand_spec(cfg: DictConfig, out_features: int = 1) -> dict[str, Any]:
     }
 
 
-def saved_train_split(cfg: DictConfig, folder: str) -> dict[str, str]:
+def saved_train_split(cfg: DictConfig, folder: str) -> dict[str, Any]:
     """The template's own train split, saved for the other sides: all three train on the very same tensors."""
     x, y = instantiate(cfg.data).splits["train"]
     path = Path(folder) / "train_split.pt"
     torch.save({"x": x, "y": y}, path)
-    return {"path": str(path)}
+    return {"path": str(path), "rows": len(x)}
 
 
 def same_loss(a: float, b: float) -> bool:
