@@ -10,6 +10,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from backprop_lab.models.nets import ACTIVATIONS
+
 from benchmarks.settings import Settings
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import torch
 
 from backprop_lab.data.xor import XOR_INPUTS, XOR_TARGETS
+
 from benchmarks.processes import worker
 from benchmarks.report import SIDES, row
 from benchmarks.rounds import alternate, paired_ratio, paired_ratios

@@ -6,6 +6,7 @@ import torch
 from hydra import compose, initialize_config_dir
 
 from backprop_lab.train import build
+
 from benchmarks.step_clock import StepClock
 
 
