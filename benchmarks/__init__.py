@@ -6,8 +6,8 @@ process (`processes.py`, `worker.py`): the template as `scripts/train.py`
 builds it (`template.py`), Lightning alone (`lightning_alone.py`) and the
 plain loop (`plain.py`), both built by hand (`hand_built.py`). Rounds
 alternate the sides (`rounds.py`, shared with `scripts/telemetry_cost.py`
-and `scripts/option_cost.py`); `report.py` writes the table. `gpu_check.py`
-is the CUDA machine's check.
+and `scripts/option_cost.py`); `report.py` writes the table.
+`scripts/gpu_check.py` runs the cases on a CUDA machine.
 """
 
 # The cases, in their numbered order; named here so the entry point can check its arguments before importing torch.
