@@ -3,8 +3,9 @@
     python scripts/option_cost.py logger=many
     python scripts/option_cost.py --off logger=csv --epochs 10,100 --repeats 5 logger=mlflow
 
-Runs `scripts/train.py` in fresh processes, alternately without the option
-(the default config plus `--off`) and with it, at two epoch counts. A run's
+Runs `scripts/train.py` in fresh processes (`benchmarks/train_runs.py`), in
+rounds (`benchmarks/rounds.py`) without the option (the default config plus
+`--off`) and with it, at two epoch counts. A run's
 `wall_time_s` (build, fit and test, from its metrics.json) is close to
 `fixed + per_epoch * epochs`; the slope between the two counts is the cost
 per epoch, so one-off costs (importing mlflow, opening its database) drop out
@@ -16,37 +17,16 @@ so MLflow's database is created before the timing starts.
 """
 
 import argparse
-import json
-import os
-import pty
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # benchmarks/ sits beside the package, not inside it
 
-
-def timed_run(run_dir: Path, overrides: list[str]) -> float:
-    """Train once in a fresh interpreter on a pseudo-terminal; return the run's `wall_time_s`."""
-    command = [sys.executable, str(ROOT / "scripts" / "train.py"), f"hydra.run.dir={run_dir}", *overrides]
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=follower, stderr=follower)
-    os.close(follower)
-    output = bytearray()
-    while True:  # drain the console, or the child blocks once the terminal's buffer is full
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the child closed its end
-            break
-        if not chunk:
-            break
-        output += chunk
-    os.close(leader)
-    if proc.wait() != 0:
-        sys.exit(f"run failed ({' '.join(overrides)}):\n{output[-2000:].decode(errors='replace')}")
-    return json.loads((run_dir / "metrics.json").read_text())["wall_time_s"]
+from benchmarks.rounds import alternate  # noqa: E402
+from benchmarks.train_runs import train_wall_time  # noqa: E402
 
 
 def line_fit(short: list[float], long: list[float], epochs: tuple[int, int]) -> tuple[float, float]:
@@ -69,17 +49,17 @@ def main() -> None:
         parser.error("--epochs takes two counts, smaller first (e.g. 10,60); --repeats at least 1")
 
     sides = {"without": args.off, "with": args.option}
-    times: dict[tuple[str, int], list[float]] = {(side, e): [] for side in sides for e in epochs}
     with tempfile.TemporaryDirectory() as tmp:
         shared = [f"paths.log_dir={tmp}/logs", *args.base]
-        for side, extra in sides.items():  # unmeasured: creates stores, warms file caches
-            timed_run(Path(tmp) / f"warmup-{side}", [*shared, *extra, f"trainer.max_epochs={epochs[0]}"])
-        for i in range(args.repeats):
-            for e in epochs:
-                for side, extra in sides.items():
-                    seconds = timed_run(Path(tmp) / f"{side}-{e}-{i}", [*shared, *extra, f"trainer.max_epochs={e}"])
-                    times[side, e].append(seconds)
-                    print(f"round {i + 1}/{args.repeats}, {e:>4} epochs, {side:>7}: {seconds:.2f} s", flush=True)
+
+        def run(side: str, e: int, name: str) -> float:
+            overrides = [*shared, *sides[side], f"trainer.max_epochs={e}"]
+            return train_wall_time(Path(tmp) / name, overrides, console="pty")
+
+        for side in sides:  # unmeasured: creates stores, warms file caches
+            run(side, epochs[0], f"warmup-{side}")
+        runs = {(s, e): (lambda i, s=s, e=e: run(s, e, f"{s}-{e}-{i}")) for e in epochs for s in sides}
+        times = alternate(runs, args.repeats, label=lambda key: f"{key[1]:>4} epochs, {key[0]:>7}")
 
     fits = {side: line_fit(times[side, epochs[0]], times[side, epochs[1]], epochs) for side in sides}
     for side, (fixed, per_epoch) in fits.items():

@@ -40,7 +40,8 @@ def test_epoch_metrics_start_clean():
 
 def test_hyperparameters_hold_no_modules_or_partials():
     model = make_model()
-    assert dict(model.hparams) == {"scheduler_monitor": "val/loss", "task": "binary", "num_classes": 2, "loss": "mse"}
+    expected = {"scheduler_monitor": "val/loss", "task": "binary", "num_classes": 2, "loss": "mse", "compile": False}
+    assert dict(model.hparams) == expected
 
 
 def test_scheduler_is_wired_to_the_optimizer():

@@ -15,11 +15,19 @@ from omegaconf import OmegaConf
 from torch import nn
 
 from backprop_lab import reference as ref
-from backprop_lab.benchmark.cases import BARE as LIGHTNING_EXTRAS_OFF
 from backprop_lab.train import build
 
 from conftest import compose_train
 
+# Everything Lightning adds beyond the loop itself, turned off.
+LIGHTNING_EXTRAS_OFF = [
+    "callbacks=none",
+    "logger=none",
+    "trainer.enable_checkpointing=false",
+    "trainer.enable_progress_bar=false",
+    "trainer.enable_model_summary=false",
+    "+trainer.limit_val_batches=0",
+]
 # Bare training: no callbacks, loggers, checkpoints or validation to pay for; one full-batch step an epoch.
 BARE = [*LIGHTNING_EXTRAS_OFF, "trainer.accelerator=cpu", "data.passes_per_epoch=1"]
 

@@ -62,6 +62,9 @@ class TaskModel(FastHookNames):
     processes, so every logged epoch value is global.
     """
 
+    # `torch.compile(net)` once fit starts with `compile=True` (see `setup`).
+    compiled_net: nn.Module | None = None
+
     def __init__(
         self,
         net: nn.Module,
@@ -71,6 +74,7 @@ class TaskModel(FastHookNames):
         task: str | None = "binary",
         num_classes: int = 2,
         loss: str = "mse",
+        compile: bool = False,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["net", "optimizer", "scheduler"])
@@ -99,10 +103,25 @@ class TaskModel(FastHookNames):
         scale = getattr(datamodule, "target_scale", None)
         if scale is not None:
             self.task.mean, self.task.std = scale
+        if stage == "fit" and self.hparams.compile:  # eval and predict, a few batches, stay uncompiled
+            self.compile_net()
+
+    def compile_net(self) -> None:
+        """Run the network through `torch.compile` from now on.
+
+        The compiled wrapper is kept off the module's registry, so the state
+        dict keeps the network's own keys (no `_orig_mod.`) and checkpoints
+        load into an uncompiled model. (`self.net.compile()` would keep them
+        too, but compiles nothing for an `nn.Sequential` of torch's own
+        layers: pytorch/pytorch#150915.)
+        """
+        if self.compiled_net is None:
+            object.__setattr__(self, "compiled_net", torch.compile(self.net))
 
     def forward(self, x: Tensor) -> Tensor:
         """Logits (or values) of shape (N,), or (N, C) for C classes."""
-        return self.task.output(self.net(x))
+        net = self.net if self.compiled_net is None else self.compiled_net
+        return self.task.output(net(x))
 
     def _shared_step(self, batch: tuple[Tensor, Tensor], stage: str) -> Tensor:
         x, y = batch

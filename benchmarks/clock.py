@@ -3,6 +3,7 @@
 import resource
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 
@@ -21,6 +22,17 @@ def stamp(device: torch.device) -> Stamp:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory so far (Linux reports KiB, macOS bytes)."""
+    """This process's peak resident memory so far, in MiB.
+
+    On Linux from `/proc/self/status` (VmHWM, the high-water mark of this
+    process's own memory): `getrusage`'s `ru_maxrss` survives `exec`, so a
+    worker started by a parent that had imported Lightning would report the
+    parent's size. Elsewhere `ru_maxrss` (KiB on Linux, bytes on macOS).
+    """
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 1024 / (1024 if peak > 1 << 32 else 1)

@@ -1,6 +1,8 @@
-"""One side of one benchmark case, in its own process: `python -m backprop_lab.benchmark.worker SPEC`.
+"""One side of one benchmark case, in its own process: `python -m benchmarks.worker SPEC`.
 
-A process per side keeps the sides apart: each has its own peak memory and
+A process per side keeps the sides apart: each has its own peak memory (the
+peak resident set size of the whole process, see `clock.peak_rss_mb`; on a
+GPU also the peak of torch's CUDA allocations) and
 its own thread pool, and the plain side never imports Lightning. The result
 is printed as one JSON line after `RESULT_MARK`.
 """
@@ -11,7 +13,7 @@ from typing import Any
 
 import torch
 
-from backprop_lab.benchmark.clock import peak_rss_mb
+from benchmarks.clock import peak_rss_mb
 
 RESULT_MARK = "BENCHMARK_RESULT "
 
@@ -20,7 +22,7 @@ def plain_data(spec: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor]:
     data = spec["data"]
     if "x" in data:
         return torch.tensor(data["x"]), torch.tensor(data["y"])
-    # The template's own train split, saved by the runner: both sides train on the very same tensors.
+    # The template's own train split, saved by the case: every side trains on the very same tensors.
     split = torch.load(data["path"], weights_only=True)
     return split["x"], split["y"]
 
@@ -28,18 +30,20 @@ def plain_data(spec: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor]:
 def run(spec: dict[str, Any]) -> dict[str, Any]:
     torch.set_num_threads(spec["threads"])
     if spec["side"] == "template":
-        from backprop_lab.benchmark.template import train as train_template
+        from benchmarks.template import train as train_template
 
         result = train_template(spec)
     elif spec["side"] == "lightning":
-        from backprop_lab.benchmark.floor import train as train_floor
+        from benchmarks.lightning_alone import train as train_lightning
 
-        result = train_floor(spec, *plain_data(spec))
+        result = train_lightning(spec, *plain_data(spec))
     else:
-        from backprop_lab.benchmark.plain import train as train_plain
+        from benchmarks.plain import train as train_plain
 
         device = torch.device("cuda" if spec["accelerator"] == "gpu" else "cpu")
         result = train_plain(spec, *plain_data(spec), device)
+    if spec["accelerator"] == "gpu":
+        result["peak_cuda_mb"] = torch.cuda.max_memory_allocated() / 2**20
     return {**result, "peak_rss_mb": peak_rss_mb()}
 
 
