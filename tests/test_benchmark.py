@@ -5,7 +5,7 @@ import statistics
 
 import pytest
 
-from conftest import ROOT, run_script
+from helpers import ROOT, run_script
 
 
 @pytest.mark.slow

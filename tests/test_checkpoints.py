@@ -12,7 +12,7 @@ from backprop_lab.errors import CheckpointError
 from backprop_lab.evaluate import evaluate, restore_model
 from backprop_lab.train import build, train
 
-from conftest import compose_train, read_metrics
+from helpers import compose_train, read_metrics
 
 
 def fake_run(run_dir: Path, *overrides: str) -> Path:

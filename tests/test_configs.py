@@ -15,7 +15,7 @@ from backprop_lab.checks import ConfigError
 from backprop_lab.errors import MissingPackage
 from backprop_lab.train import build, instantiate_each
 
-from conftest import CONFIGS, compose_train
+from helpers import CONFIGS, compose_train
 
 GROUPS = sorted(p.name for p in CONFIGS.iterdir() if p.is_dir() and p.name not in {"hydra", "local"})
 OPTIONS = [(group, option.stem) for group in GROUPS for option in sorted((CONFIGS / group).glob("*.yaml"))]

@@ -12,7 +12,7 @@ from backprop_lab.checks import ConfigError
 from backprop_lab.distributed import check_sweep_launch
 from backprop_lab.run_name import tensorboard_dir
 
-from conftest import QUIET, compose_train, read_metrics
+from helpers import QUIET, compose_train, read_metrics
 
 EPOCHS = "trainer.max_epochs=30"  # enough for SGD to solve XOR; the processes' start-up dominates anyway
 

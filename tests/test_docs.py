@@ -22,7 +22,7 @@ from hydra.core.override_parser.types import Glob
 
 from backprop_lab.checks import check_config
 
-from conftest import CONFIGS, QUIET, ROOT, TRAIN_SCRIPT, compose_train, read_metrics, run_script
+from helpers import CONFIGS, QUIET, ROOT, TRAIN_SCRIPT, compose_train, read_metrics, run_script
 
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})(.*)$")

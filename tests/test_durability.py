@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from backprop_lab.checkpoints import load_checkpoint  # noqa: E402
 from backprop_lab.errors import CheckpointError  # noqa: E402
 
-from conftest import QUIET, TRAIN_SCRIPT, read_metrics, run_script  # noqa: E402
+from helpers import QUIET, TRAIN_SCRIPT, read_metrics, run_script  # noqa: E402
 
 LONG_RUN = [*QUIET, "trainer.max_epochs=100000", "data.passes_per_epoch=1"]
 

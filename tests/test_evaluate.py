@@ -9,7 +9,7 @@ from omegaconf import DictConfig, OmegaConf
 from backprop_lab.errors import UserError
 from backprop_lab.predict import predict
 
-from conftest import QUIET, ROOT, TRAIN_SCRIPT, read_metrics, run_script
+from helpers import QUIET, ROOT, TRAIN_SCRIPT, read_metrics, run_script
 
 EVAL_SCRIPT = ROOT / "scripts" / "eval.py"
 PREDICT_SCRIPT = ROOT / "scripts" / "predict.py"

@@ -5,7 +5,7 @@ from omegaconf import OmegaConf
 
 from backprop_lab.run_name import tensorboard_dir
 
-from conftest import CONFIGS, QUIET, TRAIN_SCRIPT, read_metrics, run_script
+from helpers import CONFIGS, QUIET, TRAIN_SCRIPT, read_metrics, run_script
 
 EXPERIMENTS = sorted(p.stem for p in (CONFIGS / "experiment").glob("*.yaml"))
 

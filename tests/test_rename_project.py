@@ -5,13 +5,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import QUIET, ROOT, read_metrics, run_script
+from helpers import QUIET, ROOT, read_metrics, run_script
 
 # What a fork needs; not .git, .venv, logs/ or caches.
 PROJECT = ["src", "configs", "scripts", "tests", "docs", "pyproject.toml", "README.md"]
 PROJECT += [".ci", ".pre-commit-config.yaml"]
 IGNORE = shutil.ignore_patterns("__pycache__", "*.egg-info", ".pytest_cache", "*.png")
-# Longer than the old name and sorting after `conftest`: both once broke `ruff check .` on a renamed copy.
+# Longer than the old name and sorting after `helpers`: both once broke `ruff check .` on a renamed copy.
 NEW = "my_forked_lab_with_long_name"
 
 

@@ -21,7 +21,7 @@ from backprop_lab.resume import check_same_training
 from backprop_lab.train import build
 from backprop_lab.train import train as run_train_task
 
-from conftest import QUIET, TRAIN_SCRIPT, compose_train, read_metrics, run_script
+from helpers import QUIET, TRAIN_SCRIPT, compose_train, read_metrics, run_script
 
 EPOCHS = 20
 # Adam's moments, a step schedule and shuffled mini-batches: every piece of state a resume must restore.

@@ -9,7 +9,7 @@ from backprop_lab.reports import NoTaggedRuns, read_sweep
 from backprop_lab.run_name import tensorboard_dir
 from backprop_lab.train import build, train
 
-from conftest import QUIET, ROOT, TRAIN_SCRIPT, compose_train, read_metrics, run_script
+from helpers import QUIET, ROOT, TRAIN_SCRIPT, compose_train, read_metrics, run_script
 
 COMPARE_SCRIPT = ROOT / "scripts" / "compare_runs.py"
 NO_TELEMETRY = ["~callbacks.update_telemetry", "~callbacks.histograms", "~callbacks.decision_boundary"]

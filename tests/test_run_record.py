@@ -15,7 +15,7 @@ from backprop_lab.run_lock import LOCK_NAME, FolderInUse, acquire, release
 from backprop_lab.runs import RUNNING, describe_status
 from backprop_lab.train import build
 
-from conftest import QUIET, TRAIN_SCRIPT, compose_train, read_metrics, run_script
+from helpers import QUIET, TRAIN_SCRIPT, compose_train, read_metrics, run_script
 
 
 @pytest.fixture

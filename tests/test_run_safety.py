@@ -13,7 +13,7 @@ from backprop_lab.evaluate import restore_for_predict, restore_model
 from backprop_lab.rebuild import RECORD_KEY, scale_inputs
 from backprop_lab.train import build
 
-from conftest import CONFIGS, ROOT, compose_train, run_script
+from helpers import CONFIGS, ROOT, compose_train, run_script
 
 EVAL_SCRIPT, PREDICT_SCRIPT = ROOT / "scripts" / "eval.py", ROOT / "scripts" / "predict.py"
 

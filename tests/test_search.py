@@ -4,7 +4,7 @@ import optuna
 import pytest
 from omegaconf import OmegaConf
 
-from conftest import QUIET, TRAIN_SCRIPT, read_metrics, run_script
+from helpers import QUIET, TRAIN_SCRIPT, read_metrics, run_script
 
 
 def search(sweep_dir, n_trials: int, *overrides: str):

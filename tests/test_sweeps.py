@@ -6,7 +6,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from backprop_lab.run_name import tensorboard_dir
 
-from conftest import QUIET, ROOT, TRAIN_SCRIPT, read_metrics, run_script
+from helpers import QUIET, ROOT, TRAIN_SCRIPT, read_metrics, run_script
 
 COMPARE_SCRIPT = ROOT / "scripts" / "compare_runs.py"
 # Hydra numbers jobs optimizer-major: 0-2 SGD, 3-5 Adam; lr -1 (rejected), 0.5, 1000 (blows up).

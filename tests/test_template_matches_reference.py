@@ -18,7 +18,7 @@ from backprop_lab import reference as ref
 from backprop_lab.benchmark.cases import BARE as LIGHTNING_EXTRAS_OFF
 from backprop_lab.train import build
 
-from conftest import compose_train
+from helpers import compose_train
 
 # Bare training: no callbacks, loggers, checkpoints or validation to pay for; one full-batch step an epoch.
 BARE = [*LIGHTNING_EXTRAS_OFF, "trainer.accelerator=cpu", "data.passes_per_epoch=1"]

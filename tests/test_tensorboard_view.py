@@ -15,7 +15,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from backprop_lab.run_name import tensorboard_dir
 
-from conftest import QUIET, TRAIN_SCRIPT, read_metrics, run_script
+from helpers import QUIET, TRAIN_SCRIPT, read_metrics, run_script
 
 PARAMS = ["hidden1.weight", "hidden1.bias", "output.weight", "output.bias"]
 UPDATE_TAGS = {

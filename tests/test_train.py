@@ -6,7 +6,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from backprop_lab.run_name import tensorboard_dir
 
-from conftest import read_metrics
+from helpers import QUIET, TRAIN_SCRIPT, read_metrics, run_in_process
 
 
 def scalar_tags(run_dir) -> set[str]:
@@ -47,19 +47,15 @@ def test_tensorboard_command_is_relative_to_the_working_directory(tmp_path, monk
     )
 
 
-def test_default_config_solves_xor(train_run):
-    proc, run_dir = train_run()
-    assert proc.returncode == 0, proc.stderr
-    metrics = read_metrics(run_dir)["metrics"]
+def test_default_config_solves_xor(trained_run):
+    metrics = read_metrics(trained_run)["metrics"]
     assert metrics["test/acc"] == 1.0
     assert metrics["test/loss"] < 0.1
 
 
 @pytest.mark.slow
 def test_default_config_solves_xor_for_seeds_0_to_9(tmp_path):
-    from conftest import QUIET, TRAIN_SCRIPT, run_script
-
-    proc = run_script(TRAIN_SCRIPT, "-m", "seed=range(10)", f"hydra.sweep.dir={tmp_path}", *QUIET)
+    proc = run_in_process(TRAIN_SCRIPT, "-m", "seed=range(10)", f"hydra.sweep.dir={tmp_path}", *QUIET)
     assert proc.returncode == 0, proc.stderr
     accuracies = {seed: read_metrics(tmp_path / str(seed))["metrics"]["test/acc"] for seed in range(10)}
     assert accuracies == {seed: 1.0 for seed in range(10)}
