@@ -50,7 +50,7 @@ def run_script(script: Path, *args: str, cwd: Path | None = None, timeout: float
 
 
 def run_in_process(script: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run a Hydra script's `main` here, as `python <script> <args>` would: returns (exit code, stdout, stderr).
+    """Run a script here as `python <script> <args>` would (as `__main__`): returns (exit code, stdout, stderr).
 
     Hydra's logging set-up (console and the run's train.log) is undone afterwards,
     so one run's handlers do not write into the next run's output, and the run

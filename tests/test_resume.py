@@ -21,7 +21,7 @@ from backprop_lab.resume import check_same_training
 from backprop_lab.train import build
 from backprop_lab.train import train as run_train_task
 
-from helpers import QUIET, TRAIN_SCRIPT, compose_train, read_metrics, run_script
+from helpers import QUIET, TRAIN_SCRIPT, compose_train, read_metrics, run_in_process
 
 EPOCHS = 20
 # Adam's moments, a step schedule and shuffled mini-batches: every piece of state a resume must restore.
@@ -38,7 +38,8 @@ SETUP = [
 
 
 def train(run_dir: Path, *overrides: str) -> subprocess.CompletedProcess:
-    return run_script(TRAIN_SCRIPT, *QUIET, f"hydra.run.dir={run_dir}", *SETUP, *overrides)
+    """Train in this process (the signals below need a process of their own; resuming does not)."""
+    return run_in_process(TRAIN_SCRIPT, *QUIET, f"hydra.run.dir={run_dir}", *SETUP, *overrides)
 
 
 def final_parameters(run_dir: Path) -> dict[str, torch.Tensor]:

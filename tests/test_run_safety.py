@@ -13,9 +13,7 @@ from backprop_lab.evaluate import restore_for_predict, restore_model
 from backprop_lab.rebuild import RECORD_KEY, scale_inputs
 from backprop_lab.train import build
 
-from helpers import CONFIGS, ROOT, compose_train, run_script
-
-EVAL_SCRIPT, PREDICT_SCRIPT = ROOT / "scripts" / "eval.py", ROOT / "scripts" / "predict.py"
+from helpers import CONFIGS, EVAL_SCRIPT, PREDICT_SCRIPT, compose_train, run_in_process
 
 
 def run_folder(run_dir: Path, with_record: bool, *overrides: str) -> Path:
@@ -54,7 +52,7 @@ def test_malicious_run_folder_is_refused_by_eval_and_predict_and_writes_nothing(
     source.write_text("x")
     poison_config(ckpt, "data", {"_target_": "shutil.copyfile", "_args_": [str(source), str(victim)]})
     for script, extra in ((EVAL_SCRIPT, [f"hydra.run.dir={tmp_path / 'eval'}"]), (PREDICT_SCRIPT, ["inputs=[[0,1]]"])):
-        proc = run_script(script, f"ckpt_path={ckpt}", *extra)
+        proc = run_in_process(script, f"ckpt_path={ckpt}", *extra)
         assert proc.returncode == 2, proc.stderr
         assert "data._target_='shutil.copyfile'" in proc.stderr and "Traceback" not in proc.stderr
         assert not victim.exists()
