@@ -11,6 +11,7 @@ from hydra.utils import instantiate
 from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import OmegaConf
 
+from backprop_lab.allowlist import check_targets
 from backprop_lab.checks import ConfigError
 from backprop_lab.errors import MissingPackage
 from backprop_lab.train import build, instantiate_each
@@ -19,6 +20,8 @@ from helpers import CONFIGS, compose_train
 
 GROUPS = sorted(p.name for p in CONFIGS.iterdir() if p.is_dir() and p.name not in {"hydra", "local"})
 OPTIONS = [(group, option.stem) for group in GROUPS for option in sorted((CONFIGS / group).glob("*.yaml"))]
+# The groups a run folder's config holds that eval and predict instantiate (tests/test_run_safety.py).
+CHECKED_TARGETS = ("data", "model", "optimizer", "scheduler", "callbacks", "logger")
 # `# @package _global_` groups: they set keys all over the config, so the whole run is built.
 GLOBAL_GROUPS = ("experiment", "debug")
 # Values an option leaves as ??? (required from the user); a new option with ??? fields needs an entry here.
@@ -53,6 +56,8 @@ def test_every_option_composes_and_instantiates(group, option, tmp_path):
     required = REQUIRED_VALUES.get((group, option), lambda tmp: [])(tmp_path)
     cfg = compose_train(f"{group}={option}", *required, output_dir=tmp_path)
     node = cfg.get(group)
+    if group in CHECKED_TARGETS:  # what eval and predict read back from a run folder passes the allowlist
+        check_targets(OmegaConf.to_container(node, resolve=True), group, f"configs/{group}/{option}.yaml")
     if group == "optimizer":
         factory = instantiate(node)
         assert isinstance(factory, functools.partial)
