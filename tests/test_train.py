@@ -9,6 +9,10 @@ from backprop_lab.run_name import tensorboard_dir
 from helpers import QUIET, TRAIN_SCRIPT, read_metrics, run_in_process
 
 
+# The pictures and update statistics, which never change training (tests/test_update_telemetry.py).
+TELEMETRY_OFF = [f"~callbacks.{name}" for name in ("update_telemetry", "histograms", "decision_boundary", "loss_landscape")]
+
+
 def scalar_tags(run_dir) -> set[str]:
     events = EventAccumulator(str(tensorboard_dir(run_dir)))
     events.Reload()
@@ -71,7 +75,7 @@ def test_each_optimizer_solves_xor_with_its_default_lr(train_run, optimizer):
 
 def test_logistic_model_cannot_learn_xor(train_run):
     """The article's Linear(2,1)+sigmoid draws one straight line: at most 3 of 4 XOR points right."""
-    proc, run_dir = train_run("model=logistic", "optimizer=adam", "trainer.max_epochs=30")  # 300 steps
+    proc, run_dir = train_run("model=logistic", "optimizer=adam", "trainer.max_epochs=30", *TELEMETRY_OFF)  # 300 steps
     assert proc.returncode == 0, proc.stderr
     metrics = read_metrics(run_dir)["metrics"]
     assert metrics["test/acc"] <= 0.75
@@ -80,7 +84,7 @@ def test_logistic_model_cannot_learn_xor(train_run):
 
 def test_scheduler_and_csv_logger_run(train_run):
     proc, run_dir = train_run("scheduler=step", "scheduler.step_size=1", "scheduler.gamma=0.5",
-                              "logger=csv", "trainer.max_epochs=3")
+                              "logger=csv", "trainer.max_epochs=3", *TELEMETRY_OFF)
     assert proc.returncode == 0, proc.stderr
     metrics = read_metrics(run_dir)["metrics"]
     assert metrics["lr"] == pytest.approx(0.5 * 0.5**2)  # the lr the third epoch trained with
