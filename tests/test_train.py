@@ -8,9 +8,8 @@ from backprop_lab.run_name import tensorboard_dir
 
 from helpers import QUIET, TRAIN_SCRIPT, read_metrics, run_in_process
 
-
 # The pictures and update statistics, which never change training (tests/test_update_telemetry.py).
-TELEMETRY_OFF = [f"~callbacks.{name}" for name in ("update_telemetry", "histograms", "decision_boundary", "loss_landscape")]
+TELEMETRY_OFF = [f"~callbacks.{n}" for n in ("update_telemetry", "histograms", "decision_boundary", "loss_landscape")]
 
 
 def scalar_tags(run_dir) -> set[str]:
