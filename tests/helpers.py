@@ -52,12 +52,14 @@ def run_script(script: Path, *args: str, cwd: Path | None = None, timeout: float
 def run_in_process(script: Path, *args: str) -> subprocess.CompletedProcess:
     """Run a script here as `python <script> <args>` would (as `__main__`): returns (exit code, stdout, stderr).
 
-    Hydra's logging set-up (console and the run's train.log) is undone afterwards,
-    so one run's handlers do not write into the next run's output, and the run
-    folder's lock is released as the end of a process would release it.
+    Hydra's logging set-up (console and the run's train.log; predict's config
+    disables every logger) is undone afterwards, so one run's set-up does not
+    reach the next test, and the run folder's lock is released as the end of a
+    process would release it.
     """
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
+    loggers = {name: (lg.disabled, lg.level, lg.propagate) for name, lg in _loggers()}
     argv, full_error = sys.argv, os.environ.get("HYDRA_FULL_ERROR")
     out, err, code = io.StringIO(), io.StringIO(), 0
     sys.argv, os.environ["HYDRA_FULL_ERROR"] = [str(script), *args], "0"
@@ -77,11 +79,17 @@ def run_in_process(script: Path, *args: str) -> subprocess.CompletedProcess:
                 handler.close()
         root.handlers[:] = handlers
         root.setLevel(level)
+        for name, lg in _loggers():
+            lg.disabled, lg.level, lg.propagate = loggers.get(name, (False, lg.level, lg.propagate))
         HydraConfig.instance().cfg = None
         for arg in args:
             if arg.startswith("hydra.run.dir="):
                 release(Path(arg.split("=", 1)[1]) / LOCK_NAME, os.getpid())
     return subprocess.CompletedProcess([str(script), *args], code, out.getvalue(), err.getvalue())
+
+
+def _loggers() -> list[tuple[str, logging.Logger]]:
+    return [(name, lg) for name, lg in logging.Logger.manager.loggerDict.items() if isinstance(lg, logging.Logger)]
 
 
 def compose_train(*overrides: str, output_dir: Path | str = "unused") -> DictConfig:

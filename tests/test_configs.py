@@ -14,7 +14,7 @@ from omegaconf import OmegaConf
 from backprop_lab.allowlist import check_targets
 from backprop_lab.checks import ConfigError
 from backprop_lab.errors import MissingPackage
-from backprop_lab.train import build, instantiate_each
+from backprop_lab.train import build, build_model, instantiate_each
 
 from helpers import CONFIGS, compose_train
 
@@ -144,10 +144,14 @@ def test_every_data_and_model_pair_builds_a_model_of_the_datas_task(model, tmp_p
     """Any model config fits any data: output width, loss and task come from the data."""
     for data in DATA:
         required = REQUIRED_VALUES.get(("data", data), lambda tmp: [])(tmp_path)
-        datamodule, built, _ = build(compose_train(f"data={data}", f"model={model}", *required, output_dir=tmp_path))
+        cfg = compose_train(f"data={data}", f"model={model}", *required, output_dir=tmp_path)
+        datamodule = instantiate(cfg.data)
+        built = build_model(cfg, datamodule)  # the model alone: the trainer is built for every option above
         x = datamodule.splits["val"][0]
         wide = (len(x), datamodule.num_classes) if datamodule.task == "multiclass" else (len(x),)
         assert (built.task.name, built(x).shape) == (datamodule.task, wide), data
         refused = next(t for t in ("binary", "regression") if t != datamodule.task)
         with pytest.raises(ConfigError, match=f"model.task={refused} does not match the data"):
-            build(compose_train(f"data={data}", f"model={model}", f"model.task={refused}", *required))
+            refusing = cfg.copy()
+            OmegaConf.update(refusing, "model.task", refused, force_add=True)  # as model.task=<refused> would set
+            build_model(refusing, datamodule)

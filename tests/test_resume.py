@@ -34,6 +34,8 @@ SETUP = [
     "trainer.deterministic=true",
     "trainer.accelerator=cpu",
     f"trainer.max_epochs={EPOCHS}",
+    # The pictures and update statistics never change training (tests/test_update_telemetry.py): off, for speed.
+    *(f"~callbacks.{name}" for name in ("update_telemetry", "histograms", "decision_boundary", "loss_landscape")),
 ]
 
 

@@ -58,7 +58,7 @@ def test_default_config_solves_xor(trained_run):
 
 @pytest.mark.slow
 def test_default_config_solves_xor_for_seeds_0_to_9(tmp_path):
-    proc = run_in_process(TRAIN_SCRIPT, "-m", "seed=range(10)", f"hydra.sweep.dir={tmp_path}", *QUIET)
+    proc = run_in_process(TRAIN_SCRIPT, "-m", "seed=range(10)", f"hydra.sweep.dir={tmp_path}", *QUIET, *TELEMETRY_OFF)
     assert proc.returncode == 0, proc.stderr
     accuracies = {seed: read_metrics(tmp_path / str(seed))["metrics"]["test/acc"] for seed in range(10)}
     assert accuracies == {seed: 1.0 for seed in range(10)}
@@ -67,7 +67,7 @@ def test_default_config_solves_xor_for_seeds_0_to_9(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("optimizer", ["adam", "rmsprop", "adamw", "nadam", "radam", "adagrad"])
 def test_each_optimizer_solves_xor_with_its_default_lr(train_run, optimizer):
-    proc, run_dir = train_run(f"optimizer={optimizer}")
+    proc, run_dir = train_run(f"optimizer={optimizer}", *TELEMETRY_OFF)
     assert proc.returncode == 0, proc.stderr
     assert read_metrics(run_dir)["metrics"]["test/acc"] == 1.0
 
