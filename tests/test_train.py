@@ -58,8 +58,10 @@ def test_default_config_solves_xor(trained_run):
 
 @pytest.mark.slow
 def test_default_config_solves_xor_for_seeds_0_to_9(tmp_path):
-    proc = run_in_process(TRAIN_SCRIPT, "-m", "seed=range(10)", f"hydra.sweep.dir={tmp_path}", *QUIET, *TELEMETRY_OFF)
-    assert proc.returncode == 0, proc.stderr
+    for seed in range(10):  # what `-m seed=range(10)` runs, one run at a time
+        run_dir = tmp_path / str(seed)
+        proc = run_in_process(TRAIN_SCRIPT, f"seed={seed}", f"hydra.run.dir={run_dir}", *QUIET, *TELEMETRY_OFF)
+        assert proc.returncode == 0, proc.stderr
     accuracies = {seed: read_metrics(tmp_path / str(seed))["metrics"]["test/acc"] for seed in range(10)}
     assert accuracies == {seed: 1.0 for seed in range(10)}
 
