@@ -1,25 +1,13 @@
 """scripts/backprop_by_hand.py runs, agrees with torch, and trains XOR."""
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "scripts" / "backprop_by_hand.py"
+from helpers import SCRIPTS, run_in_process
 
 
 def run_script(*args: str) -> str:
-    pythonpath = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), *args],
-        env={**os.environ, "PYTHONPATH": pythonpath},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    done = run_in_process(SCRIPTS / "backprop_by_hand.py", *args)
+    assert done.returncode == 0, done.stderr
     return done.stdout
 
 

@@ -14,7 +14,7 @@ from backprop_lab.errors import ConfigError, UserError
 from backprop_lab.resume import check_room_to_train
 from backprop_lab.train import build, train
 
-from conftest import compose_train, read_metrics
+from helpers import compose_train, read_metrics
 
 # id: override(s), what the message must say: the value, then what is allowed.
 CONFIG_CASES = {

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, run_script
+from helpers import ROOT, run_script
 
 sys.path.insert(0, str(ROOT))  # benchmarks/ sits beside the package, not inside it
 from benchmarks.rounds import alternate, paired_ratio  # noqa: E402

@@ -12,7 +12,7 @@ from backprop_lab.errors import CheckpointError
 from backprop_lab.evaluate import evaluate, restore_model
 from backprop_lab.train import build, train
 
-from conftest import compose_train, read_metrics
+from helpers import compose_train, read_metrics
 
 
 def fake_run(run_dir: Path, *overrides: str) -> Path:
@@ -92,10 +92,10 @@ def test_resuming_from_a_corrupt_checkpoint_stops_before_training(tmp_path):
     assert not (run_dir / "checkpoints").exists()
 
 
-def test_a_run_folder_that_cannot_be_written_stops_the_run_before_anything(train_run, tmp_path):
+def test_a_run_folder_that_cannot_be_written_stops_the_run_before_anything(train_process, tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("")
-    proc, _ = train_run(f"hydra.run.dir={blocker / 'run'}")
+    proc, _ = train_process(f"hydra.run.dir={blocker / 'run'}")
     assert proc.returncode == 2
     message = proc.stderr.strip().splitlines()[-1]
     assert message.startswith(f"error: Cannot write the run folder {blocker / 'run'}: {blocker} is a file")

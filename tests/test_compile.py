@@ -14,7 +14,7 @@ from torch._dynamo.utils import counters
 from backprop_lab.train import build
 from backprop_lab.train import train as run_train_task
 
-from conftest import compose_train, read_metrics
+from helpers import compose_train, read_metrics
 
 pytestmark = [
     pytest.mark.slow,

@@ -8,7 +8,7 @@ import torch
 from backprop_lab.data.csv_file import CsvDataModule
 from backprop_lab.errors import DataError
 
-from conftest import read_metrics
+from helpers import read_metrics
 
 
 def write(path: Path, text: str) -> Path:

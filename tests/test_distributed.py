@@ -12,7 +12,7 @@ from backprop_lab.distributed import check_sweep_launch
 from backprop_lab.errors import ConfigError
 from backprop_lab.run_name import tensorboard_dir
 
-from conftest import QUIET, compose_train, read_metrics
+from helpers import QUIET, compose_train, read_metrics
 
 EPOCHS = "trainer.max_epochs=30"  # enough for SGD to solve XOR; the processes' start-up dominates anyway
 
@@ -27,12 +27,12 @@ def events_writers(run_dir) -> set[str]:
 
 
 @pytest.mark.slow
-def test_ddp_cpu_trains_xor_into_one_run_folder_like_one_process(train_run, tmp_path):
+def test_ddp_cpu_trains_xor_into_one_run_folder_like_one_process(train_process, tmp_path):
     from backprop_lab.train import train
 
     single_dir = tmp_path / "single"  # the reference run, in this process: one interpreter start-up less
     train(compose_train(*QUIET, EPOCHS, output_dir=single_dir))
-    ddp, ddp_dir = train_run("trainer=ddp_cpu", EPOCHS)
+    ddp, ddp_dir = train_process("trainer=ddp_cpu", EPOCHS)  # Lightning starts rank 1 by rerunning the command
     assert ddp.returncode == 0, ddp.stderr
     assert "Starting with 2 processes" in ddp.stdout + ddp.stderr and "distributed_backend=gloo" in ddp.stdout
 

@@ -2,7 +2,7 @@
 
 import torch
 
-from conftest import read_metrics
+from helpers import read_metrics
 
 # The default tanh net stays finite even at lr=1e6 (tanh is bounded and the loss takes logits);
 # leaky_relu is not bounded, so its weights overflow: the loss is NaN at step 4 (seed 0).

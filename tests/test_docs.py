@@ -22,7 +22,7 @@ from hydra.core.override_parser.types import Glob
 
 from backprop_lab.checks import check_config
 
-from conftest import CONFIGS, QUIET, ROOT, TRAIN_SCRIPT, compose_train, read_metrics, run_script
+from helpers import CONFIGS, QUIET, ROOT, TRAIN_SCRIPT, compose_train, read_metrics, run_in_process
 
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})(.*)$")
@@ -108,9 +108,21 @@ def test_lines_excused_from_composing_are_still_documented():
         assert line in documented, f"remove {line!r} from NOT_COMPOSED: no page shows it any more"
 
 
-@pytest.mark.parametrize(("page", "line"), train_lines(), ids=[f"{p}: {line[:80]}" for p, line in train_lines()])
-def test_every_documented_train_command_composes(page, line, tmp_path):
-    cfg = compose_train(*train_overrides(line), output_dir=tmp_path)
+def documented_override_sets() -> dict[tuple[str, ...], list[tuple[str, str]]]:
+    """Each distinct set of overrides the documented commands give, with the (page, line)s that give it."""
+    found: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+    for page, line in train_lines():
+        found.setdefault(tuple(train_overrides(line)), []).append((page, line))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("overrides", "where"),
+    documented_override_sets().items(),
+    ids=[f"{p}: {line[:80]}" for (p, line), *_ in documented_override_sets().values()],
+)
+def test_every_documented_train_command_composes(overrides, where, tmp_path):
+    cfg = compose_train(*overrides, output_dir=tmp_path)  # a failure names the first page and line giving these
     check_config(cfg)
 
 
@@ -167,7 +179,7 @@ def test_resume_example_runs_in_the_order_written(page, commands, tmp_path):
     assert told[: len(first) - 1] == first[:-1] and f"resume={run_dir}" in told  # the documented overrides, then ours
     stopped_at = read_metrics(run_dir)["epochs"]
 
-    proc = run_script(TRAIN_SCRIPT, *in_tmp(resume)[1:])
+    proc = run_in_process(TRAIN_SCRIPT, *in_tmp(resume)[1:])  # resuming needs no process of its own
     assert proc.returncode == 0, proc.stderr
     resumed = read_metrics(tmp_path / "2")
     assert resumed["status"] == "success" and resumed["loaded_checkpoint"].startswith(str(run_dir))

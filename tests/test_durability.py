@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from backprop_lab.checkpoints import load_checkpoint  # noqa: E402
 from backprop_lab.errors import CheckpointError  # noqa: E402
 
-from conftest import QUIET, TRAIN_SCRIPT, read_metrics, run_script  # noqa: E402
+from helpers import QUIET, TRAIN_SCRIPT, read_metrics, run_in_process  # noqa: E402
 
 LONG_RUN = [*QUIET, "trainer.max_epochs=100000", "data.passes_per_epoch=1"]
 
@@ -76,6 +76,7 @@ def assert_recorded_checkpoints_load(run_dir: Path) -> dict:
     return summary
 
 
+@pytest.mark.slow  # a training process of its own, run until its first checkpoint
 def test_disk_full_mid_run_fails_cleanly_and_keeps_the_last_good_checkpoints(small_disk):
     run_dir = small_disk / "run"
     proc = start_training(run_dir)
@@ -91,11 +92,12 @@ def test_disk_full_mid_run_fails_cleanly_and_keeps_the_last_good_checkpoints(sma
 
 def test_disk_full_at_start_is_one_paragraph(small_disk):
     fill(small_disk)
-    proc = run_script(TRAIN_SCRIPT, *QUIET, f"hydra.run.dir={small_disk / 'run'}")
+    proc = run_in_process(TRAIN_SCRIPT, *QUIET, f"hydra.run.dir={small_disk / 'run'}")  # stops before training
     assert proc.returncode == 2
     assert "is full" in proc.stderr and "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow  # a training process of its own, run until its first checkpoint
 def test_a_checkpoint_folder_that_turns_read_only_mid_run_fails_cleanly(small_disk):
     run_dir = small_disk / "run"
     checkpoints = run_dir / "checkpoints"

@@ -1,4 +1,4 @@
-"""Eval and predict from a training run's checkpoint, through the real scripts."""
+"""Eval and predict from a training run's checkpoint, through the scripts' Hydra entry points."""
 
 import re
 from pathlib import Path
@@ -9,24 +9,18 @@ from omegaconf import DictConfig, OmegaConf
 from backprop_lab.errors import UserError
 from backprop_lab.predict import predict
 
-from conftest import QUIET, ROOT, TRAIN_SCRIPT, read_metrics, run_script
-
-EVAL_SCRIPT = ROOT / "scripts" / "eval.py"
-PREDICT_SCRIPT = ROOT / "scripts" / "predict.py"
+from helpers import EVAL_SCRIPT, PREDICT_SCRIPT, read_metrics, run_in_process
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory) -> Path:
-    """One short default run (it solves XOR) that every test here reads from."""
-    run_dir = tmp_path_factory.mktemp("trained")
-    proc = run_script(TRAIN_SCRIPT, *QUIET, f"hydra.run.dir={run_dir}", "trainer.max_epochs=30")
-    assert proc.returncode == 0, proc.stderr
-    return run_dir
+@pytest.fixture
+def trained(trained_run) -> Path:
+    """The session's default run (it solves XOR): every test here reads from it."""
+    return trained_run
 
 
 def test_eval_reproduces_the_training_runs_test_metrics(trained, tmp_path):
     training = read_metrics(trained)
-    proc = run_script(
+    proc = run_in_process(
         EVAL_SCRIPT,
         f"ckpt_path={training['best_checkpoint']}",
         f"hydra.run.dir={tmp_path}",
@@ -40,13 +34,10 @@ def test_eval_reproduces_the_training_runs_test_metrics(trained, tmp_path):
     assert (tmp_path / ".hydra" / "config.yaml").is_file() and (tmp_path / "tensorboard").is_dir()
 
 
-def test_predict_prints_probabilities_and_classes(trained, tmp_path):
-    proc = run_script(
-        PREDICT_SCRIPT,
-        f"ckpt_path={trained / 'checkpoints' / 'last.ckpt'}",
-        "inputs=[[0,0],[0,1],[1,0],[1,1]]",
-        cwd=tmp_path,
-    )
+def test_predict_prints_probabilities_and_classes(trained, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    last = trained / "checkpoints" / "last.ckpt"
+    proc = run_in_process(PREDICT_SCRIPT, f"ckpt_path={last}", "inputs=[[0,0],[0,1],[1,0],[1,1]]")
     assert proc.returncode == 0, proc.stderr
     header, *rows = [line.split("\t") for line in proc.stdout.strip().splitlines()]
     assert header == ["x1", "x2", "probability", "class"]

@@ -18,7 +18,7 @@ import pytest
 from backprop_lab.errors import ConfigError
 from backprop_lab.failed_sweep import FailedSweepJob
 
-from conftest import QUIET, ROOT, TRAIN_SCRIPT, read_metrics, run_script
+from helpers import QUIET, ROOT, TRAIN_SCRIPT, read_metrics, run_script
 
 
 def fake_job(sweep_dir, name: str, overrides: list[str], metrics: str | None) -> None:
@@ -77,11 +77,11 @@ def test_filmstrip_refuses_a_run_without_images(events, tmp_path, capsys):
     assert message.startswith(f"error: {tmp_path} {expected}") and "Traceback" not in message
 
 
-# The exit code path, through the real script: one run, one sweep, one Ctrl-C.
+# The exit code path, through the real script in a fresh interpreter: one run, one sweep, one Ctrl-C.
 
 
-def test_bad_value_exits_2_without_traceback_and_records_the_failure(train_run):
-    proc, run_dir = train_run("optimizer.lr=-1")
+def test_bad_value_exits_2_without_traceback_and_records_the_failure(train_process):
+    proc, run_dir = train_process("optimizer.lr=-1")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     message = proc.stderr.strip().splitlines()[-1]
     assert message.startswith("error: Invalid config, nothing was trained. optimizer.lr=-1 is not allowed")
@@ -90,7 +90,7 @@ def test_bad_value_exits_2_without_traceback_and_records_the_failure(train_run):
 
 
 def test_unknown_optimizer_lists_the_available_ones(train_run):
-    proc, run_dir = train_run("optimizer=no_such_optimizer")
+    proc, run_dir = train_run("optimizer=no_such_optimizer")  # Hydra's own error: run in this process
     assert proc.returncode != 0
     for name in ["adam", "adamw", "rmsprop", "sgd", "nadam", "radam", "adagrad"]:
         assert name in proc.stderr

@@ -7,7 +7,7 @@ from torch import nn
 
 from backprop_lab.gradcheck import check_gradients
 
-from conftest import compose_train
+from helpers import compose_train
 
 
 class _WrongTanh(torch.autograd.Function):

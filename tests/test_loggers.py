@@ -14,7 +14,7 @@ from backprop_lab.loggers import mlflow_store
 from backprop_lab.run_name import tensorboard_dir
 from backprop_lab.train import build, train
 
-from conftest import QUIET, compose_train, read_metrics
+from helpers import QUIET, compose_train, read_metrics
 
 NO_HISTOGRAMS = ["~callbacks.histograms"]
 
@@ -142,7 +142,7 @@ def test_default_run_imports_neither_mlflow_nor_wandb(tmp_path):
     import subprocess
     import sys
 
-    from conftest import TRAIN_SCRIPT
+    from helpers import TRAIN_SCRIPT
 
     command = [sys.executable, "-X", "importtime", str(TRAIN_SCRIPT), *QUIET, "trainer.max_epochs=1"]
     proc = subprocess.run([*command, f"hydra.run.dir={tmp_path}"], capture_output=True, text=True, timeout=300)

@@ -14,7 +14,7 @@ from backprop_lab.landscape import flatten, random_directions, step_cosines
 from backprop_lab.run_name import tensorboard_dir
 from backprop_lab.train import build
 
-from conftest import QUIET, compose_train
+from helpers import QUIET, compose_train
 
 FAST = [
     *QUIET,
@@ -43,7 +43,7 @@ def fit(tmp_path: Path, *overrides: str) -> tuple[torch.Tensor, torch.nn.Module,
 
 
 @pytest.fixture(scope="module")
-def sgd_run(tmp_path_factory, single_torch_thread):
+def sgd_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("landscape")
     return fit(folder, "trainer.max_epochs=3", "callbacks.loss_landscape.every_n_epochs=2")
 
@@ -81,7 +81,7 @@ def test_landscape_at_the_final_point_is_the_final_training_loss(sgd_run):
 
 
 @pytest.mark.parametrize(("lr", "zigzag"), [(0.05, False), (10.0, True)])
-def test_too_large_a_learning_rate_zigzags(tmp_path, single_torch_thread, lr, zigzag):
+def test_too_large_a_learning_rate_zigzags(tmp_path, lr, zigzag):
     _, _, _, saved, _ = fit(tmp_path, "optimizer.momentum=0", f"optimizer.lr={lr}", "trainer.max_epochs=3")
     cosines = step_cosines(torch.tensor(saved["path"]))
     reversing = float((cosines < 0).float().mean())

@@ -6,7 +6,7 @@ import torch
 from backprop_lab.runs import read_summary
 from backprop_lab.train import train
 
-from conftest import CONFIGS, compose_train
+from helpers import CONFIGS, compose_train
 
 OPTIMIZERS = sorted(p.stem for p in (CONFIGS / "optimizer").glob("*.yaml"))
 # One step, a checkpoint, no telemetry: what is tested is that the checkpoint loads with weights_only=True.
@@ -29,7 +29,7 @@ def test_the_new_optimizers_ship():
 
 
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
-def test_optimizer_config_trains_checkpoints_and_tests_the_checkpoint(optimizer, tmp_path, single_torch_thread):
+def test_optimizer_config_trains_checkpoints_and_tests_the_checkpoint(optimizer, tmp_path):
     train(compose_train(f"optimizer={optimizer}", *TINY, output_dir=tmp_path))  # tests the best checkpoint
     summary = read_summary(tmp_path)
     assert summary["status"] == "success" and "test/acc" in summary["metrics"]

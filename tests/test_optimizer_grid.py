@@ -13,7 +13,7 @@ from backprop_lab.reports import read_job
 from backprop_lab.train import build
 from backprop_lab.verdicts import loss_behaviour, lr_regime
 
-from conftest import CONFIGS, compose_train
+from helpers import CONFIGS, compose_train
 
 GRID_LRS = ["0.0001", "0.001", "0.01", "0.1", "1", "10"]
 
@@ -57,7 +57,7 @@ def test_grid_sweeps_every_optimizer_over_six_decades_of_100_steps():
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )
-def test_grid_shows_the_three_regimes(tmp_path, single_torch_thread, optimizer, lr, behaviours, regime, solved):
+def test_grid_shows_the_three_regimes(tmp_path, optimizer, lr, behaviours, regime, solved):
     job = run_grid_job(tmp_path, optimizer, lr)
     assert len(job.train_loss) == 100 and job.lr == float(lr)
     assert job.behaviour in behaviours, job.train_loss

@@ -27,7 +27,6 @@ ARCHITECTURES = {
 }
 
 
-pytestmark = pytest.mark.usefixtures("single_torch_thread")
 
 
 def torch_twin(params: ref.Params, activation: str) -> torch.nn.Sequential:

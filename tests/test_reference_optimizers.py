@@ -45,7 +45,6 @@ CASES = {
 PARAMS = [pytest.param(name, kwargs, id=case_id) for case_id, (name, kwargs) in CASES.items()]
 
 
-pytestmark = pytest.mark.usefixtures("single_torch_thread")
 
 
 def gradient_sequence(seed: int = 0) -> list[list[np.ndarray]]:

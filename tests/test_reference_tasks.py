@@ -10,7 +10,7 @@ from backprop_lab.train import build
 from test_reference_gradients import torch_twin
 from test_template_matches_reference import LIGHTNING_EXTRAS_OFF, linear_params, optimizer_kwargs
 
-from conftest import compose_train
+from helpers import compose_train
 
 TORCH_LOSSES = {"softmax_ce": (nn.CrossEntropyLoss, 3), "mse": (nn.MSELoss, 1)}
 

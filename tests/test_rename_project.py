@@ -5,13 +5,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import QUIET, ROOT, read_metrics, run_script
+import pytest
+
+from helpers import QUIET, ROOT, read_metrics, run_script
 
 # What a fork needs; not .git, .venv, logs/ or caches.
 PROJECT = ["src", "benchmarks", "configs", "scripts", "tests", "docs", "pyproject.toml", "README.md"]
 PROJECT += [".ci", ".pre-commit-config.yaml"]
 IGNORE = shutil.ignore_patterns("__pycache__", "*.egg-info", ".pytest_cache", "*.png")
-# Longer than the old name and sorting after `conftest`: both once broke `ruff check .` on a renamed copy.
+# Longer than the old name and sorting after `helpers`: both once broke `ruff check .` on a renamed copy.
 NEW = "my_forked_lab_with_long_name"
 
 
@@ -25,6 +27,7 @@ def copy_project(dst: Path) -> Path:
     return dst
 
 
+@pytest.mark.slow
 def test_renamed_copy_has_no_old_name_lints_clean_and_trains(tmp_path, monkeypatch):
     copy = copy_project(tmp_path / "fork")
     proc = run_script(copy / "scripts" / "rename_project.py", NEW, cwd=copy)
@@ -41,16 +44,9 @@ def test_renamed_copy_has_no_old_name_lints_clean_and_trains(tmp_path, monkeypat
     lint = subprocess.run([sys.executable, "-m", "ruff", "check", "."], capture_output=True, text=True, cwd=copy)
     assert lint.returncode == 0, lint.stdout + lint.stderr
 
-    monkeypatch.setenv("PYTHONPATH", str(copy / "src"))  # the copy's package, not the installed one
-    where = subprocess.run(
-        [sys.executable, "-c", f"import {NEW}.train; print({NEW}.train.__file__)"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
-    assert where.returncode == 0, where.stderr
-    assert Path(where.stdout.strip()).is_relative_to(copy / "src" / NEW)
-
+    # The copy's package, not the installed one: only the copy has a package of the new name, so the run
+    # below, whose config names its classes, shows it imports and trains.
+    monkeypatch.setenv("PYTHONPATH", str(copy / "src"))
     run_dir = tmp_path / "run"
     overrides = [*QUIET, f"hydra.run.dir={run_dir}", "trainer.max_epochs=2"]
     proc = run_script(copy / "scripts" / "train.py", *overrides, cwd=copy)

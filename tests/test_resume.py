@@ -21,7 +21,7 @@ from backprop_lab.resume import check_same_training
 from backprop_lab.train import build
 from backprop_lab.train import train as run_train_task
 
-from conftest import QUIET, TRAIN_SCRIPT, compose_train, read_metrics, run_script
+from helpers import QUIET, TRAIN_SCRIPT, compose_train, read_metrics, run_in_process
 
 EPOCHS = 20
 # Adam's moments, a step schedule and shuffled mini-batches: every piece of state a resume must restore.
@@ -34,11 +34,14 @@ SETUP = [
     "trainer.deterministic=true",
     "trainer.accelerator=cpu",
     f"trainer.max_epochs={EPOCHS}",
+    # The pictures and update statistics never change training (tests/test_update_telemetry.py): off, for speed.
+    *(f"~callbacks.{name}" for name in ("update_telemetry", "histograms", "decision_boundary", "loss_landscape")),
 ]
 
 
 def train(run_dir: Path, *overrides: str) -> subprocess.CompletedProcess:
-    return run_script(TRAIN_SCRIPT, *QUIET, f"hydra.run.dir={run_dir}", *SETUP, *overrides)
+    """Train in this process (the signals below need a process of their own; resuming does not)."""
+    return run_in_process(TRAIN_SCRIPT, *QUIET, f"hydra.run.dir={run_dir}", *SETUP, *overrides)
 
 
 def final_parameters(run_dir: Path) -> dict[str, torch.Tensor]:

@@ -9,9 +9,8 @@ from backprop_lab.reports import read_sweep
 from backprop_lab.run_name import tensorboard_dir
 from backprop_lab.train import build, train
 
-from conftest import QUIET, ROOT, TRAIN_SCRIPT, compose_train, read_metrics, run_script
+from helpers import COMPARE_SCRIPT, QUIET, TRAIN_SCRIPT, compose_train, read_metrics, run_in_process
 
-COMPARE_SCRIPT = ROOT / "scripts" / "compare_runs.py"
 NO_TELEMETRY = ["~callbacks.update_telemetry", "~callbacks.histograms", "~callbacks.decision_boundary"]
 
 
@@ -52,13 +51,13 @@ def test_tags_reach_metrics_json_and_hparams(tmp_path):
 @pytest.mark.slow
 def test_compare_runs_keeps_the_jobs_with_a_tag(tmp_path):
     sweep = tmp_path / "sweep"
-    proc = run_script(
+    proc = run_in_process(
         TRAIN_SCRIPT, "-m", "tags=[baseline,xor],[trial]", "trainer.max_epochs=2", f"hydra.sweep.dir={sweep}", *QUIET
     )
     assert proc.returncode == 0, proc.stderr
     assert [read_metrics(sweep / job)["tags"] for job in ("0", "1")] == [["baseline", "xor"], ["trial"]]
 
-    report = run_script(COMPARE_SCRIPT, str(sweep), "--tag", "baseline")
+    report = run_in_process(COMPARE_SCRIPT, str(sweep), "--tag", "baseline")
     assert report.returncode == 0, report.stderr
     table = (sweep / "comparison.md").read_text()
     rows = [line for line in table.splitlines() if line.startswith("| ")]

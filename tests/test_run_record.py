@@ -15,7 +15,7 @@ from backprop_lab.run_lock import LOCK_NAME, acquire, release
 from backprop_lab.runs import RUNNING, describe_status
 from backprop_lab.train import build
 
-from conftest import QUIET, TRAIN_SCRIPT, compose_train, read_metrics, run_script
+from helpers import QUIET, TRAIN_SCRIPT, compose_train, read_metrics, run_in_process
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def test_a_folder_held_by_a_live_run_is_refused_and_nothing_is_overwritten(tmp_p
     lock_as(run_dir, other_process)
     (run_dir / ".hydra").mkdir()
     (run_dir / ".hydra" / "config.yaml").write_text("the other run's config\n")
-    proc = run_script(TRAIN_SCRIPT, *QUIET, f"hydra.run.dir={run_dir}")
+    proc = run_in_process(TRAIN_SCRIPT, *QUIET, f"hydra.run.dir={run_dir}")
     assert proc.returncode == 2
     assert f"in use by another run (process {other_process}" in proc.stderr and "Traceback" not in proc.stderr
     assert (run_dir / ".hydra" / "config.yaml").read_text() == "the other run's config\n"
@@ -75,13 +75,13 @@ def test_resuming_into_the_same_folder_keeps_the_first_record_and_checks_the_con
     original = (run_dir / ".hydra" / "config.yaml").read_text()
     same = [*QUIET, f"hydra.run.dir={run_dir}", f"resume={run_dir}"]
 
-    changed = run_script(TRAIN_SCRIPT, *same, "optimizer.lr=0.01", "trainer.max_epochs=3")
+    changed = run_in_process(TRAIN_SCRIPT, *same, "optimizer.lr=0.01", "trainer.max_epochs=3")
     assert changed.returncode == 2
     assert "optimizer.lr=0.5 in that run but 0.01 now" in changed.stderr
     assert (run_dir / "attempts" / "1" / ".hydra" / "config.yaml").read_text() == original
     assert read_metrics(run_dir / "attempts" / "1")["status"] == "success"
 
-    resumed = run_script(TRAIN_SCRIPT, *same, "trainer.max_epochs=3")
+    resumed = run_in_process(TRAIN_SCRIPT, *same, "trainer.max_epochs=3")
     assert resumed.returncode == 0, resumed.stderr
     summary = read_metrics(run_dir)
     assert summary["status"] == "success" and summary["epochs"] == 3

@@ -4,11 +4,11 @@ import optuna
 import pytest
 from omegaconf import OmegaConf
 
-from conftest import QUIET, TRAIN_SCRIPT, read_metrics, run_script
+from helpers import QUIET, TRAIN_SCRIPT, read_metrics, run_in_process
 
 
 def search(sweep_dir, n_trials: int, *overrides: str):
-    return run_script(
+    return run_in_process(
         TRAIN_SCRIPT,
         "-m",
         "hparams_search=xor_optuna",

@@ -1,4 +1,4 @@
-"""A grid sweep through scripts/train.py -m, and the comparison report written from its folders."""
+"""A grid sweep through scripts/train.py -m (in this process), and the comparison report read from its folders."""
 
 import pytest
 from PIL import Image
@@ -6,9 +6,8 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from backprop_lab.run_name import tensorboard_dir
 
-from conftest import QUIET, ROOT, TRAIN_SCRIPT, read_metrics, run_script
+from helpers import COMPARE_SCRIPT, QUIET, TRAIN_SCRIPT, read_metrics, run_in_process
 
-COMPARE_SCRIPT = ROOT / "scripts" / "compare_runs.py"
 # Hydra numbers jobs optimizer-major: 0-2 SGD, 3-5 Adam; lr -1 (rejected), 0.5, 1000 (blows up).
 OPTIMIZERS, LRS = ["SGD", "Adam"], ["-1", "0.5", "1000"]
 
@@ -30,7 +29,7 @@ def first_perfect_epoch(job_dir) -> str:
 
 @pytest.mark.slow
 def test_grid_records_each_job_and_the_report_reads_them_back(tmp_path):
-    proc = run_script(
+    proc = run_in_process(
         TRAIN_SCRIPT,
         "-m",
         "optimizer=sgd,adam",
@@ -53,7 +52,7 @@ def test_grid_records_each_job_and_the_report_reads_them_back(tmp_path):
             assert list(tensorboard_dir(job_dir).glob("events.out.tfevents.*"))
             assert (job_dir / "checkpoints" / "last.ckpt").is_file()
 
-    report = run_script(COMPARE_SCRIPT, str(tmp_path))
+    report = run_in_process(COMPARE_SCRIPT, str(tmp_path))
     assert report.returncode == 0, report.stderr
     rows = table_rows((tmp_path / "comparison.md").read_text())
     assert sorted(rows) == sorted(jobs)
@@ -75,6 +74,6 @@ def test_grid_records_each_job_and_the_report_reads_them_back(tmp_path):
 
 
 def test_compare_runs_names_a_folder_without_jobs(tmp_path):
-    proc = run_script(COMPARE_SCRIPT, str(tmp_path))
+    proc = run_in_process(COMPARE_SCRIPT, str(tmp_path))
     assert proc.returncode == 2
     assert "holds no job folders" in proc.stderr and "Traceback" not in proc.stderr

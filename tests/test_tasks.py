@@ -15,7 +15,7 @@ from backprop_lab.models.tasks import MulticlassTask
 from backprop_lab.predict import predict
 from backprop_lab.train import build, train
 
-from conftest import CONFIGS, compose_train, read_metrics
+from helpers import CONFIGS, compose_train, read_metrics
 
 QUICK = ("logger=none", "~callbacks.loss_landscape", "~callbacks.progress_bar", "torch_threads=1")
 

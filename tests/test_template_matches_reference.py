@@ -17,7 +17,7 @@ from torch import nn
 from backprop_lab import reference as ref
 from backprop_lab.train import build
 
-from conftest import compose_train
+from helpers import compose_train
 
 # Everything Lightning adds beyond the loop itself, turned off.
 LIGHTNING_EXTRAS_OFF = [

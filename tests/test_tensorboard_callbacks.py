@@ -18,7 +18,7 @@ from backprop_lab.errors import ConfigError
 from backprop_lab.run_name import tensorboard_dir
 from backprop_lab.train import build
 
-from conftest import QUIET, compose_train
+from helpers import QUIET, compose_train
 
 TELEMETRY_OFF = [
     "~callbacks.update_telemetry",

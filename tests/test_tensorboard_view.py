@@ -16,7 +16,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from backprop_lab.errors import RunFolderError
 from backprop_lab.run_name import tensorboard_dir
 
-from conftest import QUIET, TRAIN_SCRIPT, read_metrics, run_script
+from helpers import QUIET, TRAIN_SCRIPT, read_metrics, run_in_process
 
 PARAMS = ["hidden1.weight", "hidden1.bias", "output.weight", "output.bias"]
 UPDATE_TAGS = {
@@ -36,7 +36,7 @@ def logdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A two-job sweep with the default config at one step an epoch, 30 epochs, update scalars every step and
     pictures every 10 epochs: SGD (job 0) and Adam (1)."""
     root = tmp_path_factory.mktemp("sweep")
-    proc = run_script(
+    proc = run_in_process(
         TRAIN_SCRIPT,
         "-m",
         "optimizer=sgd,adam",

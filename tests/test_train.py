@@ -6,7 +6,10 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from backprop_lab.run_name import tensorboard_dir
 
-from conftest import read_metrics
+from helpers import QUIET, TRAIN_SCRIPT, read_metrics, run_in_process
+
+# The pictures and update statistics, which never change training (tests/test_update_telemetry.py).
+TELEMETRY_OFF = [f"~callbacks.{n}" for n in ("update_telemetry", "histograms", "decision_boundary", "loss_landscape")]
 
 
 def scalar_tags(run_dir) -> set[str]:
@@ -47,20 +50,18 @@ def test_tensorboard_command_is_relative_to_the_working_directory(tmp_path, monk
     )
 
 
-def test_default_config_solves_xor(train_run):
-    proc, run_dir = train_run()
-    assert proc.returncode == 0, proc.stderr
-    metrics = read_metrics(run_dir)["metrics"]
+def test_default_config_solves_xor(trained_run):
+    metrics = read_metrics(trained_run)["metrics"]
     assert metrics["test/acc"] == 1.0
     assert metrics["test/loss"] < 0.1
 
 
 @pytest.mark.slow
 def test_default_config_solves_xor_for_seeds_0_to_9(tmp_path):
-    from conftest import QUIET, TRAIN_SCRIPT, run_script
-
-    proc = run_script(TRAIN_SCRIPT, "-m", "seed=range(10)", f"hydra.sweep.dir={tmp_path}", *QUIET)
-    assert proc.returncode == 0, proc.stderr
+    for seed in range(10):  # what `-m seed=range(10)` runs, one run at a time
+        run_dir = tmp_path / str(seed)
+        proc = run_in_process(TRAIN_SCRIPT, f"seed={seed}", f"hydra.run.dir={run_dir}", *QUIET, *TELEMETRY_OFF)
+        assert proc.returncode == 0, proc.stderr
     accuracies = {seed: read_metrics(tmp_path / str(seed))["metrics"]["test/acc"] for seed in range(10)}
     assert accuracies == {seed: 1.0 for seed in range(10)}
 
@@ -68,14 +69,14 @@ def test_default_config_solves_xor_for_seeds_0_to_9(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("optimizer", ["adam", "rmsprop", "adamw", "nadam", "radam", "adagrad"])
 def test_each_optimizer_solves_xor_with_its_default_lr(train_run, optimizer):
-    proc, run_dir = train_run(f"optimizer={optimizer}")
+    proc, run_dir = train_run(f"optimizer={optimizer}", *TELEMETRY_OFF)
     assert proc.returncode == 0, proc.stderr
     assert read_metrics(run_dir)["metrics"]["test/acc"] == 1.0
 
 
 def test_logistic_model_cannot_learn_xor(train_run):
     """The article's Linear(2,1)+sigmoid draws one straight line: at most 3 of 4 XOR points right."""
-    proc, run_dir = train_run("model=logistic", "optimizer=adam", "trainer.max_epochs=30")  # 300 steps
+    proc, run_dir = train_run("model=logistic", "optimizer=adam", "trainer.max_epochs=30", *TELEMETRY_OFF)  # 300 steps
     assert proc.returncode == 0, proc.stderr
     metrics = read_metrics(run_dir)["metrics"]
     assert metrics["test/acc"] <= 0.75
@@ -84,7 +85,7 @@ def test_logistic_model_cannot_learn_xor(train_run):
 
 def test_scheduler_and_csv_logger_run(train_run):
     proc, run_dir = train_run("scheduler=step", "scheduler.step_size=1", "scheduler.gamma=0.5",
-                              "logger=csv", "trainer.max_epochs=3")
+                              "logger=csv", "trainer.max_epochs=3", *TELEMETRY_OFF)
     assert proc.returncode == 0, proc.stderr
     metrics = read_metrics(run_dir)["metrics"]
     assert metrics["lr"] == pytest.approx(0.5 * 0.5**2)  # the lr the third epoch trained with

@@ -8,7 +8,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from backprop_lab.run_name import tensorboard_dir
 
-from conftest import read_metrics
+from helpers import read_metrics
 
 
 def test_lr_finder_runs_every_step_saves_its_suggestion_and_trains_with_it(train_run):

@@ -15,7 +15,7 @@ from backprop_lab.models.classifier import BinaryClassifier
 from backprop_lab.models.nets import mlp
 from backprop_lab.train import build
 
-from conftest import QUIET, compose_train
+from helpers import QUIET, compose_train
 
 PARAMS = ["hidden1.weight", "hidden1.bias", "output.weight", "output.bias"]
 
