@@ -1,10 +1,10 @@
 """Compare the jobs of a sweep: `python scripts/compare_runs.py logs/train/multiruns/<timestamp>`.
 
 Writes `comparison.md` (one row per job) and `comparison.png` (loss curves)
-into that folder; the work lives in `backprop_lab.reports`. When the jobs
+into that folder; the work lives in `backprop_lab.analysis.reports`. When the jobs
 share their initial weights and saved their paths (callback loss_landscape),
 also `landscape_paths.png`: every job's path on one shared plane
-(`backprop_lab.landscape_report`).
+(`backprop_lab.analysis.landscape_paths`).
 `--tag NAME` (repeatable) keeps only the jobs tagged with every NAME given; with
 it, a folder of single runs compares too: `compare_runs.py logs/train/runs --tag baseline`.
 """
@@ -13,9 +13,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from backprop_lab.analysis.landscape_paths import write_landscape_paths
+from backprop_lab.analysis.reports import write_comparison
 from backprop_lab.errors import reports_user_errors
-from backprop_lab.landscape_report import write_landscape_paths
-from backprop_lab.reports import write_comparison
 
 
 @reports_user_errors

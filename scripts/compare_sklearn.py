@@ -2,7 +2,7 @@
 
 Trains experiment=iris, wine, digits, breast_cancer and diabetes for every
 seed and fits LogisticRegression / Ridge on the same splits (see
-`backprop_lab.sklearn_baseline`). Prints a Markdown table, writes it to
+`backprop_lab.analysis.sklearn_baseline`). Prints a Markdown table, writes it to
 `--out`, and exits 1 if a data set's mean is below its floor.
 """
 
@@ -11,8 +11,8 @@ import logging
 import sys
 from pathlib import Path
 
+from backprop_lab.analysis.sklearn_baseline import EXPERIMENTS, compare, markdown_table
 from backprop_lab.errors import reports_user_errors
-from backprop_lab.sklearn_baseline import EXPERIMENTS, compare, markdown_table
 
 
 @reports_user_errors

@@ -13,8 +13,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from backprop_lab.analysis.filmstrip import read_frames, write_filmstrip
 from backprop_lab.errors import reports_user_errors
-from backprop_lab.filmstrip import read_frames, write_filmstrip
 
 DEFAULT_NAME = "decision_boundary_filmstrip.png"
 

@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
         cfg = compose(config_name="train", overrides=args.overrides)
-    from backprop_lab.gradcheck import check_gradients
+    from backprop_lab.analysis.gradcheck import check_gradients
 
     results = check_gradients(cfg, args.rows)
     for result in results:

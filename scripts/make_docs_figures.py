@@ -25,9 +25,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from backprop_lab.filmstrip import read_frames, write_filmstrip
-from backprop_lab.landscape_report import write_landscape_paths
-from backprop_lab.reports import read_job, read_sweep, write_comparison
+from backprop_lab.analysis.filmstrip import read_frames, write_filmstrip
+from backprop_lab.analysis.landscape_paths import write_landscape_paths
+from backprop_lab.analysis.reports import read_job, read_sweep, write_comparison
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS, RUNS = ROOT / "docs", ROOT / "logs" / "docs"

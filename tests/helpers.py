@@ -22,7 +22,7 @@ from hydra import compose, initialize_config_dir
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from backprop_lab.run_lock import LOCK_NAME, release
+from backprop_lab.runs.lock import LOCK_NAME, release
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"

@@ -6,9 +6,9 @@ import os
 import pytest
 import torch
 
-from backprop_lab.atomic import atomic_write
-from backprop_lab.checkpoint_io import AtomicCheckpointIO
 from backprop_lab.errors import WriteFailed
+from backprop_lab.runs.atomic import atomic_write
+from backprop_lab.runs.checkpoint_io import AtomicCheckpointIO
 
 
 def test_a_checkpoint_save_that_fails_keeps_the_previous_checkpoint_and_no_temp_file(tmp_path, monkeypatch):

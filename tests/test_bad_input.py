@@ -9,9 +9,9 @@ import re
 import pytest
 import torch
 
-from backprop_lab.checks import CHECKS, check_config
+from backprop_lab.config.checks import CHECKS, check_config
 from backprop_lab.errors import ConfigError, UserError
-from backprop_lab.resume import check_room_to_train
+from backprop_lab.runs.resume import check_room_to_train
 from backprop_lab.train import build, train
 
 from helpers import compose_train, read_metrics

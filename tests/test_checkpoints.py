@@ -7,9 +7,9 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
-from backprop_lab.checkpoints import find_last_checkpoint, load_checkpoint
 from backprop_lab.errors import CheckpointError
 from backprop_lab.evaluate import evaluate, restore_model
+from backprop_lab.runs.checkpoints import find_last_checkpoint, load_checkpoint
 from backprop_lab.train import build, train
 
 from helpers import compose_train, read_metrics

@@ -2,7 +2,7 @@
 
 import pytest
 
-from backprop_lab.sklearn_baseline import EXPERIMENTS, compare, markdown_table
+from backprop_lab.analysis.sklearn_baseline import EXPERIMENTS, compare, markdown_table
 
 
 @pytest.mark.slow

@@ -11,7 +11,7 @@ from hydra.utils import instantiate
 from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import OmegaConf
 
-from backprop_lab.allowlist import check_targets
+from backprop_lab.config.allowlist import check_targets
 from backprop_lab.errors import ConfigError, MissingPackage
 from backprop_lab.train import build, build_model, instantiate_each
 

@@ -8,9 +8,9 @@ import torch
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
-from backprop_lab.distributed import check_sweep_launch
 from backprop_lab.errors import ConfigError
-from backprop_lab.run_name import tensorboard_dir
+from backprop_lab.runs.distributed import check_sweep_launch
+from backprop_lab.runs.name import tensorboard_dir
 
 from helpers import QUIET, compose_train, read_metrics
 

@@ -20,7 +20,7 @@ import pytest
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Glob
 
-from backprop_lab.checks import check_config
+from backprop_lab.config.checks import check_config
 
 from helpers import CONFIGS, QUIET, ROOT, TRAIN_SCRIPT, compose_train, read_metrics, run_in_process
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from backprop_lab.checkpoints import load_checkpoint  # noqa: E402
 from backprop_lab.errors import CheckpointError  # noqa: E402
+from backprop_lab.runs.checkpoints import load_checkpoint  # noqa: E402
 
 from helpers import QUIET, TRAIN_SCRIPT, read_metrics, run_in_process  # noqa: E402
 
@@ -147,7 +147,7 @@ def test_kill_9_at_random_moments_never_leaves_an_unloadable_last_checkpoint(tmp
         assert kill_survey(4, disk) == (0, 0)
         summary = read_metrics(disk / "run0")
         assert summary["status"] == "running"  # the record of a kill -9'd run says it never finished
-        from backprop_lab.runs import describe_status
+        from backprop_lab.runs.summary import describe_status
 
         assert describe_status(summary) == "killed"
     finally:

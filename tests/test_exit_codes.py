@@ -16,7 +16,7 @@ import time
 import pytest
 
 from backprop_lab.errors import ConfigError
-from backprop_lab.failed_sweep import FailedSweepJob
+from backprop_lab.runs.failed_sweep import FailedSweepJob
 
 from helpers import QUIET, ROOT, TRAIN_SCRIPT, read_metrics, run_script
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from backprop_lab.run_name import tensorboard_dir
+from backprop_lab.runs.name import tensorboard_dir
 
 from helpers import CONFIGS, QUIET, TRAIN_SCRIPT, read_metrics, run_in_process
 

@@ -5,7 +5,7 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
-from backprop_lab.gradcheck import check_gradients
+from backprop_lab.analysis.gradcheck import check_gradients
 
 from helpers import compose_train
 

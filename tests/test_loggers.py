@@ -11,7 +11,7 @@ from PIL import Image
 
 from backprop_lab.errors import MissingPackage
 from backprop_lab.loggers import mlflow_store
-from backprop_lab.run_name import tensorboard_dir
+from backprop_lab.runs.name import tensorboard_dir
 from backprop_lab.train import build, train
 
 from helpers import QUIET, compose_train, read_metrics

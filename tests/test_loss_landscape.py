@@ -10,8 +10,8 @@ from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from backprop_lab.callbacks.landscape_image import png
-from backprop_lab.landscape import flatten, random_directions, step_cosines
-from backprop_lab.run_name import tensorboard_dir
+from backprop_lab.callbacks.landscape_math import flatten, random_directions, step_cosines
+from backprop_lab.runs.name import tensorboard_dir
 from backprop_lab.train import build
 
 from helpers import QUIET, compose_train
@@ -115,7 +115,7 @@ def fake_job(sweep: Path, number: int, optimizer: str, lr: float, trajectory: np
 
 
 def test_sweep_paths_share_one_plane_when_the_jobs_share_their_start(tmp_path):
-    from backprop_lab.landscape_report import shared_plane, write_landscape_paths
+    from backprop_lab.analysis.landscape_paths import shared_plane, write_landscape_paths
 
     start = np.zeros(5)
     crawl = np.stack([start + t * np.array([0, 0.1, 0, 0, 0]) for t in range(5)])

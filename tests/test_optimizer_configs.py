@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from backprop_lab.runs import read_summary
+from backprop_lab.runs.summary import read_summary
 from backprop_lab.train import train
 
 from helpers import CONFIGS, compose_train

@@ -9,9 +9,9 @@ their folders back and must give each the verdict the README's table shows.
 import pytest
 from omegaconf import OmegaConf
 
-from backprop_lab.reports import read_job
+from backprop_lab.analysis.reports import read_job
+from backprop_lab.analysis.verdicts import loss_behaviour, lr_regime
 from backprop_lab.train import build
-from backprop_lab.verdicts import loss_behaviour, lr_regime
 
 from helpers import CONFIGS, compose_train
 

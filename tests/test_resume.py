@@ -17,7 +17,7 @@ import pytest
 import torch
 
 from backprop_lab.errors import ConfigError
-from backprop_lab.resume import check_same_training
+from backprop_lab.runs.resume import check_same_training
 from backprop_lab.train import build
 from backprop_lab.train import train as run_train_task
 

@@ -1,6 +1,6 @@
 """Run names: what was chosen, safe as a folder name; in a sweep, only what the sweep varies."""
 
-from backprop_lab.run_name import chosen_keys, run_name, swept_keys
+from backprop_lab.runs.name import chosen_keys, run_name, swept_keys
 
 
 def test_run_name_says_what_was_chosen_and_is_a_safe_folder_name():

@@ -4,9 +4,9 @@ import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from tensorboard.plugins.hparams import plugin_data_pb2
 
+from backprop_lab.analysis.reports import read_sweep
 from backprop_lab.errors import ConfigError, NoTaggedRuns
-from backprop_lab.reports import read_sweep
-from backprop_lab.run_name import tensorboard_dir
+from backprop_lab.runs.name import tensorboard_dir
 from backprop_lab.train import build, train
 
 from helpers import COMPARE_SCRIPT, QUIET, TRAIN_SCRIPT, compose_train, read_metrics, run_in_process

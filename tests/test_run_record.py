@@ -10,9 +10,9 @@ import sys
 import pytest
 
 from backprop_lab.errors import ConfigError, FolderInUse
-from backprop_lab.resume import checkpoint_to_resume
-from backprop_lab.run_lock import LOCK_NAME, acquire, release
-from backprop_lab.runs import RUNNING, describe_status
+from backprop_lab.runs.lock import LOCK_NAME, acquire, release
+from backprop_lab.runs.resume import checkpoint_to_resume
+from backprop_lab.runs.summary import RUNNING, describe_status
 from backprop_lab.train import build
 
 from helpers import QUIET, TRAIN_SCRIPT, compose_train, read_metrics, run_in_process
@@ -97,9 +97,9 @@ def test_resuming_into_the_same_folder_keeps_the_first_record_and_checks_the_con
 
 
 def test_when_even_metrics_json_cannot_be_written_stderr_says_so(tmp_path, monkeypatch, capsys):
-    from backprop_lab import runs
     from backprop_lab.errors import WriteFailed
-    from backprop_lab.runs import FAILED, SUCCESS, RunSummary
+    from backprop_lab.runs.summary import FAILED, SUCCESS, RunSummary
+    from backprop_lab.runs.summary import summary as runs
 
     def refuse(path, data):
         raise WriteFailed(f"Could not write {path}: No space left on device.")

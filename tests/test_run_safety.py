@@ -9,7 +9,7 @@ from omegaconf import OmegaConf
 
 from backprop_lab.errors import CheckpointError, UnsafeTargetError
 from backprop_lab.evaluate import restore_for_predict, restore_model
-from backprop_lab.rebuild import RECORD_KEY, scale_inputs
+from backprop_lab.runs.rebuild import RECORD_KEY, scale_inputs
 from backprop_lab.train import build
 
 from helpers import EVAL_SCRIPT, PREDICT_SCRIPT, compose_train, run_in_process
@@ -24,7 +24,7 @@ def run_folder(run_dir: Path, with_record: bool, *overrides: str) -> Path:
     (run_dir / "checkpoints").mkdir()
     checkpoint = {"state_dict": model.state_dict(), "epoch": 0, "global_step": 0}
     if with_record:
-        from backprop_lab.rebuild import RecordInCheckpoint
+        from backprop_lab.runs.rebuild import RecordInCheckpoint
 
         recorder = next(c for c in trainer.callbacks if isinstance(c, RecordInCheckpoint))
         trainer.datamodule = datamodule
@@ -64,7 +64,7 @@ def test_malicious_run_folder_is_refused_by_eval_and_predict_and_writes_nothing(
         ("data", {"_target_": "builtins.exec", "_args_": ["open('{dst}', 'w')"]}),
         ("data", {"_target_": "backprop_lab.data.synthetic.torch.save", "_args_": [[1], "{dst}"]}),
         ("model.net", {"_target_": "torch.optim.lr_scheduler.os.system", "_args_": ["touch {dst}"]}),
-        ("data", {"_target_": "backprop_lab.runs.write_json_atomic", "_args_": ["{dst}", {}]}),
+        ("data", {"_target_": "backprop_lab.runs.summary.write_json_atomic", "_args_": ["{dst}", {}]}),
         (
             "optimizer",
             {"_target_": "torch.optim.SGD", "_args_": [{"_target_": "shutil.copyfile", "_args_": ["{src}", "{dst}"]}]},

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from backprop_lab.runs import FAILED, SUCCESS, RunSummary, read_summary, write_json_atomic
+from backprop_lab.runs.summary import FAILED, SUCCESS, RunSummary, read_summary, write_json_atomic
 
 
 def test_write_json_atomic_replaces_whole_file_and_leaves_no_temp(tmp_path):

@@ -56,7 +56,7 @@ def test_search_resumes_from_its_study_marks_failed_trials_and_writes_the_best(t
 def test_search_space_maps_hydra_sweeps_to_optuna_distributions():
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    from backprop_lab.search import search_space
+    from backprop_lab.tuning.search import search_space
 
     parse = OverridesParser.create().parse_overrides
     space, fixed = search_space(

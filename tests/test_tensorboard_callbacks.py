@@ -12,10 +12,10 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from backprop_lab.callbacks.boundary_image import render_boundary
 from backprop_lab.callbacks.decision_boundary import probability_grid
-from backprop_lab.checks import check_config
+from backprop_lab.config.checks import check_config
 from backprop_lab.data.tensors import TensorDataModule
 from backprop_lab.errors import ConfigError
-from backprop_lab.run_name import tensorboard_dir
+from backprop_lab.runs.name import tensorboard_dir
 from backprop_lab.train import build
 
 from helpers import QUIET, compose_train

@@ -14,7 +14,7 @@ import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from backprop_lab.errors import RunFolderError
-from backprop_lab.run_name import tensorboard_dir
+from backprop_lab.runs.name import tensorboard_dir
 
 from helpers import QUIET, TRAIN_SCRIPT, read_metrics, run_in_process
 
@@ -226,7 +226,7 @@ def test_hparams_tab_compares_the_sweep(tensorboard):
 def test_filmstrip_lays_out_the_runs_decision_boundaries(logdir: Path, tmp_path: Path):
     from PIL import Image
 
-    from backprop_lab.filmstrip import read_frames, write_filmstrip
+    from backprop_lab.analysis.filmstrip import read_frames, write_filmstrip
 
     frames = read_frames(logdir / "0")
     assert sorted(frames) == FRAMES and frames[0].shape == (PIXELS, PIXELS, 3)

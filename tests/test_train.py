@@ -4,7 +4,7 @@ import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from backprop_lab.run_name import tensorboard_dir
+from backprop_lab.runs.name import tensorboard_dir
 
 from helpers import QUIET, TRAIN_SCRIPT, read_metrics, run_in_process
 

@@ -2,7 +2,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from backprop_lab.run_name import register_resolver
+from backprop_lab.runs.name import register_resolver
 
 try:
     __version__ = version("backprop-lab")  # pyproject.toml's version: the one place it is written

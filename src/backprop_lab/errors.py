@@ -112,14 +112,14 @@ def run_reporting_user_errors(task: Callable[[DictConfig], T] | str, cfg: DictCo
     the run as interrupted when it has a run folder, and prints one line. In
     a Hydra multirun a `UserError` is raised on as `FailedSweepJob`, so Hydra
     records that job as failed, goes on with the next, and ends the sweep
-    with a table of every job (see failed_sweep.py and docs/sweeps.md, "Failed jobs").
+    with a table of every job (see runs/failed_sweep.py and docs/sweeps.md, "Failed jobs").
     """
     try:
         return _task(task)(cfg)
     except UserError as err:
         _print(err)
         if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
-            from backprop_lab.failed_sweep import FailedSweepJob
+            from backprop_lab.runs.failed_sweep import FailedSweepJob
 
             raise FailedSweepJob(err, HydraConfig.get().sweep.dir) from err
         sys.exit(2)
@@ -149,7 +149,7 @@ def reports_user_errors(main: Callable[P, int | None]) -> Callable[P, int]:
 
 
 def _record_interrupted_start(cfg: DictConfig, err: KeyboardInterrupt) -> None:
-    from backprop_lab.runs import INTERRUPTED, RunSummary  # stdlib only: cheap even now
+    from backprop_lab.runs.summary import INTERRUPTED, RunSummary  # stdlib only: cheap even now
 
     output_dir = OmegaConf.select(cfg, "paths.output_dir", default=None)
     if output_dir:

@@ -1,9 +1,9 @@
 """The eval task: test a checkpoint on the test split of the data it was trained with.
 
 The model and data settings come from the checkpoint's own record (see
-`backprop_lab.rebuild`), or, for a checkpoint older than that record, from
+`backprop_lab.runs.rebuild`), or, for a checkpoint older than that record, from
 its run folder's `.hydra/config.yaml`; whatever they name must pass
-`backprop_lab.allowlist`. The results go to this task's own run folder
+`backprop_lab.config.allowlist`. The results go to this task's own run folder
 (`logs/eval/runs/<timestamp>/`), so evaluating never writes into the training run.
 """
 
@@ -14,11 +14,11 @@ from typing import Any
 import lightning as L
 from omegaconf import DictConfig
 
-from backprop_lab.builders import build_trainer
-from backprop_lab.checkpoints import check_fits, load_checkpoint
+from backprop_lab.config.builders import build_trainer
 from backprop_lab.errors import ConfigError
-from backprop_lab.rebuild import build_data, build_model, check_classes, read_record
-from backprop_lab.runs import FAILED, SUCCESS, RunSummary
+from backprop_lab.runs.checkpoints import check_fits, load_checkpoint
+from backprop_lab.runs.rebuild import build_data, build_model, check_classes, read_record
+from backprop_lab.runs.summary import FAILED, SUCCESS, RunSummary
 from backprop_lab.train import instantiate_each, task_scope
 
 log = logging.getLogger(__name__)

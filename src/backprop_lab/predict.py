@@ -17,7 +17,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from backprop_lab.errors import ConfigError, UserError
 from backprop_lab.evaluate import restore_for_predict
-from backprop_lab.rebuild import scale_inputs
+from backprop_lab.runs.rebuild import scale_inputs
 
 
 def read_csv_inputs(path: str | Path) -> list[list[float]]:

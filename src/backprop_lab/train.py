@@ -20,27 +20,27 @@ from lightning.pytorch.callbacks import Callback, EarlyStopping, LearningRateMon
 from lightning.pytorch.loggers import Logger
 from omegaconf import DictConfig, OmegaConf
 
-from backprop_lab.atomic import as_write_failure
-from backprop_lab.builders import (
+from backprop_lab.config.builders import (
     build_part,
     build_trainer,
     check_optimizer_and_scheduler,
     optimizer_factory,
     scheduler_factory,
 )
-from backprop_lab.checkpoints import LAST_NAME
-from backprop_lab.checks import check_config, run_tags
-from backprop_lab.config_tree import flat_params, print_config_tree
-from backprop_lab.distributed import check_sweep_launch, is_rank_zero
+from backprop_lab.config.checks import check_config, run_tags
+from backprop_lab.config.task_choice import chosen_task, net_width
+from backprop_lab.config.tree import flat_params, print_config_tree
 from backprop_lab.errors import RunInterrupted
-from backprop_lab.interrupts import describe, interruption_exit_code
 from backprop_lab.loggers import finish_wandb_run
 from backprop_lab.models.classifier import epoch_values_already_synced
-from backprop_lab.rebuild import RecordInCheckpoint, training_settings
-from backprop_lab.resume import checkpoint_to_resume, checkpoint_to_test, resume_command
-from backprop_lab.runs import FAILED, INTERRUPTED, RUNNING, SUCCESS, RunSummary, reserve_space
-from backprop_lab.task_choice import chosen_task, net_width
-from backprop_lab.tuning import tune_learning_rate
+from backprop_lab.runs.atomic import as_write_failure
+from backprop_lab.runs.checkpoints import LAST_NAME
+from backprop_lab.runs.distributed import check_sweep_launch, is_rank_zero
+from backprop_lab.runs.interrupts import describe, interruption_exit_code
+from backprop_lab.runs.rebuild import RecordInCheckpoint, training_settings
+from backprop_lab.runs.resume import checkpoint_to_resume, checkpoint_to_test, resume_command
+from backprop_lab.runs.summary import FAILED, INTERRUPTED, RUNNING, SUCCESS, RunSummary, reserve_space
+from backprop_lab.tuning.lr_finder import tune_learning_rate
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ def build(cfg: DictConfig) -> tuple[L.LightningDataModule, L.LightningModule, L.
 
     loggers: list[Logger] = instantiate_each(cfg.get("logger"), "logger")
     callbacks: list[Callback] = instantiate_each(cfg.get("callbacks"))
-    callbacks.append(RecordInCheckpoint(training_settings(cfg)))  # what eval/predict rebuild from (rebuild.py)
+    callbacks.append(RecordInCheckpoint(training_settings(cfg)))  # what eval/predict rebuild from (runs/rebuild.py)
     if not loggers:
         # LearningRateMonitor refuses to run without a logger; with `logger=none` there is nothing to monitor into.
         callbacks = [c for c in callbacks if not isinstance(c, LearningRateMonitor)]

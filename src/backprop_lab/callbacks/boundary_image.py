@@ -3,7 +3,7 @@
 Drawn with array operations rather than a matplotlib figure because it runs
 during training: a figure with axes and text costs more to draw than an XOR
 epoch, these arrays a small fraction of that (docs/performance.md).
-The README's filmstrip (`backprop_lab.filmstrip`) adds axes and titles with
+The README's filmstrip (`backprop_lab.analysis.filmstrip`) adds axes and titles with
 matplotlib afterwards, where time does not matter.
 """
 

@@ -84,7 +84,7 @@ class DecisionBoundary(TensorBoardCallback):
     what = "decision-boundary image"
 
     def __init__(self, every_n_epochs: int, resolution: int, margin: float, pixels: int) -> None:
-        # No defaults: configs/callbacks/decision_boundary.yaml holds them, `checks.py` checks them.
+        # No defaults: configs/callbacks/decision_boundary.yaml holds them, `config/checks.py` checks them.
         super().__init__()
         self.every_n_epochs, self.resolution, self.margin, self.pixels = every_n_epochs, resolution, margin, pixels
 

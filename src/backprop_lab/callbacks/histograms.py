@@ -36,7 +36,7 @@ class ParameterHistograms(TensorBoardCallback):
     what = "weight or gradient histogram"
 
     def __init__(self, every_n_epochs: int, bins: int, root: str = "net") -> None:
-        # No defaults for the choices: configs/callbacks/histograms.yaml holds them, `checks.py` checks them.
+        # No defaults for the choices: configs/callbacks/histograms.yaml holds them, `config/checks.py` checks them.
         super().__init__()
         # Equal-width bins: TensorBoard's default exponential buckets made the histograms a large share
         # of a run's event file (docs/performance.md), and the event writer checksums every byte in

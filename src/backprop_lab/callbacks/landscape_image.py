@@ -3,7 +3,7 @@
 Drawn without matplotlib for the reason `boundary_image.py` gives: these are
 drawn during the run, and importing matplotlib and laying out two figures
 would cost more than the default XOR run's whole training (a few tens of ms
-here). The sweep's shared-plane picture (`landscape_report.py`) is drawn
+here). The sweep's shared-plane picture (`analysis/landscape_paths.py`) is drawn
 after the runs, with matplotlib.
 """
 

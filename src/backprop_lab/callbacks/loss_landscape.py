@@ -3,7 +3,7 @@
 Every `every_n_steps` optimizer steps the callback records the network's
 parameters as one flat vector (on the CPU: P numbers per point, so a path of
 T points holds T * P floats). At the end of fit, and every `every_n_epochs`
-epochs if set, it draws (see `backprop_lab.landscape` for the math):
+epochs if set, it draws (see `backprop_lab.callbacks.landscape_math` for the math):
 
     landscape/plane   log10 of the training loss over the plane through the current weights spanned by the
                       path's two principal directions (or two filter-normalised random ones), the path on it
@@ -30,7 +30,7 @@ import torch
 from lightning.pytorch.loggers import TensorBoardLogger
 from tensorboard.compat.proto.summary_pb2 import Summary
 
-from backprop_lab import landscape as ls
+from backprop_lab.callbacks import landscape_math as ls
 from backprop_lab.callbacks.images import log_image
 from backprop_lab.callbacks.landscape_image import png, render_line, render_plane
 from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback
@@ -58,7 +58,7 @@ class LossLandscape(TensorBoardCallback):
         output_dir: str | None = None,
         root: str = "net",
     ) -> None:
-        # No defaults for the choices: configs/callbacks/loss_landscape.yaml holds them, `checks.py` checks them.
+        # No defaults for the choices: configs/callbacks/loss_landscape.yaml holds them, `config/checks.py` checks them.
         super().__init__()
         self.output_dir = Path(output_dir) if output_dir else None
         self.every_n_steps, self.every_n_epochs, self.resolution = every_n_steps, every_n_epochs, resolution

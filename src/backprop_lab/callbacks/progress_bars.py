@@ -2,7 +2,7 @@
 
 Lightning adds the logger's version to every bar as `v_num`, cut to its last
 four characters when it is text. Here the TensorBoard version is the run's
-name (`run_name.py`), so the bar read `v_num=ults` for `defaults`: noise, not
+name (`runs/name.py`), so the bar read `v_num=ults` for `defaults`: noise, not
 information. The run's name is in the log's last lines and in TensorBoard.
 """
 

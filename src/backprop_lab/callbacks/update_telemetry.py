@@ -35,7 +35,7 @@ class UpdateTelemetry(Callback):
     """Logs gradient, parameter and update norms per parameter every `every_n_steps` optimizer steps."""
 
     def __init__(self, every_n_steps: int, root: str = "net") -> None:
-        # No default interval: configs/callbacks/update_telemetry.yaml holds it, `checks.py` checks it.
+        # No default interval: configs/callbacks/update_telemetry.yaml holds it, `config/checks.py` checks it.
         self.every_n_steps = every_n_steps
         self.root = root
         self._params: list[tuple[str, nn.Parameter]] = []

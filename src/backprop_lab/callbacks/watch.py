@@ -1,4 +1,4 @@
-"""What the telemetry callbacks watch: the network's parameters (how often is the config's, checked in checks.py)."""
+"""What the telemetry callbacks watch: the network's parameters; how often is checked in config/checks.py."""
 
 import lightning as L
 from torch import nn

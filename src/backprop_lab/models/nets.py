@@ -28,7 +28,7 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
 def mlp(in_features: int, hidden: Sequence[int], activation: str = "tanh", out_features: int = 1) -> nn.Sequential:
     """A multi-layer perceptron `in -> hidden[0] -> ... -> out_features` logits.
 
-    `hidden` and `activation` are checked once, with the config's field names, by `checks.py`.
+    `hidden` and `activation` are checked once, with the config's field names, by `config/checks.py`.
     """
     sizes = list(hidden)
     layers: OrderedDict[str, nn.Module] = OrderedDict()

@@ -1,7 +1,7 @@
 """The Optuna sweeper: `python scripts/train.py -m hparams_search=<name>`.
 
 Hydra accepts sweepers only from the `hydra_plugins` namespace package, so
-this small class lives here; the study logic is in `backprop_lab.search`.
+this small class lives here; the study logic is in `backprop_lab.tuning.search`.
 Written for this project because `hydra-optuna-sweeper` pins `optuna<3`,
 which breaks with SQLAlchemy 2. Hydra imports every plugin module at start-up,
 for single runs too: Optuna is imported only when a search starts.
@@ -45,8 +45,7 @@ class OptunaSweeper(Sweeper):
         )
 
     def sweep(self, arguments: list[str]) -> Any:
-        from backprop_lab import search
-
+        from backprop_lab.tuning.lr_finder import search
         assert self.config is not None and self.hydra_context is not None
         parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
         overrides = parser.parse_overrides([f"{k}={v}" for k, v in self.params.items()] + list(arguments))

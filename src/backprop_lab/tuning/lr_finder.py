@@ -17,9 +17,9 @@ import lightning as L
 from lightning.pytorch.tuner import Tuner
 from omegaconf import DictConfig
 
-from backprop_lab.atomic import save_figure_atomic, write_json_atomic
-from backprop_lab.builders import checked_partial, optimizer_factory
+from backprop_lab.config.builders import checked_partial, optimizer_factory
 from backprop_lab.models.classifier import TaskModel
+from backprop_lab.runs.atomic import save_figure_atomic, write_json_atomic
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """How a run's training loss behaved, and which learning-rate regime that puts the run in.
 
-The comparison report (`reports.py`) prints these next to each job. The
+The comparison report (`analysis/reports.py`) prints these next to each job. The
 rules are deliberately simple, so a reader can check a verdict against the
 curve in TensorBoard; `RULES` states them under every table.
 """

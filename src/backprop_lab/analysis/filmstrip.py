@@ -13,9 +13,9 @@ import numpy as np
 from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import IMAGES, EventAccumulator
 
-from backprop_lab.atomic import save_figure_atomic
 from backprop_lab.errors import RunFolderError
-from backprop_lab.run_name import tensorboard_dir
+from backprop_lab.runs.atomic import save_figure_atomic
+from backprop_lab.runs.name import tensorboard_dir
 
 TAG = "decision_boundary"
 

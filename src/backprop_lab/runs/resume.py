@@ -19,10 +19,10 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
-from backprop_lab.checkpoints import check_fits, find_last_checkpoint, load_checkpoint, run_dir_of
 from backprop_lab.errors import ConfigError
-from backprop_lab.rebuild import RECORD_KEY
-from backprop_lab.run_lock import latest_attempt
+from backprop_lab.runs.checkpoints import check_fits, find_last_checkpoint, load_checkpoint, run_dir_of
+from backprop_lab.runs.lock import latest_attempt
+from backprop_lab.runs.rebuild import RECORD_KEY
 
 MUST_MATCH = ("data", "model", "optimizer", "scheduler", "seed")
 
@@ -113,7 +113,7 @@ def _saved_record(cfg: DictConfig, run_dir: Path) -> Path:
 def check_same_training(cfg: DictConfig, run_dir: Path, record: Any = None) -> None:
     """Raise `ConfigError` listing the settings that differ from those the checkpoint was trained with.
 
-    They come from the checkpoint's own record (`rebuild.py`), which also
+    They come from the checkpoint's own record (`runs/rebuild.py`), which also
     covers a checkpoint copied out of its run folder; for an older checkpoint,
     from its run folder's saved config (an earlier attempt's, when resuming
     into the same folder).

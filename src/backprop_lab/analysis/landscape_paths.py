@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from backprop_lab.landscape import pca_directions, project
-from backprop_lab.reports import JobResult, read_sweep
+from backprop_lab.analysis.reports import JobResult, read_sweep
+from backprop_lab.callbacks.landscape_math import pca_directions, project
 
 LANDSCAPE_FILE = Path("landscape") / "landscape.npz"
 PICTURE = "landscape_paths.png"

@@ -4,8 +4,8 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from backprop_lab.atomic import save_figure_atomic
-from backprop_lab.reports import LOSS_TAG, JobResult, varying_keys
+from backprop_lab.analysis.reports import LOSS_TAG, JobResult, varying_keys
+from backprop_lab.runs.atomic import save_figure_atomic
 
 PANELS_PER_ROW = 3
 

@@ -12,7 +12,7 @@ was trained with rather than one recomputed from today's data file.
 
 A checkpoint written before this record existed falls back to its run
 folder's `.hydra/config.yaml`. Either way every `_target_` passes
-`backprop_lab.allowlist` before anything is instantiated.
+`backprop_lab.config.allowlist` before anything is instantiated.
 """
 
 from pathlib import Path
@@ -24,10 +24,10 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from backprop_lab.allowlist import check_targets
-from backprop_lab.checkpoints import run_dir_of
-from backprop_lab.checks import config_problems
+from backprop_lab.config.allowlist import check_targets
+from backprop_lab.config.checks import config_problems
 from backprop_lab.errors import CheckpointError
+from backprop_lab.runs.checkpoints import run_dir_of
 
 RECORD_KEY = "backprop_lab"
 SETTINGS = ("data", "model", "optimizer", "scheduler", "seed")

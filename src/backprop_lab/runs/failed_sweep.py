@@ -16,7 +16,7 @@ from pathlib import Path
 from hydra.errors import CompactHydraException
 
 from backprop_lab.errors import UserError
-from backprop_lab.job_folders import job_dirs, load_summary, load_yaml
+from backprop_lab.runs.job_folders import job_dirs, load_summary, load_yaml
 
 ERROR_WIDTH = 100  # characters of each job's error shown in the table
 

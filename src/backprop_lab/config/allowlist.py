@@ -57,7 +57,7 @@ def _refuse(key: str, target: Any, source: str, why: str) -> UnsafeTargetError:
         "function it names, so a config from a shared run folder or checkpoint may only name the project's own "
         f"building blocks ({', '.join(p.rstrip('.') for p in ALLOWED_MODULES)}). If you trust this folder and "
         "the target is yours, add its module to ALLOWED_MODULES in "
-        "src/backprop_lab/allowlist.py; otherwise do not use it."
+        "src/backprop_lab/config/allowlist.py; otherwise do not use it."
     )
 
 

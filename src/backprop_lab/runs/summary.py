@@ -15,8 +15,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from backprop_lab.atomic import write_json_atomic
 from backprop_lab.errors import WriteFailed
+from backprop_lab.runs.atomic import write_json_atomic
 
 SUCCESS, FAILED, INTERRUPTED = "success", "failed", "interrupted"
 # Written at the start: a run killed with `kill -9` (or still going) keeps it; see `describe_status`.

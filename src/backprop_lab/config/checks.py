@@ -81,7 +81,7 @@ def run_tags(cfg: DictConfig) -> list[str]:
 # (config field, test, what is allowed). A field absent from the composed
 # config is skipped, so a fork's own optimizer or model needs no entry here.
 # Values that torch or Lightning refuse themselves are left to them (see
-# builders.py); these are the ones they accept and then fail on, or use silently.
+# config/builders.py); these are the ones they accept and then fail on, or use silently.
 CHECKS: list[tuple[str, Callable[[Any], bool], str]] = [
     ("optimizer.lr", _positive, "a positive number, e.g. optimizer.lr=0.01"),
     ("optimizer.momentum", _in_unit_interval, "a number in [0, 1], e.g. optimizer.momentum=0.9"),

@@ -16,7 +16,7 @@ from pathlib import Path
 from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 
-from backprop_lab.runs import read_summary
+from backprop_lab.runs.summary import read_summary
 from backprop_lab.train import train
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"

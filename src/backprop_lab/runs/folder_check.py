@@ -5,7 +5,7 @@ ends the run with a traceback about `mkdir` or writing `config.yaml`. This
 check runs first (Hydra calls `on_run_start` / `on_multirun_start` before it
 makes the folder) and says in one paragraph which setting to change. A single
 run then locks its folder and moves an earlier run's record aside
-(`run_lock.py`). It imports neither torch nor Lightning, so it costs nothing
+(`runs/lock.py`). It imports neither torch nor Lightning, so it costs nothing
 when it passes.
 """
 
@@ -19,7 +19,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from backprop_lab.errors import FolderInUse
-from backprop_lab.run_lock import acquire, archive_previous_record
+from backprop_lab.runs.lock import acquire, archive_previous_record
 
 # Below this much free space Hydra cannot even write the run's config; stop with a clear message instead.
 MIN_FREE_BYTES = 1 << 20

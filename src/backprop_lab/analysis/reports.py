@@ -13,12 +13,12 @@ from pathlib import Path
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from backprop_lab.atomic import write_text_atomic
+from backprop_lab.analysis.verdicts import RULES as VERDICT_RULES
+from backprop_lab.analysis.verdicts import loss_behaviour, lr_regime
 from backprop_lab.errors import NoTaggedRuns, RunFolderError
-from backprop_lab.job_folders import job_dirs, job_order, load_summary, load_yaml
-from backprop_lab.runs import describe_status
-from backprop_lab.verdicts import RULES as VERDICT_RULES
-from backprop_lab.verdicts import loss_behaviour, lr_regime
+from backprop_lab.runs.atomic import write_text_atomic
+from backprop_lab.runs.job_folders import job_dirs, job_order, load_summary, load_yaml
+from backprop_lab.runs.summary import describe_status
 
 LOSS_TAG, ACC_TAG, TEST_ACC_TAG = "train/loss", "val/acc", "test/acc"
 
@@ -181,7 +181,7 @@ def markdown_table(results: Sequence[JobResult]) -> str:
 
 def write_comparison(sweep_dir: Path, tags: Sequence[str] = ()) -> tuple[Path, Path]:
     """Write `comparison.md` (the table) and `comparison.png` (the loss curves) into the multirun folder."""
-    from backprop_lab.plots import plot_loss_curves  # matplotlib only when a picture is asked for
+    from backprop_lab.analysis.plots import plot_loss_curves  # matplotlib only when a picture is asked for
 
     sweep_dir = Path(sweep_dir)
     results = read_sweep(sweep_dir, tags)

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
-from backprop_lab.atomic import atomic_write
+from backprop_lab.runs.atomic import atomic_write
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):

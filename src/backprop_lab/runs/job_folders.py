@@ -1,7 +1,7 @@
 """Reading a sweep's job folders back: which there are, and each one's files, refused clearly when damaged.
 
 A job folder holds `.hydra/config.yaml` and `.hydra/overrides.yaml` (Hydra)
-and `metrics.json` (runs.py). They come from outside the running program:
+and `metrics.json` (runs/summary.py). They come from outside the running program:
 a file that was edited, truncated or copied half-way is named with the fix,
 not met with a JSON or YAML traceback. Imports neither torch nor tensorboard.
 """

@@ -26,9 +26,9 @@ from omegaconf import DictConfig, OmegaConf
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.trial import FrozenTrial, Trial, TrialState
 
-from backprop_lab.atomic import write_text_atomic
 from backprop_lab.errors import ConfigError
-from backprop_lab.runs import read_summary
+from backprop_lab.runs.atomic import write_text_atomic
+from backprop_lab.runs.summary import read_summary
 
 log = logging.getLogger(__name__)
 

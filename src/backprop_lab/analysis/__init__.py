@@ -1,0 +1,1 @@
+"""Reading finished runs back: comparison tables, plots, verdicts, the filmstrip, the loss landscape."""

@@ -1,0 +1,1 @@
+"""From the composed config to objects: checks, builders, what may be rebuilt from outside."""

@@ -1,0 +1,1 @@
+"""Choosing hyperparameters: Lightning's learning-rate finder and the Optuna search."""
