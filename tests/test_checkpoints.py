@@ -82,7 +82,7 @@ def test_eval_of_a_checkpoint_outside_a_run_folder_fails_and_says_why(tmp_path):
 
 
 def test_resuming_from_a_corrupt_checkpoint_stops_before_training(tmp_path):
-    """In-process; tests/test_divergence.py shows the script turning such an error into one line and exit code 2."""
+    """In-process; tests/test_stop_on_nan.py shows the script turning such an error into one line and exit code 2."""
     corrupt = tmp_path / "corrupt.ckpt"
     corrupt.write_bytes(b"\x00" * 64)
     run_dir = tmp_path / "run"
