@@ -16,6 +16,7 @@ import argparse
 import importlib.util
 import keyword
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -106,6 +107,17 @@ def rename(root: Path, new: str, dry_run: bool = False) -> list[str]:
     return changes
 
 
+def reformat(root: Path) -> str:
+    """Re-wrap the renamed code as CI's `ruff format --check` wants it: a longer name moves line breaks."""
+    try:
+        proc = subprocess.run([sys.executable, "-m", "ruff", "format", "."], cwd=root, capture_output=True, text=True)
+    except OSError as err:
+        return f"Not reformatted ({err}): run `ruff format .` before committing."
+    if proc.returncode != 0:
+        return "Not reformatted (ruff is not installed here): run `ruff format .` before committing."
+    return f"ruff format: {proc.stdout.strip()}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("new_name", help="the new package name, e.g. my_project (the distribution becomes my-project)")
@@ -137,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{done[0]} {len(changes) - renamed} files and {done[1]} {renamed} folders in {root}:")
     print("\n".join(f"  {line}" for line in changes))
     if not args.dry_run:
+        print(reformat(root))
         reinstall = f'pip uninstall -y {OLD_DISTRIBUTION} && pip install -e ".[test]"'
         print(f"Next: reinstall so the new name is importable: {reinstall}")
     return 0
