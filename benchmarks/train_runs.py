@@ -34,8 +34,8 @@ def _on_pty(command: list[str]) -> tuple[int, str]:
     return proc.wait(), output.decode(errors="replace")
 
 
-def train_wall_time(run_dir: Path, overrides: list[str], console: str = "pipe") -> float:
-    """Train once into `run_dir`; return the run's `wall_time_s`. Exits with the run's output if it fails."""
+def train_times(run_dir: Path, overrides: list[str], console: str = "pipe") -> tuple[float, float]:
+    """Train once into `run_dir`; return the run's `wall_time_s` and `cpu_time_s`. Exits with the output if it fails."""
     command = [sys.executable, str(TRAIN), f"hydra.run.dir={run_dir}", *overrides]
     if console == "pty":
         code, output = _on_pty(command)
@@ -44,4 +44,10 @@ def train_wall_time(run_dir: Path, overrides: list[str], console: str = "pipe") 
         code, output = proc.returncode, proc.stderr
     if code != 0:
         sys.exit(f"run failed ({' '.join(overrides)}):\n{output[-2000:]}")
-    return json.loads((run_dir / "metrics.json").read_text())["wall_time_s"]
+    record = json.loads((run_dir / "metrics.json").read_text())
+    return record["wall_time_s"], record["cpu_time_s"]
+
+
+def train_wall_time(run_dir: Path, overrides: list[str], console: str = "pipe") -> float:
+    """Train once into `run_dir`; return the run's `wall_time_s`."""
+    return train_times(run_dir, overrides, console)[0]

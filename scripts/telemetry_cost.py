@@ -5,11 +5,13 @@
     python scripts/telemetry_cost.py --off loss_landscape    # the cost of one callback: on vs without it
 
 Each run is `scripts/train.py` in a fresh process, as a user starts it; the
-time compared is `wall_time_s` from its `metrics.json` (build, fit and test,
-without the interpreter's start-up and imports, which telemetry does not
-change). Runs alternate in rounds (`benchmarks/rounds.py`) so that a machine
-getting busier or quieter affects both sides alike; the cost is the median of
-the per-round ratios. Extra arguments are Hydra overrides applied to both sides.
+times compared are `wall_time_s` and `cpu_time_s` from its `metrics.json`
+(build, fit and test, without the interpreter's start-up and imports, which
+telemetry does not change). On a busy machine the CPU time is the steadier
+of the two: waiting for a core adds wall time, not CPU time. Runs alternate
+in rounds (`benchmarks/rounds.py`) so that a machine getting busier or
+quieter affects both sides alike; the cost is the median of the per-round
+ratios. Extra arguments are Hydra overrides applied to both sides.
 """
 
 import argparse
@@ -24,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # benchmarks/ sits beside the package, not inside it
 
 from benchmarks.rounds import alternate, paired_ratio  # noqa: E402
-from benchmarks.train_runs import train_wall_time  # noqa: E402
+from benchmarks.train_runs import train_times  # noqa: E402
 
 TELEMETRY = ["update_telemetry", "histograms", "decision_boundary", "hparams", "scalars_layout", "loss_landscape"]
 
@@ -40,22 +42,32 @@ def main() -> None:
     args = parser.parse_args()
     off = [f"~callbacks.{name}" for name in args.off or TELEMETRY]
 
+    cpu: dict[str, list[float]] = {"on": [], "off": []}
     with tempfile.TemporaryDirectory() as tmp:
 
         def side(name: str, extra: list[str]) -> Callable[[int], float]:
-            return lambda i: train_wall_time(Path(tmp) / f"{name}{i}", [*args.overrides, *extra])
+            def run(i: int) -> float:
+                wall, cpu_s = train_times(Path(tmp) / f"{name}{i}", [*args.overrides, *extra])
+                cpu[name].append(cpu_s)
+                return wall
+
+            return run
 
         times = alternate({"on": side("on", []), "off": side("off", off)}, args.repeats, lambda s: f"telemetry {s}")
 
-    on, off_s = statistics.median(times["on"]), statistics.median(times["off"])
-    ratio = paired_ratio(times["on"], times["off"])
-    print(f"median wall time, telemetry on:  {on:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in times['on'])})")
-    print(f"median wall time, telemetry off: {off_s:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in times['off'])})")
     what = ", ".join(args.off or ["telemetry"])
-    print(f"{what} costs {100 * (ratio - 1):+.1f}% (on/off = {ratio:.3f}, the median of the per-round ratios)")
+    result = {"overrides": args.overrides, "off": args.off or TELEMETRY}
+    for label, runs in (("wall", times), ("cpu", cpu)):
+        on, off_s = statistics.median(runs["on"]), statistics.median(runs["off"])
+        ratio = paired_ratio(runs["on"], runs["off"])
+        for side_name, median in (("on", on), ("off", off_s)):
+            listed = ", ".join(f"{t:.2f}" for t in runs[side_name])
+            print(f"median {label} time, telemetry {side_name}: {median:.2f} s  (runs: {listed})")
+        print(f"{what} costs {100 * (ratio - 1):+.1f}% of {label} time (on/off = {ratio:.3f}, per-round median)")
+        suffix = "" if label == "wall" else "_cpu"
+        result |= {f"on_s{suffix}": runs["on"], f"off_s{suffix}": runs["off"], f"ratio{suffix}": ratio}
+        result |= {f"median_on_s{suffix}": on, f"median_off_s{suffix}": off_s, f"ratio_of_medians{suffix}": on / off_s}
     if args.json:
-        result = {"overrides": args.overrides, "off": args.off or TELEMETRY, "on_s": times["on"], "off_s": times["off"]}
-        result |= {"median_on_s": on, "median_off_s": off_s, "ratio": ratio, "ratio_of_medians": on / off_s}
         args.json.write_text(json.dumps(result, indent=2) + "\n")
 
 

@@ -28,7 +28,7 @@ def test_short_run_leaves_a_complete_run_folder(train_run):
     assert metrics["epochs"] == 5
     for name in ["train/loss", "train/acc", "val/loss", "val/acc", "test/loss", "test/acc"]:
         assert 0 <= metrics["metrics"][name] < 10, name
-    assert metrics["wall_time_s"] > 0
+    assert metrics["wall_time_s"] > 0 and metrics["cpu_time_s"] > 0
 
     best = run_dir / "checkpoints" / metrics["best_checkpoint"].split("/")[-1]
     assert best.is_file() and (run_dir / "checkpoints" / "last.ckpt").is_file()

@@ -57,18 +57,22 @@ class RunSummary:
     # Set when EarlyStopping ended the fit: {"stopped_epoch", "reason", "message"} (Lightning's own values).
     early_stopping: dict[str, Any] | None = None
     wall_time_s: float = 0.0
+    # CPU seconds of this process (every thread) over the same span: what the run cost, whatever else the machine ran.
+    cpu_time_s: float = 0.0
     error: str | None = None
     pid: int = field(default_factory=os.getpid)
     host: str = field(default_factory=socket.gethostname)
     started_at: str = field(default_factory=_now)
     finished_at: str | None = None
     _t0: float = field(default_factory=time.perf_counter, repr=False)
+    _cpu0: float = field(default_factory=time.process_time, repr=False)
 
     def finish(self, status: str, error: BaseException | None = None) -> None:
         self.status = status
         self.error = None if error is None else f"{type(error).__name__}: {error}"
         self.finished_at = _now()
         self.wall_time_s = round(time.perf_counter() - self._t0, 3)
+        self.cpu_time_s = round(time.process_time() - self._cpu0, 3)
 
     def save(self, output_dir: Path) -> Path:
         data = {k: v for k, v in asdict(self).items() if not k.startswith("_")}
