@@ -49,7 +49,10 @@ def test_benchmark_smoke_run_compares_the_template_with_lightning_alone_and_the_
 
 
 @pytest.mark.slow
-def test_gpu_check_dry_mode_trains_every_variant_and_runs_the_benchmark_on_the_cpu(tmp_path):
+def test_gpu_check_dry_mode_trains_every_variant_and_runs_the_benchmark_on_the_cpu(tmp_path, monkeypatch):
+    # The compiled run on torch's aot_eager backend: what is checked is that the script runs and reports it,
+    # not inductor's C++ code generation (tens of seconds a process on a busy CPU). Older torch ignores this.
+    monkeypatch.setenv("TORCH_COMPILE_OVERRIDE_BACKENDS", ">=0:aot_eager")
     report = tmp_path / "gpu.md"
     args = ["--dry", "--repeats", "1", "--markdown", str(report)]
     proc = run_script(ROOT / "scripts" / "gpu_check.py", *args, timeout=900)
@@ -58,8 +61,8 @@ def test_gpu_check_dry_mode_trains_every_variant_and_runs_the_benchmark_on_the_c
     for run in ("trainer=cpu", "trainer.precision=bf16-mixed", "model.compile=true"):
         assert any(run in line and "| success |" in line for line in text.splitlines()), run
     assert "| trainer.precision=16-mixed | skipped" in text
-    for case in ("1. XOR step, default callbacks and logging", "2. Noisy XOR", "4. Blobs"):
-        assert f"| {case}" in text, case
+    noisy_xor = [line for line in text.splitlines() if line.startswith("| 2. Noisy XOR")]
+    assert len(noisy_xor) == 2 and "peak memory (RSS)" in noisy_xor[1], noisy_xor
 
 
 def test_benchmark_rejects_an_unknown_case_with_a_clear_message(tmp_path):
