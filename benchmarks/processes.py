@@ -35,12 +35,16 @@ def timed_run(args: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess, 
     return proc, wall, cpu
 
 
+def worker_spec(spec: dict[str, Any], settings: Settings, output_dir: str) -> dict[str, Any]:
+    """A side's spec with what every worker needs: its output folder, the configs, threads and accelerator."""
+    spec = {**spec, "output_dir": output_dir, "configs": str(settings.root / "configs")}
+    return {**spec, "threads": settings.threads, "accelerator": settings.accelerator}
+
+
 def worker(spec: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """Run one side of one case in a fresh interpreter (`benchmarks/worker.py`); return its result."""
     with tempfile.TemporaryDirectory(prefix="benchmark-") as output_dir:
-        spec = {**spec, "output_dir": output_dir, "configs": str(settings.root / "configs")}
-        spec.update(threads=settings.threads, accelerator=settings.accelerator)
-        command = [sys.executable, "-m", "benchmarks.worker", json.dumps(spec)]
+        command = [sys.executable, "-m", "benchmarks.worker", json.dumps(worker_spec(spec, settings, output_dir))]
         proc, wall, _ = timed_run(command, settings.root)
     line = next(line for line in proc.stdout.splitlines() if line.startswith(RESULT_MARK))
     return {**json.loads(line[len(RESULT_MARK) :]), "process_s": wall}

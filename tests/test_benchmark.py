@@ -1,17 +1,26 @@
 """The benchmark and the GPU check keep working: smoke runs at tiny sizes. Timings are never asserted here.
 
-The only test module that touches `benchmarks/`, and only through its scripts.
+The only test module that touches `benchmarks/`: through its scripts, and its workers run in this process.
 """
 
+import contextlib
+import io
 import json
 import sys
+import tempfile
+import time
+from functools import partial
 
 import pytest
+import torch
 
-from helpers import ROOT, run_script
+from helpers import ROOT, run_in_process, run_script
 
 sys.path.insert(0, str(ROOT))  # benchmarks/ sits beside the package, not inside it
+from benchmarks import step_cases  # noqa: E402
+from benchmarks.processes import worker_spec  # noqa: E402
 from benchmarks.rounds import alternate, paired_ratio  # noqa: E402
+from benchmarks.worker import run as run_worker  # noqa: E402
 
 BENCHMARK = ROOT / "scripts" / "benchmark.py"
 
@@ -28,11 +37,33 @@ def test_rounds_alternate_the_sides_and_compare_them_round_by_round():
     assert paired_ratio(runs["template"], runs["plain"]) == 2.0
 
 
+def worker_in_this_process(spec: dict, settings) -> dict:
+    """A side run here instead of in a fresh interpreter: the same spec, the same result, no 5-10 s of imports.
+
+    Its peak memory is then this process's; the worker's own process is run by the GPU check's dry mode below.
+    """
+    with tempfile.TemporaryDirectory(prefix="benchmark-") as output_dir, contextlib.redirect_stdout(io.StringIO()):
+        start = time.perf_counter()  # the side's console output stays out of the table, as a worker's does
+        result = run_worker(worker_spec(spec, settings, output_dir))
+        return {**result, "process_s": time.perf_counter() - start}
+
+
+@pytest.fixture
+def workers_here(monkeypatch):
+    monkeypatch.setattr(step_cases, "worker", worker_in_this_process)
+    # Every side compiled on aot_eager: the table's compiled rows are checked, not inductor's code generation.
+    monkeypatch.setattr(torch, "compile", partial(torch.compile, backend="aot_eager"))
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+    torch._dynamo.reset()
+
+
 @pytest.mark.slow
-def test_benchmark_smoke_run_compares_the_template_with_lightning_alone_and_the_plain_loop(tmp_path):
+def test_benchmark_smoke_run_compares_the_template_with_lightning_alone_and_the_plain_loop(tmp_path, workers_here):
     out = tmp_path / "benchmark.json"
     args = ["--smoke", "--repeats", "1", "--cases", "cold_start,wide", "--compile", "--json", str(out)]
-    proc = run_script(BENCHMARK, *args, "--markdown", str(tmp_path / "benchmark.md"), timeout=900)
+    proc = run_in_process(BENCHMARK, *args, "--markdown", str(tmp_path / "benchmark.md"))
     # Exit 0 also says every side ended at the plain loop's loss: they train the same math from the same weights.
     assert proc.returncode == 0, proc.stderr[-3000:]
 
@@ -49,7 +80,10 @@ def test_benchmark_smoke_run_compares_the_template_with_lightning_alone_and_the_
 
 
 @pytest.mark.slow
-def test_gpu_check_dry_mode_trains_every_variant_and_runs_the_benchmark_on_the_cpu(tmp_path):
+def test_gpu_check_dry_mode_trains_every_variant_and_runs_the_benchmark_on_the_cpu(tmp_path, monkeypatch):
+    # The compiled run on torch's aot_eager backend: what is checked is that the script runs and reports it,
+    # not inductor's C++ code generation (tens of seconds a process on a busy CPU). Older torch ignores this.
+    monkeypatch.setenv("TORCH_COMPILE_OVERRIDE_BACKENDS", ">=0:aot_eager")
     report = tmp_path / "gpu.md"
     args = ["--dry", "--repeats", "1", "--markdown", str(report)]
     proc = run_script(ROOT / "scripts" / "gpu_check.py", *args, timeout=900)
@@ -58,8 +92,8 @@ def test_gpu_check_dry_mode_trains_every_variant_and_runs_the_benchmark_on_the_c
     for run in ("trainer=cpu", "trainer.precision=bf16-mixed", "model.compile=true"):
         assert any(run in line and "| success |" in line for line in text.splitlines()), run
     assert "| trainer.precision=16-mixed | skipped" in text
-    for case in ("1. XOR step, default callbacks and logging", "2. Noisy XOR", "4. Blobs"):
-        assert f"| {case}" in text, case
+    noisy_xor = [line for line in text.splitlines() if line.startswith("| 2. Noisy XOR")]
+    assert len(noisy_xor) == 2 and "peak memory (RSS)" in noisy_xor[1], noisy_xor
 
 
 def test_benchmark_rejects_an_unknown_case_with_a_clear_message(tmp_path):
