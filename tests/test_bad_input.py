@@ -133,7 +133,7 @@ def test_what_torch_or_lightning_refuse_is_reworded_to_name_the_field(overrides,
 
 def test_unknown_lr_finder_argument_is_named(tmp_path):
     cfg = compose_train("lr_finder=range_test", "+lr_finder.steps=10", "logger=none", output_dir=tmp_path)
-    with pytest.raises(ConfigError, match=r"lr_finder.steps is not an argument of \w+.tuning.run_range_test"):
+    with pytest.raises(ConfigError, match=r"lr_finder.steps is not an argument of \w+.tuning.lr_finder.run_range_test"):
         train(cfg)
     assert read_metrics(tmp_path)["status"] == "failed"
 
