@@ -181,7 +181,7 @@ def markdown_table(results: Sequence[JobResult]) -> str:
 
 def write_comparison(sweep_dir: Path, tags: Sequence[str] = ()) -> tuple[Path, Path]:
     """Write `comparison.md` (the table) and `comparison.png` (the loss curves) into the multirun folder."""
-    from backprop_lab.analysis.plots import plot_loss_curves  # matplotlib only when a picture is asked for
+    from backprop_lab.analysis.plots import plot_loss_curves  # matplotlib only when a picture is asked
 
     sweep_dir = Path(sweep_dir)
     results = read_sweep(sweep_dir, tags)

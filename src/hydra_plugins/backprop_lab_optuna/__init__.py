@@ -1,1 +1,1 @@
-"""A Hydra sweeper that searches hyperparameters with Optuna (>= 4); see `backprop_lab.tuning.search`."""
+"""A Hydra sweeper: searches hyperparameters with Optuna (>= 4); see `backprop_lab.tuning.search`."""
