@@ -9,6 +9,8 @@ interpreter start-up.
 """
 
 import contextlib
+import copy
+import functools
 import io
 import json
 import logging
@@ -19,6 +21,8 @@ import sys
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
+from hydra._internal.hydra import Hydra
+from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
@@ -93,9 +97,38 @@ def _loggers() -> list[tuple[str, logging.Logger]]:
 
 
 def compose_train(*overrides: str, output_dir: Path | str = "unused") -> DictConfig:
-    """Compose the train config as Hydra would, without running it."""
+    """Compose the train config as Hydra would, without running it: a fresh copy, the test may change it.
+
+    The output folder is set after composing (the config only refers to it by
+    interpolation), so tests that differ only in their tmp_path share one composition.
+    """
+    cfg = copy.deepcopy(_composed("paths.output_dir=unused", *overrides))
+    if not any(o.startswith("paths.output_dir=") for o in overrides):
+        cfg.paths.output_dir = str(output_dir)
+    return cfg
+
+
+@functools.lru_cache(maxsize=256)
+def _composed(*overrides: str) -> DictConfig:
+    """One composition per distinct command line: the configs/ tree does not change while the tests run."""
+    hydra = _train_hydra()  # first: setting it up replaces GlobalHydra's instance
+    gh = GlobalHydra.instance()
+    previous = gh.hydra
+    gh.clear()
+    gh.initialize(hydra)
+    try:
+        return compose(config_name="train", overrides=list(overrides))
+    finally:
+        gh.clear()
+        if previous is not None:
+            gh.initialize(previous)
+
+
+@functools.cache
+def _train_hydra() -> Hydra:
+    """Hydra set up on configs/ once (its search path and plugins), lent to each composition."""
     with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
-        return compose(config_name="train", overrides=[f"paths.output_dir={output_dir}", *overrides])
+        return GlobalHydra.instance().hydra
 
 
 def read_metrics(run_dir: Path) -> dict:

@@ -20,3 +20,21 @@ def test_sweep_keys_come_from_the_command_line_and_the_sweeper():
         "trainer.limit_val_batches",
         "optimizer",
     ]
+
+
+def test_a_sweep_reads_its_multirun_yaml_once_per_version_of_the_file(tmp_path, monkeypatch):
+    """`${run_name:}` is resolved several times per job; the sweep's file is parsed once, and again when rewritten."""
+    from hydra.types import RunMode
+    from omegaconf import OmegaConf
+
+    from backprop_lab.runs import name
+
+    loads, load = [], OmegaConf.load
+    monkeypatch.setattr(OmegaConf, "load", lambda path: loads.append(path) or load(path))
+    multirun = tmp_path / "multirun.yaml"
+    hydra_cfg = OmegaConf.create({"mode": RunMode.MULTIRUN, "sweeper": {}, "sweep": {"dir": str(tmp_path)}})
+    OmegaConf.save({"hydra": {"overrides": {"task": ["optimizer=sgd,adam", "seed=1"]}}}, multirun)
+    assert [name._sweep(hydra_cfg) for _ in range(6)] == [{"optimizer"}] * 6
+    assert len(loads) == 1
+    OmegaConf.save({"hydra": {"overrides": {"task": ["optimizer=sgd", "seed=1,2,3"]}}}, multirun)
+    assert name._sweep(hydra_cfg) == {"seed"} and len(loads) == 2

@@ -19,7 +19,7 @@ from hydra.utils import instantiate
 from backprop_lab.runs.summary import read_summary
 from backprop_lab.train import train
 
-CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+CONFIGS = Path(__file__).resolve().parents[3] / "configs"
 QUIET = ["logger=none", "~callbacks.loss_landscape", "~callbacks.progress_bar", "~callbacks.update_telemetry"]
 # The metric compared, and the floor the template's mean must reach (diabetes: relative to the baseline).
 EXPERIMENTS: dict[str, tuple[str, float]] = {

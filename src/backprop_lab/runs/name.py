@@ -17,6 +17,7 @@ Overrides that choose no hyperparameter (output paths, resume, progress bars)
 are left out, so a resumed run keeps the name of the run it continues.
 """
 
+import functools
 import hashlib
 import re
 from pathlib import Path
@@ -67,13 +68,28 @@ def _sweep(hydra_cfg: DictConfig) -> set[str]:
 
     if hydra_cfg.mode != RunMode.MULTIRUN:
         return set()
-    params = list(hydra_cfg.sweeper.get("params") or {})
+    params = tuple(hydra_cfg.sweeper.get("params") or {})
     multirun = Path(hydra_cfg.sweep.dir) / "multirun.yaml"
     try:
-        task = list(OmegaConf.load(multirun).hydra.overrides.task) if multirun.is_file() else []
+        stat = multirun.stat()
+    except OSError:
+        return swept_keys([], params)
+    return set(_swept_in_file(str(multirun), stat.st_mtime_ns, stat.st_size, params))
+
+
+@functools.lru_cache(maxsize=8)
+def _swept_in_file(path: str, mtime_ns: int, size: int, params: tuple[str, ...]) -> frozenset[str]:
+    """`swept_keys` of one `multirun.yaml`, read and parsed once per version of the file, not at every `${run_name:}`.
+
+    A job resolves the name several times (logger, callbacks, record) and every
+    job of a sweep reads the same file; the file's time and size in the key make
+    a rewritten file read again.
+    """
+    try:
+        task = list(OmegaConf.load(path).hydra.overrides.task)
     except Exception:  # an unreadable multirun.yaml only costs the shorter name  # noqa: BLE001
         task = []
-    return swept_keys(task, params)
+    return frozenset(swept_keys(task, list(params)))
 
 
 def _task_overrides() -> list[str]:
