@@ -21,21 +21,13 @@ DEFAULT_LR = {"sgd": 0.5, "adam": 0.05, "adamw": 0.05, "rmsprop": 0.02}
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--hidden", type=int, nargs="+", default=[3], help="hidden layer widths (default: 3)"
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--hidden", type=int, nargs="+", default=[3], help="hidden layer widths (default: 3)")
     parser.add_argument("--activation", choices=sorted(ref.ACTIVATIONS), default="tanh")
     parser.add_argument("--optimizer", choices=sorted(OPTIMIZER_NAMES), default="sgd")
-    parser.add_argument(
-        "--lr", type=float, help=f"learning rate (default per optimizer: {DEFAULT_LR})"
-    )
+    parser.add_argument("--lr", type=float, help=f"learning rate (default per optimizer: {DEFAULT_LR})")
     parser.add_argument("--seed", type=int, default=0, help="seed for the initial weights")
-    parser.add_argument(
-        "--train", action="store_true", help="train to the end instead of one explained step"
-    )
+    parser.add_argument("--train", action="store_true", help="train to the end instead of one explained step")
     parser.add_argument("--epochs", type=int, default=2000, help="full-batch steps for --train")
     args = parser.parse_args(argv)
     if args.lr is None:
@@ -49,9 +41,7 @@ def make_optimizer(args: argparse.Namespace) -> ref.Optimizer:
 
 def side_by_side(**blocks: np.ndarray) -> str:
     """Print arrays next to each other under their names, e.g. numpy | torch."""
-    texts = [
-        [name, *np.array2string(np.asarray(value)).splitlines()] for name, value in blocks.items()
-    ]
+    texts = [[name, *np.array2string(np.asarray(value)).splitlines()] for name, value in blocks.items()]
     widths = [max(map(len, lines)) for lines in texts]
     height = max(map(len, texts))
     rows = []
@@ -68,9 +58,7 @@ class Comparison:
         self.max_diff = 0.0
 
     def show(self, title: str, mine: np.ndarray, theirs: np.ndarray, **extra: np.ndarray) -> None:
-        self.max_diff = max(
-            self.max_diff, float(np.max(np.abs(np.asarray(mine) - np.asarray(theirs))))
-        )
+        self.max_diff = max(self.max_diff, float(np.max(np.abs(np.asarray(mine) - np.asarray(theirs)))))
         print(f"  {title}")
         print(side_by_side(numpy=mine, torch=theirs, **extra))
 
@@ -121,13 +109,9 @@ def one_step(args: argparse.Namespace) -> None:
         return x.detach().numpy()
 
     cmp = Comparison()
-    print(
-        f"XOR with a {'-'.join(map(str, sizes))} network, hidden activation {act}, seed {args.seed}"
-    )
+    print(f"XOR with a {'-'.join(map(str, sizes))} network, hidden activation {act}, seed {args.seed}")
     print(f"loss: binary cross-entropy on the output logit, mean over the {len(y)} rows")
-    print(
-        f"one step of {opt_name}(lr={args.lr}); each row of a batch array below is one XOR sample\n"
-    )
+    print(f"one step of {opt_name}(lr={args.lr}); each row of a batch array below is one XOR sample\n")
     print(side_by_side(X=X, y=y[:, None]))
 
     print("\n=== Forward pass: z_l = a_(l-1) @ W_l.T + b_l,  a_l = f(z_l),  a_0 = X ===")
@@ -179,9 +163,7 @@ def train(args: argparse.Namespace) -> None:
         f"{OPTIMIZER_NAMES[args.optimizer]}(lr={args.lr}), {args.epochs} full-batch steps, "
         f"seed {args.seed}"
     )
-    result = ref.train(
-        sizes, args.activation, X, y, make_optimizer(args), args.epochs, seed=args.seed
-    )
+    result = ref.train(sizes, args.activation, X, y, make_optimizer(args), args.epochs, seed=args.seed)
     every = max(1, args.epochs // 10)
     for epoch in range(0, args.epochs, every):
         print(f"  step {epoch:6d}   loss {result.losses[epoch]:.6f}")
@@ -192,9 +174,7 @@ def train(args: argparse.Namespace) -> None:
     print("\n  x1  x2 | target | P(y=1) | predicted")
     for (x1, x2), target, prob in zip(X, y, probs, strict=True):
         mark = "ok" if (prob > 0.5) == (target > 0.5) else "WRONG"
-        print(
-            f"  {x1:2.0f}  {x2:2.0f} | {target:6.0f} | {prob:6.4f} | {int(prob > 0.5):9d}  {mark}"
-        )
+        print(f"  {x1:2.0f}  {x2:2.0f} | {target:6.0f} | {prob:6.4f} | {int(prob > 0.5):9d}  {mark}")
     correct = int(ref.accuracy(result.params, X, y, args.activation) * len(y))
     print(f"\ncorrect: {correct}/{len(y)}")
     if correct < len(y):

@@ -27,8 +27,6 @@ ARCHITECTURES = {
 }
 
 
-
-
 def torch_twin(params: ref.Params, activation: str) -> torch.nn.Sequential:
     """The same network in torch: Linear, act, ..., Linear, loaded with the same numbers."""
     layers: list[torch.nn.Module] = []
@@ -43,9 +41,7 @@ def torch_twin(params: ref.Params, activation: str) -> torch.nn.Sequential:
     return torch.nn.Sequential(*layers)
 
 
-def torch_loss(
-    net: torch.nn.Module, X: np.ndarray, y: np.ndarray, from_logits: bool
-) -> torch.Tensor:
+def torch_loss(net: torch.nn.Module, X: np.ndarray, y: np.ndarray, from_logits: bool) -> torch.Tensor:
     logits = net(torch.from_numpy(X))
     target = torch.from_numpy(y).reshape(logits.shape)
     if from_logits:
@@ -53,9 +49,7 @@ def torch_loss(
     return torch.nn.BCELoss()(torch.sigmoid(logits), target)
 
 
-def random_problem(
-    sizes: list[int], seed: int, n: int = 7
-) -> tuple[ref.Params, np.ndarray, np.ndarray]:
+def random_problem(sizes: list[int], seed: int, n: int = 7) -> tuple[ref.Params, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     params = [(rng.normal(size=(o, i)), rng.normal(size=o)) for i, o in zip(sizes[:-1], sizes[1:], strict=True)]
     X = rng.normal(size=(n, sizes[0]))
@@ -168,9 +162,7 @@ def test_sigmoid_derivative_x_times_one_minus_x_expects_the_output():
     torch.sigmoid(zt).sum().backward()
     true_slope = zt.grad.numpy()
 
-    np.testing.assert_allclose(
-        ref.sigmoid_derivative_from_output(ref.sigmoid(z)), true_slope, rtol=1e-12
-    )
+    np.testing.assert_allclose(ref.sigmoid_derivative_from_output(ref.sigmoid(z)), true_slope, rtol=1e-12)
     np.testing.assert_allclose(ref.sigmoid_prime(z), true_slope, rtol=1e-12)
     # Given the input instead, it is wrong almost everywhere, even negative:
     wrong = ref.sigmoid_derivative_from_output(z)

@@ -45,15 +45,10 @@ CASES = {
 PARAMS = [pytest.param(name, kwargs, id=case_id) for case_id, (name, kwargs) in CASES.items()]
 
 
-
-
 def gradient_sequence(seed: int = 0) -> list[list[np.ndarray]]:
     """Noisy gradients whose size swings by orders of magnitude (so amsgrad's max matters)."""
     rng = np.random.default_rng(seed)
-    return [
-        [rng.normal(size=shape) * np.exp(rng.normal(scale=1.5)) for shape in SHAPES]
-        for _ in range(STEPS)
-    ]
+    return [[rng.normal(size=shape) * np.exp(rng.normal(scale=1.5)) for shape in SHAPES] for _ in range(STEPS)]
 
 
 def assert_params_close(mine: list[np.ndarray], theirs: list[torch.Tensor]) -> None:
@@ -84,9 +79,7 @@ def test_training_xor_matches_torch(name, kwargs):
     """A real loss: the reference trainer and a torch loop take the same 100 steps on XOR."""
     X, y = ref.xor_data()
     params = ref.init_params([2, 3, 1], seed=4)
-    result = ref.train(
-        [2, 3, 1], "tanh", X, y, ref.OPTIMIZERS[name](**kwargs), STEPS, params=params
-    )
+    result = ref.train([2, 3, 1], "tanh", X, y, ref.OPTIMIZERS[name](**kwargs), STEPS, params=params)
 
     net = torch.nn.Sequential(
         torch.nn.Linear(2, 3, dtype=torch.float64),
@@ -116,9 +109,7 @@ def test_constructor_arguments_and_defaults_match_torch(name):
     ours = inspect.signature(ref.OPTIMIZERS[name]).parameters
     theirs = inspect.signature(getattr(torch.optim, name)).parameters
     torch_hyperparameters = {
-        p
-        for p, spec in theirs.items()
-        if spec.default is not inspect.Parameter.empty and p not in IMPLEMENTATION_FLAGS
+        p for p, spec in theirs.items() if spec.default is not inspect.Parameter.empty and p not in IMPLEMENTATION_FLAGS
     }
     assert torch_hyperparameters <= set(ours)
     for p in ours:

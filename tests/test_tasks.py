@@ -51,7 +51,7 @@ def test_multiclass_trains_evaluates_and_predicts_by_class_name(tmp_path, capsys
     metrics = eval_in_process(summary["best_checkpoint"], tmp_path / "eval")
     assert metrics["test/acc"] == pytest.approx(summary["metrics"]["test/acc"])
     capsys.readouterr()
-    (row, probs, name), = predict_in_process(ckpt, [[5.1, 3.5, 1.4, 0.2]])  # a textbook setosa
+    ((row, probs, name),) = predict_in_process(ckpt, [[5.1, 3.5, 1.4, 0.2]])  # a textbook setosa
     printed = capsys.readouterr().out
     assert "p(setosa)\tp(versicolor)\tp(virginica)\tclass" in printed
     assert len(probs) == 3 and sum(probs) == pytest.approx(1.0) and name == "setosa"
@@ -76,7 +76,7 @@ def test_regression_csv_reports_metrics_and_predictions_in_the_targets_units(tmp
     best = eval_in_process(summary["best_checkpoint"], tmp_path / "eval")
     assert best["test/r2"] == pytest.approx(metrics["test/r2"])
     capsys.readouterr()
-    (_, value, _), = predict_in_process(summary["last_checkpoint"], [[0.5]])
+    ((_, value, _),) = predict_in_process(summary["last_checkpoint"], [[0.5]])
     assert "predicted price" in capsys.readouterr().out
     assert value == pytest.approx(1250, abs=60)
 

@@ -98,7 +98,7 @@ def test_article_network_matches_a_hand_written_loop(tmp_path):
     assert steps == 1000  # 1000 full-batch steps, as in the article
 
     # The article's own loop: Linear + Sigmoid, BCELoss, zero_grad / backward / step.
-    (w0, b0), = initial
+    ((w0, b0),) = initial
     net = nn.Sequential(nn.Linear(2, 1), nn.Sigmoid())
     with torch.no_grad():
         net[0].weight.copy_(torch.from_numpy(w0).float())
@@ -112,7 +112,7 @@ def test_article_network_matches_a_hand_written_loop(tmp_path):
         loss.backward()
         optimizer.step()
 
-    (w, b), = final
+    ((w, b),) = final
     np.testing.assert_allclose(w, net[0].weight.detach().double().numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(b, net[0].bias.detach().double().numpy(), rtol=1e-5, atol=1e-6)
     # And it has learned what a straight line can: nothing. The loss sits near ln 2.

@@ -84,8 +84,14 @@ def test_logistic_model_cannot_learn_xor(train_run):
 
 
 def test_scheduler_and_csv_logger_run(train_run):
-    proc, run_dir = train_run("scheduler=step", "scheduler.step_size=1", "scheduler.gamma=0.5",
-                              "logger=csv", "trainer.max_epochs=3", *TELEMETRY_OFF)
+    proc, run_dir = train_run(
+        "scheduler=step",
+        "scheduler.step_size=1",
+        "scheduler.gamma=0.5",
+        "logger=csv",
+        "trainer.max_epochs=3",
+        *TELEMETRY_OFF,
+    )
     assert proc.returncode == 0, proc.stderr
     metrics = read_metrics(run_dir)["metrics"]
     assert metrics["lr"] == pytest.approx(0.5 * 0.5**2)  # the lr the third epoch trained with

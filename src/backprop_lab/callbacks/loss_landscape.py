@@ -198,4 +198,3 @@ class LossLandscape(TensorBoardCallback):
         with open(folder / ".landscape.npz.tmp", "wb") as file:
             np.savez(file, **result)
         (folder / ".landscape.npz.tmp").replace(folder / "landscape.npz")
-

@@ -20,7 +20,6 @@ SchedulerFactory = Callable[[torch.optim.Optimizer], Any]
 EVAL_STAGES = ("val", "test")
 
 
-
 @contextlib.contextmanager
 def epoch_values_already_synced() -> Iterator[None]:
     """Silence, while a task fits or tests, Lightning's advice to log this model's epoch values with `sync_dist`.
