@@ -155,16 +155,21 @@ class LossLandscape(TensorBoardCallback):
         alphas = ls.plane_axis(path[:, 0], self.resolution, self.margin)
         betas = ls.plane_axis(path[:, 1], self.resolution, self.margin)
         line_t = torch.arange(-10, 51) / 40  # -0.25 ... 1.25; 0 and 1 exactly
-        points = torch.cat(
-            [ls.plane_points(origin, directions, alphas, betas), ls.line_points(trajectory[0], origin, line_t)]
-        )
+        a, b = ls.grid_coordinates(alphas, betas)
+        chunk = self.chunk_size
         prefix = f"{self.root}." if self.root else ""
         names = [prefix + name for name, _ in self._params]
         loss_at = ls.loss_function(pl_module, names, [p.shape for _, p in self._params], loss_fn, x, y)
         was_training = pl_module.training
         pl_module.eval()
         try:
-            losses = ls.losses_at(loss_at, points.to(x.device), self.chunk_size).float().cpu()
+            plane = ls.chunked_losses(
+                loss_at, lambda r: ls.plane_points_at(origin, directions, a[r], b[r]).to(x.device), len(a), chunk
+            )
+            line = ls.chunked_losses(
+                loss_at, lambda r: ls.line_points(trajectory[0], origin, line_t[r]).to(x.device), len(line_t), chunk
+            )
+            losses = torch.cat([plane, line]).float().cpu()
         finally:
             pl_module.train(was_training)
         grid = losses[: len(alphas) * len(betas)].reshape(len(betas), len(alphas))

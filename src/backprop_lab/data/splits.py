@@ -37,9 +37,18 @@ def scaling(train_x: Tensor) -> tuple[Tensor, Tensor]:
     return mean, torch.where(std > 0, std, torch.ones_like(std))  # a constant column stays constant (zero)
 
 
-def standardize(splits: dict[str, Split], scale: tuple[Tensor, Tensor] | None = None) -> dict[str, Split]:
-    """Scale every split with the training split's mean and standard deviation (or the `scale` given)."""
+def standardize(
+    splits: dict[str, Split], scale: tuple[Tensor, Tensor] | None = None, in_place: bool = False
+) -> dict[str, Split]:
+    """Scale every split with the training split's mean and standard deviation (or the `scale` given).
+
+    `in_place` overwrites the splits' own `x` (the same values, without a second copy of large data).
+    """
     mean, std = scale if scale is not None else scaling(splits["train"][0])
+    if in_place:
+        for x, _ in splits.values():
+            x.sub_(mean).div_(std)
+        return splits
     return {name: ((x - mean) / std, y) for name, (x, y) in splits.items()}
 
 
@@ -109,13 +118,14 @@ class SplitDataModule(TensorDataModule):
     def make_splits(self) -> dict[str, Split]:
         x, y = self.load()
         splits = split_rows(x.float(), y.float(), self.val_fraction, self.test_fraction, self.seed)
+        del x, y  # the rows live on in the splits alone (copies): the whole table need not outlive them
         if self.task == "regression":
             splits = self._scale_target(splits)
         if not self.standardize:
             return splits
         # kept for prepare_inputs and the checkpoint: predictions on raw rows
         self._scale = self._fixed_scale if self._fixed_scale is not None else scaling(splits["train"][0])
-        return standardize(splits, self._scale)
+        return standardize(splits, self._scale, in_place=True)  # the splits are this method's own copies
 
     def _scale_target(self, splits: dict[str, Split]) -> dict[str, Split]:
         train_y = splits["train"][1]
