@@ -42,7 +42,7 @@ def saved_train_split(cfg: DictConfig, folder: str) -> dict[str, Any]:
     """The template's own train split, saved for the other sides: all three train on the very same tensors."""
     x, y = instantiate(cfg.data).splits["train"]
     path = Path(folder) / "train_split.pt"
-    torch.save({"x": x, "y": y}, path)
+    torch.save({"x": x.clone(), "y": y.clone()}, path)  # the split alone: it may be a view of all rows
     return {"path": str(path), "rows": len(x)}
 
 

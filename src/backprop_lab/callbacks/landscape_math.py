@@ -12,9 +12,11 @@ optimizer was. Two ways to choose the plane:
   to the norm of that row of theta_f ("filter normalisation", Li et al. 2018,
   section 4); biases get no component, as in the paper.
 
-All grid points are evaluated in one batched call: `torch.func.functional_call`
+The grid points are evaluated in batched calls: `torch.func.functional_call`
 runs the module with a given parameter vector, `torch.func.vmap` runs it for
-every grid point at once.
+a chunk of grid points at once. Each chunk's points are built just before
+its call: all of them at once would be (grid points x P) floats, hundreds of
+MB for a network of 10^5 weights.
 """
 
 from collections.abc import Callable
@@ -96,14 +98,22 @@ def loss_function(
 
 
 @torch.no_grad()
-def losses_at(loss_at: Callable[[Tensor], Tensor], points: Tensor, chunk_size: int | None = None) -> Tensor:
-    """The loss at every row of `points` (G, P), batched with vmap (in chunks of `chunk_size` rows if set)."""
-    return vmap(loss_at, chunk_size=chunk_size)(points)
+def chunked_losses(
+    loss_at: Callable[[Tensor], Tensor], points: Callable[[slice], Tensor], count: int, chunk_size: int | None
+) -> Tensor:
+    """The loss at `count` points, `points(rows)` building only the rows of one chunk at a time."""
+    size = chunk_size or max(count, 1)
+    return torch.cat([vmap(loss_at)(points(slice(i, i + size))) for i in range(0, count, size)])
 
 
-def plane_points(origin: Tensor, directions: Tensor, alphas: Tensor, betas: Tensor) -> Tensor:
-    """origin + a*d1 + b*d2 for every (a, b) of the grid, rows by beta then alpha: shape (len(b) * len(a), P)."""
+def grid_coordinates(alphas: Tensor, betas: Tensor) -> tuple[Tensor, Tensor]:
+    """(a, b) of every grid point, rows by beta then alpha, as two flat tensors."""
     b, a = torch.meshgrid(betas, alphas, indexing="ij")
+    return a.reshape(-1), b.reshape(-1)
+
+
+def plane_points_at(origin: Tensor, directions: Tensor, a: Tensor, b: Tensor) -> Tensor:
+    """origin + a*d1 + b*d2 for each (a, b): shape (len(a), P)."""
     return origin + a.reshape(-1, 1) * directions[0] + b.reshape(-1, 1) * directions[1]
 
 

@@ -14,9 +14,8 @@ from backprop_lab.data.tensors import Split, TensorDataModule
 from backprop_lab.errors import DataError
 
 
-def split_rows(x: Tensor, y: Tensor, val_fraction: float, test_fraction: float, seed: int) -> dict[str, Split]:
-    """Shuffle the rows with `seed` and cut them into train, val and test."""
-    n = len(x)
+def split_sizes(n: int, val_fraction: float, test_fraction: float) -> tuple[int, int, int]:
+    """Rows in train, val and test; a clear error when a split would be empty."""
     n_val, n_test = round(n * val_fraction), round(n * test_fraction)
     n_train = n - n_val - n_test
     if min(n_train, n_val, n_test) < 1:
@@ -25,9 +24,26 @@ def split_rows(x: Tensor, y: Tensor, val_fraction: float, test_fraction: float, 
             f"data.test_fraction={test_fraction}: every split needs at least one row ({n_train}, {n_val}, {n_test} "
             "now). Use fractions that are each > 0 and sum to less than 1, or more rows."
         )
-    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
-    cuts = {"train": order[:n_train], "val": order[n_train : n_train + n_val], "test": order[n_train + n_val :]}
-    return {name: (x[idx], y[idx]) for name, idx in cuts.items()}
+    return n_train, n_val, n_test
+
+
+def split_order(n: int, seed: int) -> Tensor:
+    """The seeded shuffle of `n` rows: train takes the first rows of it, then val, then test."""
+    return torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+
+
+def cut(x: Tensor, y: Tensor, sizes: tuple[int, int, int]) -> dict[str, Split]:
+    """Rows already in split order, cut into train, val and test (views: no copy)."""
+    n_train, n_val, _ = sizes
+    bounds = {"train": slice(0, n_train), "val": slice(n_train, n_train + n_val), "test": slice(n_train + n_val, None)}
+    return {name: (x[rows], y[rows]) for name, rows in bounds.items()}
+
+
+def split_rows(x: Tensor, y: Tensor, val_fraction: float, test_fraction: float, seed: int) -> dict[str, Split]:
+    """Shuffle the rows with `seed` and cut them into train, val and test."""
+    sizes = split_sizes(len(x), val_fraction, test_fraction)
+    order = split_order(len(x), seed)
+    return cut(x[order], y[order], sizes)
 
 
 def scaling(train_x: Tensor) -> tuple[Tensor, Tensor]:
@@ -37,9 +53,18 @@ def scaling(train_x: Tensor) -> tuple[Tensor, Tensor]:
     return mean, torch.where(std > 0, std, torch.ones_like(std))  # a constant column stays constant (zero)
 
 
-def standardize(splits: dict[str, Split], scale: tuple[Tensor, Tensor] | None = None) -> dict[str, Split]:
-    """Scale every split with the training split's mean and standard deviation (or the `scale` given)."""
+def standardize(
+    splits: dict[str, Split], scale: tuple[Tensor, Tensor] | None = None, in_place: bool = False
+) -> dict[str, Split]:
+    """Scale every split with the training split's mean and standard deviation (or the `scale` given).
+
+    `in_place` overwrites the splits' own `x` (the same values, without a second copy of large data).
+    """
     mean, std = scale if scale is not None else scaling(splits["train"][0])
+    if in_place:
+        for x, _ in splits.values():
+            x.sub_(mean).div_(std)
+        return splits
     return {name: ((x - mean) / std, y) for name, (x, y) in splits.items()}
 
 
@@ -106,16 +131,26 @@ class SplitDataModule(TensorDataModule):
     def load(self) -> Split:
         raise NotImplementedError(f"{type(self).__name__} must implement load()")
 
-    def make_splits(self) -> dict[str, Split]:
+    def load_in_order(self) -> Split:
+        """All rows as float, shuffled by `split_order(rows, seed)`: the splits' rows, before the cut.
+
+        Gathering `load()`'s rows holds the data twice for a moment; a data set
+        that can write its rows straight into their shuffled places overrides this.
+        """
         x, y = self.load()
-        splits = split_rows(x.float(), y.float(), self.val_fraction, self.test_fraction, self.seed)
+        order = split_order(len(x), self.seed)
+        return x.float()[order], y.float()[order]
+
+    def make_splits(self) -> dict[str, Split]:
+        x, y = self.load_in_order()
+        splits = cut(x, y, split_sizes(len(x), self.val_fraction, self.test_fraction))
         if self.task == "regression":
             splits = self._scale_target(splits)
         if not self.standardize:
             return splits
         # kept for prepare_inputs and the checkpoint: predictions on raw rows
         self._scale = self._fixed_scale if self._fixed_scale is not None else scaling(splits["train"][0])
-        return standardize(splits, self._scale)
+        return standardize(splits, self._scale, in_place=True)  # the splits are this method's own copies
 
     def _scale_target(self, splits: dict[str, Split]) -> dict[str, Split]:
         train_y = splits["train"][1]

@@ -14,15 +14,21 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import Tensor
 
-from backprop_lab.data.splits import SplitDataModule
+from backprop_lab.data.splits import SplitDataModule, split_order
 from backprop_lab.data.tensors import Split
 from backprop_lab.errors import DataError
 
 Sampler = Callable[..., Split]
 
 
+# Rows of blobs drawn at a time: a million 64-feature rows would otherwise need a second full copy of
+# the data for each row's centre, and a third to shuffle the rows into their splits.
+CHUNK_ROWS = 65536
+
+
 def _jitter(x: Tensor, noise: float, generator: torch.Generator) -> Tensor:
-    return x + noise * torch.randn(x.shape, generator=generator)
+    """`x` plus Gaussian noise, computed in place in the noise tensor: one copy of the data instead of three."""
+    return torch.randn(x.shape, generator=generator).mul_(noise).add_(x)
 
 
 def noisy_xor(n_samples: int, noise: float, generator: torch.Generator) -> Split:
@@ -74,10 +80,13 @@ def blobs(
     generator: torch.Generator,
     centers: Sequence[Sequence[float]] | None = ((-1.0, -1.0), (1.0, 1.0)),
     num_classes: int = 2,
+    order: Tensor | None = None,
 ) -> Split:
     """Gaussian blobs of standard deviation `noise`; blob i has label i % num_classes.
 
     `centers=None`: one blob per class, evenly spaced on a circle of radius 1.5.
+    `order`: return the rows shuffled as `x[order]` would, each written straight
+    into its place (blobs can be wide: no second copy of the data).
     """
     if centers is None or len(centers) < num_classes:
         turn = 2 * math.pi * torch.arange(num_classes) / num_classes
@@ -85,7 +94,18 @@ def blobs(
     else:
         centre = torch.tensor([list(c) for c in centers], dtype=torch.float32)
     which = torch.randint(0, len(centre), (n_samples,), generator=generator)
-    return _jitter(centre[which], noise, generator), (which % num_classes).float()
+    order = torch.arange(n_samples) if order is None else order
+    place = torch.empty_like(order)
+    place[order] = torch.arange(n_samples)  # drawn row i goes to row place[i]
+    x = torch.empty((n_samples, centre.shape[1]))
+    # _jitter(centre[which], ...) in chunks of the same random stream: torch.randn draws a (k, F) tensor's
+    # numbers in order, so consecutive chunks (each at least CHUNK_ROWS rows, or all) give the same values.
+    starts = range(0, max(n_samples - CHUNK_ROWS, 0) + 1, CHUNK_ROWS)
+    for start, stop in zip(starts, [*starts[1:], n_samples], strict=True):
+        rows = slice(start, stop)
+        part = torch.randn((stop - start, centre.shape[1]), generator=generator).mul_(noise)
+        x[place[rows]] = part.add_(centre[which[rows]])
+    return x, (which % num_classes).float()[order]
 
 
 class SyntheticDataModule(SplitDataModule):
@@ -104,14 +124,19 @@ class SyntheticDataModule(SplitDataModule):
         self.n_samples = n_samples
         self.noise = noise
 
-    def load(self) -> Split:
+    def load_in_order(self) -> Split:
+        if "order" not in inspect.signature(self.sampler).parameters:
+            return super().load_in_order()
+        return self.load(order=split_order(self.n_samples, self.seed))
+
+    def load(self, **kwargs: Tensor) -> Split:
         generator = torch.Generator().manual_seed(self.seed)
         if self.classes == 2:
-            return self.sampler(self.n_samples, self.noise, generator=generator)
+            return self.sampler(self.n_samples, self.noise, generator=generator, **kwargs)
         takes = "num_classes" in inspect.signature(self.sampler).parameters
         if not takes or self.classes < 2:
             raise DataError(
                 f"data.num_classes={self.classes} is not allowed here: blobs and spirals take 2 or more classes "
                 "(e.g. data=blobs data.num_classes=4); the other toy problems have exactly 2."
             )
-        return self.sampler(self.n_samples, self.noise, generator=generator, num_classes=self.classes)
+        return self.sampler(self.n_samples, self.noise, generator=generator, num_classes=self.classes, **kwargs)
