@@ -98,8 +98,8 @@ def test_resuming_into_the_same_folder_keeps_the_first_record_and_checks_the_con
 
 def test_when_even_metrics_json_cannot_be_written_stderr_says_so(tmp_path, monkeypatch, capsys):
     from backprop_lab.errors import WriteFailed
-    from backprop_lab.runs.summary import FAILED, SUCCESS, RunSummary
     from backprop_lab.runs import summary as runs
+    from backprop_lab.runs.summary import FAILED, SUCCESS, RunSummary
 
     def refuse(path, data):
         raise WriteFailed(f"Could not write {path}: No space left on device.")
