@@ -16,8 +16,11 @@ import json
 import logging
 import os
 import runpy
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
@@ -40,17 +43,58 @@ COMPARE_SCRIPT = SCRIPTS / "compare_runs.py"
 QUIET = ["~callbacks.progress_bar", "trainer.enable_progress_bar=false", "trainer.enable_model_summary=false"]
 
 
+def _script_env() -> dict[str, str]:
+    return {**os.environ, "PYTHONUNBUFFERED": "1", "HYDRA_FULL_ERROR": "0"}
+
+
 def run_script(script: Path, *args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     """Run one of scripts/*.py as a user would, in a fresh interpreter."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "HYDRA_FULL_ERROR": "0"}
     return subprocess.run(
         [sys.executable, str(script), *args],
         cwd=cwd or ROOT,
-        env=env,
+        env=_script_env(),
         capture_output=True,
         text=True,
         timeout=timeout,
     )
+
+
+def start_script(script: Path, *args: str) -> subprocess.Popen:
+    """Start one of scripts/*.py in a fresh interpreter, with Ctrl-C (SIGINT) at its default as in a terminal.
+
+    A process inherits an ignored SIGINT and Python then leaves it ignored:
+    pytest started as a shell's background job (`pytest &`, or a CI runner
+    without job control) would pass that on, and the test's Ctrl-C would go
+    unnoticed while the run trains to its end.
+    """
+    return subprocess.Popen(
+        [sys.executable, str(script), *args],
+        cwd=ROOT,
+        env=_script_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+
+
+def signal_when(
+    proc: subprocess.Popen, ready: Callable[[], bool], signum: int, timeout: float = 120, delay: float = 0.0
+) -> subprocess.CompletedProcess:
+    """Send `signum` to `proc` once `ready()` holds (then after `delay` s); wait for it to end; its result."""
+    try:
+        deadline = time.monotonic() + timeout
+        while not ready():
+            assert proc.poll() is None, proc.communicate()[1]
+            assert time.monotonic() < deadline, f"not ready within {timeout} s"
+            time.sleep(0.005)
+        time.sleep(delay)
+        proc.send_signal(signum)
+        stdout, stderr = proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
 
 
 def run_in_process(script: Path, *args: str) -> subprocess.CompletedProcess:

@@ -7,13 +7,10 @@ a placeholder such as `<timestamp>` belongs in a ```text block, marked as an
 example. A new page under docs/ is picked up without touching this file.
 """
 
-import os
 import re
 import shlex
 import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -22,7 +19,17 @@ from hydra.core.override_parser.types import Glob
 
 from backprop_lab.config.checks import check_config
 
-from helpers import CONFIGS, QUIET, ROOT, TRAIN_SCRIPT, compose_train, read_metrics, run_in_process
+from helpers import (
+    CONFIGS,
+    QUIET,
+    ROOT,
+    TRAIN_SCRIPT,
+    compose_train,
+    read_metrics,
+    run_in_process,
+    signal_when,
+    start_script,
+)
 
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})(.*)$")
@@ -128,20 +135,8 @@ def test_every_documented_train_command_composes(overrides, where, tmp_path):
 
 def interrupt_after_first_checkpoint(args: list[str], run_dir: Path) -> subprocess.CompletedProcess:
     """Start the documented first command, press Ctrl-C once its first epoch is saved, as a reader would."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "HYDRA_FULL_ERROR": "0"}
-    proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 120
-        while not (run_dir / "checkpoints" / "last.ckpt").exists():
-            assert proc.poll() is None, proc.communicate()[1].decode()
-            assert time.monotonic() < deadline, "no checkpoint within 120 s"
-            time.sleep(0.05)
-        proc.send_signal(signal.SIGINT)
-        stdout, stderr = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    return subprocess.CompletedProcess(args, proc.returncode, stdout.decode(), stderr.decode())
+    proc = start_script(ROOT / args[0], *args[1:])
+    return signal_when(proc, (run_dir / "checkpoints" / "last.ckpt").exists, signal.SIGINT)
 
 
 def resume_examples() -> list[tuple[str, list[str]]]:

@@ -5,20 +5,16 @@ real scripts run (one bad run, one sweep, one Ctrl-C), plus the two readers
 of run folders that a damaged file must not crash.
 """
 
-import functools
-import os
 import re
 import signal
-import subprocess
 import sys
-import time
 
 import pytest
 
 from backprop_lab.errors import ConfigError
 from backprop_lab.runs.failed_sweep import FailedSweepJob
 
-from helpers import QUIET, ROOT, TRAIN_SCRIPT, read_metrics, run_script
+from helpers import QUIET, ROOT, TRAIN_SCRIPT, read_metrics, run_script, signal_when, start_script
 
 
 def fake_job(sweep_dir, name: str, overrides: list[str], metrics: str | None) -> None:
@@ -107,24 +103,10 @@ def test_sweep_with_failed_jobs_exits_1_with_the_table_not_a_traceback(tmp_path)
 
 def test_ctrl_c_during_start_up_exits_130_and_records_the_interruption(tmp_path):
     run_dir = tmp_path / "run"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "HYDRA_FULL_ERROR": "0"}
-    args = [sys.executable, str(TRAIN_SCRIPT), *QUIET, f"hydra.run.dir={run_dir}", "trainer.max_epochs=1000"]
-    # A shell starts background jobs with Ctrl-C ignored, and children inherit that: give the run the default.
-    default_sigint = functools.partial(signal.signal, signal.SIGINT, signal.SIG_DFL)
-    proc = subprocess.Popen(
-        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not (run_dir / ".hydra" / "overrides.yaml").exists():  # Hydra's last file before the task starts
-            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
-            time.sleep(0.005)
-        time.sleep(0.3)  # into the task, which imports torch and Lightning first (seconds)
-        proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    proc = start_script(TRAIN_SCRIPT, *QUIET, f"hydra.run.dir={run_dir}", "trainer.max_epochs=1000")
+    # Hydra's last file before the task starts; then 0.3 s into the task, which imports torch and Lightning (seconds).
+    ready = (run_dir / ".hydra" / "overrides.yaml").exists
+    stderr = signal_when(proc, ready, signal.SIGINT, timeout=60, delay=0.3).stderr
     assert proc.returncode == 130 and "Traceback" not in stderr, stderr
     assert "Interrupted by Ctrl-C (SIGINT)" in stderr
     metrics = read_metrics(run_dir)

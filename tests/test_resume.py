@@ -5,12 +5,8 @@ its first checkpoint exists; resuming it must end exactly where the
 uninterrupted run ends (CPU, `trainer.deterministic=true`).
 """
 
-import functools
-import os
 import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +17,7 @@ from backprop_lab.runs.resume import check_same_training
 from backprop_lab.train import build
 from backprop_lab.train import train as run_train_task
 
-from helpers import QUIET, TRAIN_SCRIPT, compose_train, read_metrics, run_in_process
+from helpers import QUIET, TRAIN_SCRIPT, compose_train, read_metrics, run_in_process, signal_when, start_script
 
 EPOCHS = 20
 # Adam's moments, a step schedule and shuffled mini-batches: every piece of state a resume must restore.
@@ -51,25 +47,8 @@ def final_parameters(run_dir: Path) -> dict[str, torch.Tensor]:
 
 def interrupt(run_dir: Path, signum: signal.Signals) -> subprocess.CompletedProcess:
     """Start training, send `signum` once the first checkpoint is written, wait for the process to end."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "HYDRA_FULL_ERROR": "0"}
-    args = [sys.executable, str(TRAIN_SCRIPT), *QUIET, f"hydra.run.dir={run_dir}", *SETUP]
-    # A shell starts background jobs with Ctrl-C ignored, and children inherit that: give the run the default.
-    default_sigint = functools.partial(signal.signal, signal.SIGINT, signal.SIG_DFL)
-    proc = subprocess.Popen(
-        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while not (run_dir / "checkpoints" / "last.ckpt").exists():
-            assert proc.poll() is None, proc.communicate()[1]
-            assert time.monotonic() < deadline, "no checkpoint within 120 s"
-            time.sleep(0.01)
-        proc.send_signal(signum)
-        stdout, stderr = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    return subprocess.CompletedProcess(args, proc.returncode, stdout, stderr)
+    proc = start_script(TRAIN_SCRIPT, *QUIET, f"hydra.run.dir={run_dir}", *SETUP)
+    return signal_when(proc, (run_dir / "checkpoints" / "last.ckpt").exists, signum)
 
 
 @pytest.fixture(scope="module")
