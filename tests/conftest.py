@@ -11,6 +11,11 @@ from helpers import QUIET, TRAIN_SCRIPT, run_in_process, run_script
 TrainRun = Callable[..., tuple[subprocess.CompletedProcess, Path]]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The slow tests first: the workers then share the long ones, instead of one worker ending on them alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def single_torch_thread():
     """Tiny tensors: torch's intra-op thread pool only adds overhead (most of a step on a small, busy machine)."""

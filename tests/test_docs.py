@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import torch
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Glob
 
@@ -155,7 +156,11 @@ def test_the_resume_example_is_there():
 @pytest.mark.slow
 @pytest.mark.parametrize(("page", "commands"), resume_examples(), ids=lambda v: v if isinstance(v, str) else None)
 def test_resume_example_runs_in_the_order_written(page, commands, tmp_path):
-    """The first command is interrupted once it has saved an epoch; the second continues it to the end."""
+    """The first command is interrupted once it has saved an epoch; the second continues it to the end.
+
+    This is also the test of Ctrl-C during training (exit 130, the run recorded as interrupted with a
+    loadable last epoch); SIGTERM's is in test_resume.py.
+    """
     first, resume = (shlex.split(c) for c in commands)
     folder = next(w.split("=", 1)[1] for w in first if w.startswith("hydra.run.dir="))
     run_dir = tmp_path / folder
@@ -172,7 +177,13 @@ def test_resume_example_runs_in_the_order_written(page, commands, tmp_path):
     assert "Resume with: " in output, output[-2000:]
     told = output.split("Resume with: ", 1)[1].split()
     assert told[: len(first) - 1] == first[:-1] and f"resume={run_dir}" in told  # the documented overrides, then ours
-    stopped_at = read_metrics(run_dir)["epochs"]
+    # The record says interrupted, not failed or passed: a loadable last epoch, and no test metrics.
+    record = read_metrics(run_dir)
+    assert record["status"] == "interrupted" and "Ctrl-C" in record["error"]
+    assert record["last_checkpoint"] == str(run_dir / "checkpoints" / "last.ckpt")
+    assert torch.load(record["last_checkpoint"], weights_only=True)["epoch"] <= record["epochs"]
+    assert "test/acc" not in record["metrics"]
+    stopped_at = record["epochs"]
 
     proc = run_in_process(TRAIN_SCRIPT, *in_tmp(resume)[1:])  # resuming needs no process of its own
     assert proc.returncode == 0, proc.stderr

@@ -115,18 +115,34 @@ def test_a_checkpoint_folder_that_turns_read_only_mid_run_fails_cleanly(small_di
     assert str(checkpoints) in summary["error"]
 
 
-def kill_survey(kills: int, root: Path, *overrides: str) -> tuple[int, int]:
+def wait_for_a_write(folder: Path, name: str, proc: subprocess.Popen, timeout: float = 180) -> None:
+    """Return while `name` is being rewritten: its temp file (`.<name>.<random>.tmp`, runs/atomic.py) exists."""
+    deadline = time.monotonic() + timeout
+    while not any(p.name.startswith(f".{name}.") and p.name.endswith(".tmp") for p in folder.iterdir()):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, f"no write of {name} seen in {timeout} s"
+
+
+def kill_survey(kills: int, root: Path, *overrides: str, first_mid_write: bool = False) -> tuple[int, int]:
     """(unloadable last.ckpt files, orphan temp files in $TMPDIR) after `kills` runs killed at random moments.
 
-    The runs get a `$TMPDIR` of their own on the machine's disk (another file system than `root`).
+    With `first_mid_write`, the first run is killed while it rewrites `last.ckpt`, the moment a
+    non-atomic write would leave a torn file. The runs get a `$TMPDIR` of their own on the
+    machine's disk (another file system than `root`).
     """
     rng, broken = random.Random(0), 0
     tmpdir = Path(tempfile.mkdtemp(prefix="kill_survey_tmpdir_"))
     for i in range(kills):
         run_dir = root / f"run{i}"
-        proc = start_training(run_dir, "model.net.hidden=[512,512]", *overrides, tmpdir=tmpdir)
+        mid_write = first_mid_write and i == 0
+        # A wide net for the mid-write kill: a 17 MB checkpoint takes milliseconds to write, long enough to catch.
+        hidden = "model.net.hidden=[2048,2048]" if mid_write else "model.net.hidden=[512,512]"
+        proc = start_training(run_dir, hidden, *overrides, tmpdir=tmpdir)
         wait_for(run_dir / "checkpoints" / "last.ckpt", proc)
-        time.sleep(rng.uniform(0, 1.5))
+        if mid_write:
+            wait_for_a_write(run_dir / "checkpoints", "last.ckpt", proc)
+        else:
+            time.sleep(rng.uniform(0, 1.5))
         proc.send_signal(signal.SIGKILL)
         proc.communicate()
         try:
@@ -144,7 +160,9 @@ def test_kill_9_at_random_moments_never_leaves_an_unloadable_last_checkpoint(tmp
     if not mount_tmpfs(disk, "400m"):
         pytest.skip("mounting a tmpfs is not permitted here (needs root)")
     try:
-        assert kill_survey(4, disk) == (0, 0)
+        # One kill while last.ckpt is rewritten, one at a random moment; the survey below runs many more.
+        assert kill_survey(2, disk, first_mid_write=True) == (0, 0)
+        assert list((disk / "run0" / "checkpoints").glob(".last.ckpt.*.tmp"))  # the kill did land mid-write
         summary = read_metrics(disk / "run0")
         assert summary["status"] == "running"  # the record of a kill -9'd run says it never finished
         from backprop_lab.runs.summary import describe_status

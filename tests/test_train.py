@@ -6,10 +6,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from backprop_lab.runs.name import tensorboard_dir
 
-from helpers import QUIET, TRAIN_SCRIPT, read_metrics, run_in_process
-
-# The pictures and update statistics, which never change training (tests/test_update_telemetry.py).
-TELEMETRY_OFF = [f"~callbacks.{n}" for n in ("update_telemetry", "histograms", "decision_boundary", "loss_landscape")]
+from helpers import TRAIN_SCRIPT, TRAINING_ONLY, read_metrics, run_in_process
 
 
 def scalar_tags(run_dir) -> set[str]:
@@ -60,7 +57,7 @@ def test_default_config_solves_xor(trained_run):
 def test_default_config_solves_xor_for_seeds_0_to_9(tmp_path):
     for seed in range(10):  # what `-m seed=range(10)` runs, one run at a time
         run_dir = tmp_path / str(seed)
-        proc = run_in_process(TRAIN_SCRIPT, f"seed={seed}", f"hydra.run.dir={run_dir}", *QUIET, *TELEMETRY_OFF)
+        proc = run_in_process(TRAIN_SCRIPT, f"seed={seed}", f"hydra.run.dir={run_dir}", *TRAINING_ONLY)
         assert proc.returncode == 0, proc.stderr
     accuracies = {seed: read_metrics(tmp_path / str(seed))["metrics"]["test/acc"] for seed in range(10)}
     assert accuracies == {seed: 1.0 for seed in range(10)}
@@ -69,14 +66,22 @@ def test_default_config_solves_xor_for_seeds_0_to_9(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("optimizer", ["adam", "rmsprop", "adamw", "nadam", "radam", "adagrad"])
 def test_each_optimizer_solves_xor_with_its_default_lr(train_run, optimizer):
-    proc, run_dir = train_run(f"optimizer={optimizer}", *TELEMETRY_OFF)
+    proc, run_dir = train_run(f"optimizer={optimizer}", *TRAINING_ONLY, quiet=False)
     assert proc.returncode == 0, proc.stderr
     assert read_metrics(run_dir)["metrics"]["test/acc"] == 1.0
 
 
+def test_bf16_mixed_precision_trains_on_the_cpu(train_run):
+    """The GPU check's bf16-mixed variant, here on the CPU, where autocast to bfloat16 exists too."""
+    proc, run_dir = train_run("trainer.precision=bf16-mixed", "trainer.max_epochs=2", *TRAINING_ONLY, quiet=False)
+    assert proc.returncode == 0, proc.stderr
+    record = read_metrics(run_dir)
+    assert record["status"] == "success" and 0 < record["metrics"]["test/loss"] < 1
+
+
 def test_logistic_model_cannot_learn_xor(train_run):
     """The article's Linear(2,1)+sigmoid draws one straight line: at most 3 of 4 XOR points right."""
-    proc, run_dir = train_run("model=logistic", "optimizer=adam", "trainer.max_epochs=30", *TELEMETRY_OFF)  # 300 steps
+    proc, run_dir = train_run("model=logistic", "optimizer=adam", "trainer.max_epochs=30", *TRAINING_ONLY, quiet=False)
     assert proc.returncode == 0, proc.stderr
     metrics = read_metrics(run_dir)["metrics"]
     assert metrics["test/acc"] <= 0.75
@@ -90,7 +95,10 @@ def test_scheduler_and_csv_logger_run(train_run):
         "scheduler.gamma=0.5",
         "logger=csv",
         "trainer.max_epochs=3",
-        *TELEMETRY_OFF,
+        "~callbacks.update_telemetry",
+        "~callbacks.histograms",
+        "~callbacks.decision_boundary",
+        "~callbacks.loss_landscape",
     )
     assert proc.returncode == 0, proc.stderr
     metrics = read_metrics(run_dir)["metrics"]
