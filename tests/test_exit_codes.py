@@ -76,6 +76,7 @@ def test_filmstrip_refuses_a_run_without_images(events, tmp_path, capsys):
 # The exit code path, through the real script in a fresh interpreter: one run, one sweep, one Ctrl-C.
 
 
+@pytest.mark.slow
 def test_bad_value_exits_2_without_traceback_and_records_the_failure(train_process):
     proc, run_dir = train_process("optimizer.lr=-1")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
@@ -93,6 +94,7 @@ def test_unknown_optimizer_lists_the_available_ones(train_run):
     assert not (run_dir / "metrics.json").exists()
 
 
+@pytest.mark.slow
 def test_sweep_with_failed_jobs_exits_1_with_the_table_not_a_traceback(tmp_path):
     proc = run_script(TRAIN_SCRIPT, "-m", "seed=-1,-2", f"hydra.sweep.dir={tmp_path}", *QUIET)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
@@ -101,6 +103,7 @@ def test_sweep_with_failed_jobs_exits_1_with_the_table_not_a_traceback(tmp_path)
     assert [read_metrics(tmp_path / job)["status"] for job in ("0", "1")] == ["failed", "failed"]
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_start_up_exits_130_and_records_the_interruption(tmp_path):
     run_dir = tmp_path / "run"
     proc = start_script(TRAIN_SCRIPT, *QUIET, f"hydra.run.dir={run_dir}", "trainer.max_epochs=1000")

@@ -144,6 +144,7 @@ def tensorboard(logdir: Path) -> Iterator[Callable[..., object]]:
             server.wait()
 
 
+@pytest.mark.slow  # a TensorBoard server of its own
 def test_tensorboard_serves_scalars_images_and_histograms(tensorboard):
     scalars = poll(lambda: tensorboard("/data/plugin/scalars/tags"), lambda t: "test/acc" in t.get(SGD_RUN, {}))
     assert UPDATE_TAGS | {"train/loss", "val/acc", "val/epochs_to_solve"} <= set(scalars[SGD_RUN])
@@ -161,10 +162,12 @@ def test_tensorboard_serves_scalars_images_and_histograms(tensorboard):
     assert tensorboard("/data/plugin/histograms/histograms", run=SGD_RUN, tag="grads/output.weight")
 
 
+@pytest.mark.slow  # a TensorBoard server of its own
 def test_runs_are_named_by_what_the_sweep_varies(tensorboard):
     assert sorted(tensorboard("/data/runs")) == [SGD_RUN, ADAM_RUN]
 
 
+@pytest.mark.slow  # a TensorBoard server of its own
 def test_first_view_puts_train_and_val_and_each_layers_updates_on_one_chart(tensorboard):
     layout = tensorboard("/data/plugin/custom_scalars/layout")
     charts = {c["title"]: c["chart"] for c in layout["category"]}
@@ -186,6 +189,7 @@ def test_first_view_puts_train_and_val_and_each_layers_updates_on_one_chart(tens
         assert chart_tags(story["learning rate"][0], run) == {"lr"}
 
 
+@pytest.mark.slow  # a TensorBoard server of its own
 def test_hparams_tab_compares_the_sweep(tensorboard):
     experiment = tensorboard("/data/plugin/hparams/experiment", body={})
     columns = {info["name"] for info in experiment["hparamInfos"]}

@@ -33,7 +33,7 @@ from backprop_lab.config.tree import flat_params, print_config_tree
 from backprop_lab.errors import RunInterrupted
 from backprop_lab.loggers import finish_wandb_run
 from backprop_lab.models.classifier import epoch_values_already_synced
-from backprop_lab.runs.atomic import as_write_failure
+from backprop_lab.runs.atomic import as_write_failure, write_failures_in_threads_logged
 from backprop_lab.runs.checkpoints import LAST_NAME
 from backprop_lab.runs.distributed import check_sweep_launch, is_rank_zero
 from backprop_lab.runs.interrupts import describe, interruption_exit_code
@@ -193,7 +193,7 @@ def tensorboard_command(events_dir: Path) -> str:
 
 def train(cfg: DictConfig) -> float | None:
     """Run the train task; return the metric named by `optimized_metric` (for sweeps), if any."""
-    with task_scope():
+    with task_scope(), write_failures_in_threads_logged(Path(cfg.paths.output_dir)):
         return _train(cfg)
 
 
@@ -212,7 +212,7 @@ def _train(cfg: DictConfig) -> float | None:
     except BaseException as err:
         exit_code = interruption_exit_code(err)
         if exit_code is None:
-            failure = as_write_failure(err)  # disk full, read-only: one paragraph, not three tracebacks
+            failure = as_write_failure(err, output_dir)  # disk full, read-only: one paragraph, not three tracebacks
             if failure is not None:
                 logging.raiseExceptions = False  # nor one per line train.log can no longer take
             summary.finish(FAILED, failure or err)
