@@ -28,14 +28,7 @@ from benchmarks.settings import Settings
 from benchmarks.specs import composed, hand_spec, same_loss, saved_train_split
 
 # Everything Lightning adds beyond the loop itself, turned off: the template's "everything off".
-EVERYTHING_OFF = [
-    "callbacks=none",
-    "logger=none",
-    "trainer.enable_checkpointing=false",
-    "trainer.enable_progress_bar=false",
-    "trainer.enable_model_summary=false",
-    "+trainer.limit_val_batches=0",
-]
+EVERYTHING_OFF = ["debug=bare"]
 
 
 def run_rounds(settings: Settings, specs: dict[str, dict[str, Any]]) -> dict[str, list[dict]]:

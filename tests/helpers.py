@@ -41,16 +41,9 @@ COMPARE_SCRIPT = SCRIPTS / "compare_runs.py"
 
 # Keeps output short and runs quiet: no progress bars in test logs.
 QUIET = ["~callbacks.progress_bar", "trainer.enable_progress_bar=false", "trainer.enable_model_summary=false"]
-# Training and its test and nothing else, for claims about what training reaches: no logger, and of the callbacks
-# only the best checkpoint (the test stage loads it). The rest only watch and never change the weights
-# (tests/test_update_telemetry.py, tests/test_template_matches_reference.py); they cost a third of a short run.
-TRAINING_ONLY = [
-    "callbacks=[model_checkpoint]",
-    "logger=none",
-    "trainer.enable_progress_bar=false",
-    "trainer.enable_model_summary=false",
-    "extras.print_config=false",
-]
+# Training and its test and nothing that only watches (configs/debug/quiet.yaml), for claims about what training
+# reaches: the watchers never change the weights (tests/test_update_telemetry.py) and cost a third of a short run.
+TRAINING_ONLY = ["debug=quiet"]
 
 
 def _script_env() -> dict[str, str]:

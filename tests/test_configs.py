@@ -8,9 +8,14 @@ import pytest
 import torch
 from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
+from lightning.pytorch.callbacks import LearningRateMonitor, ProgressBar
 from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import OmegaConf
 
+from backprop_lab.callbacks.decision_boundary import DecisionBoundary
+from backprop_lab.callbacks.histograms import ParameterHistograms
+from backprop_lab.callbacks.loss_landscape import LossLandscape
+from backprop_lab.callbacks.update_telemetry import UpdateTelemetry
 from backprop_lab.config.allowlist import check_targets
 from backprop_lab.errors import ConfigError, MissingPackage
 from backprop_lab.train import build, build_model, instantiate_each
@@ -23,6 +28,9 @@ OPTIONS = [(group, option.stem) for group in GROUPS for option in sorted((CONFIG
 CHECKED_TARGETS = ("data", "model", "optimizer", "scheduler", "callbacks", "logger")
 # `# @package _global_` groups: they set keys all over the config, so the whole run is built.
 GLOBAL_GROUPS = ("experiment", "debug")
+# The debug modes that leave out what only watches training, and what that is.
+LEAN_MODES = ("bare", "quiet")
+WATCHERS = (UpdateTelemetry, ParameterHistograms, DecisionBoundary, LossLandscape, LearningRateMonitor, ProgressBar)
 # Values an option leaves as ??? (required from the user); a new option with ??? fields needs an entry here.
 # Also overrides an option needs to keep its files in the test's folder.
 REQUIRED_VALUES = {
@@ -83,7 +91,9 @@ def test_every_option_composes_and_instantiates(group, option, tmp_path):
                 assert set(y.unique().tolist()) <= set(range(classes)), split
             wide = datamodule.task == "multiclass"
             assert model(x).shape == ((len(x), classes) if wide else (len(x),))
-        if group == "debug":  # a debug mode keeps the logger the user asked for (the default: TensorBoard)
+        if group == "debug" and option in LEAN_MODES:  # their point: nothing that only watches
+            assert trainer.loggers == [] and not any(isinstance(c, WATCHERS) for c in trainer.callbacks)
+        elif group == "debug":  # the other debug modes keep the logger the user asked for (the default: TensorBoard)
             assert [type(logger) for logger in trainer.loggers] == [TensorBoardLogger]
 
 

@@ -19,17 +19,8 @@ from backprop_lab.train import build
 
 from helpers import compose_train
 
-# Everything Lightning adds beyond the loop itself, turned off.
-LIGHTNING_EXTRAS_OFF = [
-    "callbacks=none",
-    "logger=none",
-    "trainer.enable_checkpointing=false",
-    "trainer.enable_progress_bar=false",
-    "trainer.enable_model_summary=false",
-    "+trainer.limit_val_batches=0",
-]
 # Bare training: no callbacks, loggers, checkpoints or validation to pay for; one full-batch step an epoch.
-BARE = [*LIGHTNING_EXTRAS_OFF, "trainer.accelerator=cpu", "data.passes_per_epoch=1"]
+BARE = ["debug=bare", "trainer.accelerator=cpu", "data.passes_per_epoch=1"]
 
 
 def linear_params(net: nn.Module) -> ref.Params:
@@ -93,7 +84,7 @@ def test_article_network_matches_a_hand_written_loop(tmp_path):
     """`experiment=seed_article`: the article's program, run by Lightning and by hand, step for step."""
     # The experiment's own step count: no data.passes_per_epoch override here.
     _, initial, final, steps = train_template(
-        tmp_path, "experiment=seed_article", bare=(*LIGHTNING_EXTRAS_OFF, "trainer.accelerator=cpu")
+        tmp_path, "experiment=seed_article", bare=("debug=bare", "trainer.accelerator=cpu")
     )
     assert steps == 1000  # 1000 full-batch steps, as in the article
 
