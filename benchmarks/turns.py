@@ -12,7 +12,7 @@ of its own, at the same machine speed.
 
 The parent hands out the turns through two pipes per worker: the worker
 writes `r` (ready) at every step boundary and waits for `g` (go); `d` (done)
-after its last step. Imports nothing heavy: the parent and the tests use it.
+after its last step.
 """
 
 import os

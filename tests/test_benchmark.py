@@ -131,19 +131,6 @@ def test_benchmark_smoke_run_compares_the_template_with_lightning_alone_and_the_
 
 
 @pytest.mark.slow
-def test_a_round_taking_turns_runs_every_side_in_its_own_process_to_the_same_loss():
-    from benchmarks.settings import SMOKE, Settings
-
-    settings = Settings(ROOT, repeats=1, sizes=SMOKE)
-    rows = step_cases.throughput_case(settings)  # raises if a side ends at another loss than the plain loop
-    speed, memory = rows
-    assert set(speed["values"]) == {"template", "lightning", "plain"}
-    assert all(value > 0 for value in speed["values"].values())
-    # Each worker's own peak: Lightning alone's process imports Lightning, the plain loop's does not.
-    assert memory["values"]["plain"] < memory["values"]["lightning"]
-
-
-@pytest.mark.slow
 def test_gpu_check_dry_mode_trains_every_variant_and_runs_the_benchmark_on_the_cpu(tmp_path, monkeypatch):
     # The compiled run on torch's aot_eager backend: what is checked is that the script runs and reports it,
     # not inductor's C++ code generation (tens of seconds a process on a busy CPU). Older torch ignores this.
@@ -165,3 +152,16 @@ def test_benchmark_rejects_an_unknown_case_with_a_clear_message(tmp_path):
     assert proc.returncode == 2
     assert "--cases takes xor, throughput, cold_start, wide" in proc.stderr and "warp" in proc.stderr
     assert not (tmp_path / "b.md").exists()
+
+
+@pytest.mark.slow
+def test_a_round_taking_turns_runs_every_side_in_its_own_process_to_the_same_loss():
+    from benchmarks.settings import SMOKE, Settings
+
+    settings = Settings(ROOT, repeats=1, sizes=SMOKE)
+    rows = step_cases.throughput_case(settings)  # raises if a side ends at another loss than the plain loop
+    speed, memory = rows
+    assert set(speed["values"]) == {"template", "lightning", "plain"}
+    assert all(value > 0 for value in speed["values"].values())
+    # Each worker's own peak: Lightning alone's process imports Lightning, the plain loop's does not.
+    assert memory["values"]["plain"] < memory["values"]["lightning"]
