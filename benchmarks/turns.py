@@ -1,7 +1,7 @@
 """Sides that take turns step by step: every side in its own process, one step at a time, in a ring.
 
-This machine's speed drifts by up to 1.5x within seconds, with nothing else
-running in it (its host's other tenants); a side that runs its 240 timed steps
+This machine's speed drifts by up to 1.5x within seconds, whatever runs in
+it (its host's other tenants); a side that runs its 240 timed steps
 alone, a few seconds after the previous side ran its own, meets another speed.
 So the worker processes of one round start together, and once all of them
 have reached their first step, the parent lets one step run at a time:
