@@ -61,7 +61,7 @@ def train(spec: dict[str, Any], x: Tensor, y: Tensor) -> dict[str, Any]:
     # The data on the device from the start, as the plain loop has it: the batches then need no copying.
     device = torch.device("cuda" if spec["accelerator"] == "gpu" else "cpu")
     x, y = x.to(device), y.to(device)
-    clock = StepClock(spec["warmup"])
+    clock = StepClock(spec["warmup"], spec.get("turn"))
     trainer = L.Trainer(
         accelerator=spec["accelerator"],
         devices=1,

@@ -10,12 +10,12 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from benchmarks.clock import Stamp, stamp
 from benchmarks.hand_built import batches, loss_fn, loss_of, make_optimizer, sequential
+from benchmarks.turns import StepTimer
 
 
 def train(spec: dict[str, Any], x: Tensor, y: Tensor, device: torch.device) -> dict[str, Any]:
-    """Train as `spec` says; time the steps after `warmup`."""
+    """Train as `spec` says; time the steps after `warmup` (each after its turn, with one in the spec)."""
     torch.manual_seed(spec["seed"])
     net = sequential(spec, x.shape[1]).to(device)
     optimizer = make_optimizer(net.parameters(), spec)
@@ -23,24 +23,24 @@ def train(spec: dict[str, Any], x: Tensor, y: Tensor, device: torch.device) -> d
     loss = loss_fn(spec)
     x, y = x.to(device), y.to(device)
 
-    begin = stamp(device)
-    start: Stamp | None = None
-    samples, step = 0, 0
+    timer = StepTimer(spec.get("turn"))
+    samples, steps = 0, 0
     for step, (bx, by) in enumerate(batches(x, y, spec)):
-        if step == spec["warmup"]:
-            start = stamp(device)
+        timer.boundary(device, timed=step >= spec["warmup"])
         optimizer.zero_grad()
         value = loss_of(loss, forward(bx), by)
         value.backward()
         optimizer.step()
-        if start is not None:
+        if timer.timed:
+            timer.end(device)
             samples += len(by)
-    end = stamp(device)
+            steps += 1
+    wall, cpu = timer.timed_s()
     return {
-        "wall_s": end.wall - start.wall,
-        "cpu_s": end.cpu - start.cpu,
-        "warmup_s": start.wall - begin.wall,
-        "steps": step + 1 - spec["warmup"],
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "warmup_s": timer.warmup_s(),
+        "steps": steps,
         "samples": samples,
         "loss": value.item(),
     }

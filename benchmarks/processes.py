@@ -1,5 +1,10 @@
-"""Each side of a case in its own process: the worker command, its result, its wall and CPU time."""
+"""Each side of a case in its own process: the worker command, its result, its wall and CPU time.
 
+The sides of one round run one after the other (`worker`), or all at once taking turns step by step
+(`workers_taking_turns`, see `turns.py`).
+"""
+
+import contextlib
 import json
 import os
 import resource
@@ -11,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.settings import Settings
+from benchmarks.turns import Seat, WorkerStopped, hand_out_turns
 from benchmarks.worker import RESULT_MARK
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,5 +52,59 @@ def worker(spec: dict[str, Any], settings: Settings) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="benchmark-") as output_dir:
         command = [sys.executable, "-m", "benchmarks.worker", json.dumps(worker_spec(spec, settings, output_dir))]
         proc, wall, _ = timed_run(command, settings.root)
-    line = next(line for line in proc.stdout.splitlines() if line.startswith(RESULT_MARK))
-    return {**json.loads(line[len(RESULT_MARK) :]), "process_s": wall}
+    return result_of(proc.stdout, wall)
+
+
+def result_of(stdout: str, wall: float) -> dict[str, Any]:
+    line = next(line for line in stdout.splitlines() if line.startswith(RESULT_MARK))
+    result = json.loads(line[len(RESULT_MARK) :])
+    return {**result, "process_s": wall - result.get("waited_s", 0.0)}
+
+
+def workers_taking_turns(specs: dict[str, dict[str, Any]], settings: Settings) -> dict[str, dict[str, Any]]:
+    """Start every side's worker at once; they take turns step by step (`turns.py`). Each side's result.
+
+    `process_s` is each worker's wall time less its waits for its turn.
+    """
+    seats: dict[str, Seat] = {}
+    procs: dict[str, subprocess.Popen] = {}
+    started: dict[str, float] = {}
+    walls: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="benchmark-") as folder, contextlib.ExitStack() as files:
+
+        def exited(key: str) -> None:
+            code = procs[key].wait(timeout=600)
+            walls[key] = time.perf_counter() - started[key]
+            if code != 0:
+                stderr = (Path(folder) / key / "stderr").read_text()[-3000:]
+                raise RuntimeError(f"benchmark worker {key!r} failed with exit code {code}:\n{stderr}")
+
+        try:
+            for key, spec in specs.items():
+                (Path(folder) / key).mkdir()
+                go_r, go_w = os.pipe()
+                ready_r, ready_w = os.pipe()
+                seats[key] = Seat(go_w, ready_r)
+                full = {**worker_spec(spec, settings, f"{folder}/{key}/run"), "turn_fds": [go_r, ready_w]}
+                out, err = (files.enter_context(open(Path(folder) / key / name, "w")) for name in ("stdout", "stderr"))
+                command = [sys.executable, "-m", "benchmarks.worker", json.dumps(full)]
+                started[key] = time.perf_counter()
+                procs[key] = subprocess.Popen(
+                    command, cwd=settings.root, env=_env(), stdout=out, stderr=err, pass_fds=(go_r, ready_w)
+                )
+                os.close(go_r)
+                os.close(ready_w)
+            try:
+                hand_out_turns(seats, time.monotonic() + 1800, exited)
+            except WorkerStopped as stop:
+                exited(stop.key)
+                raise
+            return {key: result_of((Path(folder) / key / "stdout").read_text(), walls[key]) for key in specs}
+        finally:
+            for proc in procs.values():
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+            for seat in seats.values():
+                os.close(seat.go_fd)
+                os.close(seat.ready_fd)

@@ -17,6 +17,12 @@ from benchmarks.rounds import paired_ratio, paired_ratios
 SIDES = {"template": "template", "lightning": "Lightning alone", "plain": "plain"}
 
 
+ROUND = {
+    False: "a round runs every side once, in turn",
+    True: "in a round every side runs in its own process; in cases 1, 2 and 4 the sides take turns step by step",
+}
+
+
 def row(
     measure: str, unit: str, runs: dict[str, list[float]], target: str = "", compare: bool = True, **extra: Any
 ) -> dict:
@@ -70,7 +76,7 @@ def _ratio(r: dict, other: str) -> str:
 def markdown(rows: list[dict], settings: dict[str, Any], info: dict[str, Any]) -> str:
     where = f"{info['processor']}, {info['cpu_count']} CPUs" + (f", {info['gpu']}" if "gpu" in info else "")
     lines = [
-        f"Medians of {settings['repeats']} rounds (a round runs every side once, in turn); each ratio is the median "
+        f"Medians of {settings['repeats']} rounds ({ROUND[bool(settings.get('turns'))]}); each ratio is the median "
         f"of the per-round ratios, with their range in brackets; wall clock; {settings['threads']} torch thread(s); "
         f"accelerator {settings['accelerator']}; {where}; load average {info['load_average']} at the end; "
         f"torch {info['torch']}, lightning {info['lightning']}, Python {info['python']}; "

@@ -4,8 +4,10 @@ This machine's speed drifts by tens of percent over minutes (other tenants
 on its cores). A round runs every side once, one after the other, so the
 runs of one round share most of the drift; the ratio of two sides is the
 median of their per-round ratios, which moves much less than either side's
-median. `scripts/benchmark.py`, `scripts/telemetry_cost.py` and
-`scripts/option_cost.py` all measure this way.
+median. `scripts/telemetry_cost.py`, `scripts/option_cost.py` and
+`scripts/benchmark.py`'s cold start measure this way; its step cases (and
+`benchmarks/paired_fits.py`) go further and take turns step by step
+(`turns.py`), since the speed also drifts within seconds.
 """
 
 import sys

@@ -47,6 +47,8 @@ class Settings:
     threads: int = 1
     accelerator: str = "cpu"
     compile: bool = False
+    # The sides of a round take turns step by step in parallel processes (turns.py); false: one after the other.
+    turns: bool = True
     sizes: Sizes = field(default_factory=Sizes)
 
     @property

@@ -13,6 +13,7 @@ compiled (`model.compile=true` for the template, `torch.compile(net)` for the
 others) in the same rounds.
 """
 
+import sys
 import tempfile
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +22,7 @@ import torch
 
 from backprop_lab.data.xor import XOR_INPUTS, XOR_TARGETS
 
-from benchmarks.processes import worker
+from benchmarks.processes import worker, workers_taking_turns
 from benchmarks.report import SIDES, row
 from benchmarks.rounds import alternate, paired_ratio, paired_ratios
 from benchmarks.settings import Settings
@@ -32,9 +33,17 @@ EVERYTHING_OFF = ["debug=bare"]
 
 
 def run_rounds(settings: Settings, specs: dict[str, dict[str, Any]]) -> dict[str, list[dict]]:
-    """Every side's worker once per round, in turn; any side ending at another loss than the plain loop's fails."""
-    sides = {key: (lambda i, spec=spec: worker(spec, settings)) for key, spec in specs.items()}
-    runs = alternate(sides, settings.repeats)
+    """Every side's worker once per round: all at once taking turns step by step (`turns.py`), or one after the
+    other (`settings.turns` false). Any side ending at another loss than the plain loop's fails."""
+    if settings.turns:
+        rounds = []
+        for i in range(settings.repeats):
+            print(f"round {i + 1}/{settings.repeats}: {', '.join(specs)}, taking turns", file=sys.stderr, flush=True)
+            rounds.append(workers_taking_turns(specs, settings))
+        runs = {key: [results[key] for results in rounds] for key in specs}
+    else:
+        sides = {key: (lambda i, spec=spec: worker(spec, settings)) for key, spec in specs.items()}
+        runs = alternate(sides, settings.repeats)
     for key, results in runs.items():
         plain = runs["plain compiled" if key.endswith("compiled") else "plain"]
         for mine, theirs in zip(results, plain, strict=True):

@@ -4,48 +4,45 @@ from typing import Any
 
 import lightning as L
 
-from benchmarks.clock import Stamp, stamp
+from benchmarks.turns import StepTimer, Turn
 
 
 class StepClock(L.Callback):
     """Times the optimizer steps from step `warmup` on, per-epoch work between them included.
 
     The time before (`warmup_s`, from the first batch on) holds torch.compile's
-    compilation when the network is compiled.
+    compilation when the network is compiled. With a `turn` (see `turns.py`)
+    every step first waits for its turn; the waits are left out of both.
     """
 
-    def __init__(self, warmup: int) -> None:
+    def __init__(self, warmup: int, turn: Turn | None = None) -> None:
         self.warmup = warmup
-        self.begin: Stamp | None = None
-        self.start: Stamp | None = None
-        self.end: Stamp | None = None
+        self.timer = StepTimer(turn)
         self.steps = self.samples = 0
         self.loss = float("nan")
 
     def on_train_batch_start(self, trainer: L.Trainer, pl_module: L.LightningModule, batch: Any, idx: int) -> None:
-        if self.begin is None:
-            self.begin = stamp(pl_module.device)
-        if trainer.global_step == self.warmup and self.start is None:
-            self.start = stamp(pl_module.device)
+        self.timer.boundary(pl_module.device, timed=trainer.global_step >= self.warmup)
 
     def on_train_batch_end(
         self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any, idx: int
     ) -> None:
-        if self.start is None:
+        if not self.timer.timed:
             return
-        self.end = stamp(pl_module.device)
+        self.timer.end(pl_module.device)
         self.steps += 1
         self.samples += len(batch[1])
         self.loss = float(outputs["loss"])
 
     def reading(self, trainer: L.Trainer) -> dict[str, Any]:
         """The timed steps' wall and CPU time, the warm-up's wall time, steps, samples and last loss."""
-        if self.begin is None or self.start is None or self.end is None:
+        if not self.steps:
             raise RuntimeError(f"the run took {trainer.global_step} steps, not more than the {self.warmup} of warm-up")
+        wall, cpu = self.timer.timed_s()
         return {
-            "wall_s": self.end.wall - self.start.wall,
-            "cpu_s": self.end.cpu - self.start.cpu,
-            "warmup_s": self.start.wall - self.begin.wall,
+            "wall_s": wall,
+            "cpu_s": cpu,
+            "warmup_s": self.timer.warmup_s(),
             "steps": self.steps,
             "samples": self.samples,
             "loss": self.loss,

@@ -15,7 +15,7 @@ def train(spec: dict[str, Any]) -> dict[str, Any]:
     with initialize_config_dir(config_dir=spec["configs"], version_base="1.3"):
         cfg = compose(config_name="train", overrides=[f"paths.output_dir={spec['output_dir']}", *spec["overrides"]])
     datamodule, model, trainer = build(cfg)
-    clock = StepClock(spec["warmup"])
+    clock = StepClock(spec["warmup"], spec.get("turn"))
     trainer.callbacks.append(clock)
     trainer.fit(model, datamodule=datamodule)
     return {**clock.reading(trainer), "threads": torch.get_num_threads()}

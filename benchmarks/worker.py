@@ -14,6 +14,7 @@ from typing import Any
 import torch
 
 from benchmarks.clock import peak_rss_mb
+from benchmarks.turns import Turn
 
 RESULT_MARK = "BENCHMARK_RESULT "
 
@@ -29,6 +30,8 @@ def plain_data(spec: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor]:
 
 def run(spec: dict[str, Any]) -> dict[str, Any]:
     torch.set_num_threads(spec["threads"])
+    turn = Turn.from_spec(spec)  # the side's clock waits for its turn at every step (see turns.py)
+    spec = {**spec, "turn": turn}
     if spec["side"] == "template":
         from benchmarks.template import train as train_template
 
@@ -42,6 +45,9 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
 
         device = torch.device("cuda" if spec["accelerator"] == "gpu" else "cpu")
         result = train_plain(spec, *plain_data(spec), device)
+    if turn is not None:  # the steps are over: the others go on while this process reports and exits
+        turn.finish()
+        result["waited_s"] = turn.waited_s
     if spec["accelerator"] == "gpu":
         result["peak_cuda_mb"] = torch.cuda.max_memory_allocated() / 2**20
     return {**result, "peak_rss_mb": peak_rss_mb()}

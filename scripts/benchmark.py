@@ -36,6 +36,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, help="write every run, the machine and its load to this file")
     parser.add_argument("--threads", type=int, default=1, help="torch threads, the same on every side (default 1)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, to check the benchmark works, not to time")
+    parser.add_argument(
+        "--one-at-a-time",
+        action="store_true",
+        help="cases 1, 2 and 4: run a round's sides one after the other, not taking turns step by step "
+        "(always with --smoke)",
+    )
     args = parser.parse_args(argv)
     by_number = {str(i): name for i, name in enumerate(CASES, start=1)}
     args.cases = list(dict.fromkeys(by_number.get(c.strip(), c.strip()) for c in args.cases.split(",") if c.strip()))
@@ -54,6 +60,7 @@ def main() -> int:
     from benchmarks.settings import SMOKE, Settings
 
     settings = Settings(ROOT, args.repeats, args.threads, args.accelerator, args.compile)
+    settings.turns = not (args.one_at_a_time or args.smoke)
     if args.smoke:
         settings.sizes = SMOKE
     try:

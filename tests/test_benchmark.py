@@ -6,8 +6,10 @@ The only test module that touches `benchmarks/`: through its scripts, and its wo
 import contextlib
 import io
 import json
+import os
 import sys
 import tempfile
+import threading
 import time
 from functools import partial
 
@@ -20,6 +22,7 @@ sys.path.insert(0, str(ROOT))  # benchmarks/ sits beside the package, not inside
 from benchmarks import step_cases  # noqa: E402
 from benchmarks.processes import worker_spec  # noqa: E402
 from benchmarks.rounds import alternate, paired_ratio  # noqa: E402
+from benchmarks.turns import Seat, StepTimer, Turn, WorkerStopped, hand_out_turns  # noqa: E402
 from benchmarks.worker import run as run_worker  # noqa: E402
 
 BENCHMARK = ROOT / "scripts" / "benchmark.py"
@@ -35,6 +38,54 @@ def test_rounds_alternate_the_sides_and_compare_them_round_by_round():
     assert calls == [("template", 0), ("plain", 0), ("template", 1), ("plain", 1), ("template", 2), ("plain", 2)]
     # Per-round ratios 2, 0.5, 2: their median, not the ratio of the medians (4 / 3).
     assert paired_ratio(runs["template"], runs["plain"]) == 2.0
+
+
+def seated(names: list[str]) -> tuple[dict[str, Seat], dict[str, Turn]]:
+    pipes = {name: (os.pipe(), os.pipe()) for name in names}
+    seats = {name: Seat(go[1], ready[0]) for name, (go, ready) in pipes.items()}
+    return seats, {name: Turn(go[0], ready[1]) for name, (go, ready) in pipes.items()}
+
+
+def test_sides_take_turns_one_step_at_a_time_and_their_waits_stay_out_of_their_time():
+    seats, turns = seated(["a", "b"])
+    order, done, timers, spans = [], [], {}, {}
+
+    def side(name: str, steps: int) -> None:
+        timer = timers[name] = StepTimer(turns[name])
+        for step in range(steps):
+            timer.boundary(torch.device("cpu"), timed=step >= 1)
+            if step == 1:
+                spans[name] = time.perf_counter()
+            order.append(name)
+            time.sleep(0.01)
+            if timer.timed:
+                timer.end(torch.device("cpu"))
+        spans[name] = time.perf_counter() - spans[name]
+        turns[name].finish()
+
+    threads = [threading.Thread(target=side, args=(name, steps)) for name, steps in (("a", 3), ("b", 5))]
+    for thread in threads:
+        thread.start()
+    hand_out_turns(seats, time.monotonic() + 60, done.append)
+    for thread in threads:
+        thread.join()
+    assert order == ["a", "b", "a", "b", "a", "b", "b", "b"]
+    assert done == ["a", "b"]
+    # a's two timed steps took 10 ms or more each; b's second step (10 ms or more) ran between them.
+    wall, _ = timers["a"].timed_s()
+    assert 0.02 <= wall <= spans["a"] - 0.01
+    assert turns["a"].waited_s >= 0.02
+
+
+def test_a_side_that_stops_before_saying_it_is_done_is_named():
+    seats, turns = seated(["template", "plain"])
+    turns["plain"].take = lambda: None
+    os.write(turns["template"].ready_fd, b"r")
+    os.write(turns["plain"].ready_fd, b"r")
+    os.close(turns["plain"].ready_fd)  # the plain side's process exits at its first step
+    with pytest.raises(WorkerStopped, match="'plain' stopped during its steps"):
+        threading.Thread(target=lambda: os.read(turns["template"].go_fd, 1) and turns["template"].finish()).start()
+        hand_out_turns(seats, time.monotonic() + 60)
 
 
 def worker_in_this_process(spec: dict, settings) -> dict:
@@ -98,3 +149,16 @@ def test_benchmark_rejects_an_unknown_case_with_a_clear_message(tmp_path):
     assert proc.returncode == 2
     assert "--cases takes xor, throughput, cold_start, wide" in proc.stderr and "warp" in proc.stderr
     assert not (tmp_path / "b.md").exists()
+
+
+@pytest.mark.slow
+def test_a_round_taking_turns_runs_every_side_in_its_own_process_to_the_same_loss():
+    from benchmarks.settings import SMOKE, Settings
+
+    settings = Settings(ROOT, repeats=1, sizes=SMOKE)
+    rows = step_cases.throughput_case(settings)  # raises if a side ends at another loss than the plain loop
+    speed, memory = rows
+    assert set(speed["values"]) == {"template", "lightning", "plain"}
+    assert all(value > 0 for value in speed["values"].values())
+    # Each worker's own peak: Lightning alone's process imports Lightning, the plain loop's does not.
+    assert memory["values"]["plain"] < memory["values"]["lightning"]
