@@ -39,8 +39,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--one-at-a-time",
         action="store_true",
-        help="cases 1, 2 and 4: run a round's sides one after the other, not taking turns step by step "
-        "(always with --smoke)",
+        help="cases 1, 2 and 4: run a round's sides one after the other, not taking turns step by step",
     )
     args = parser.parse_args(argv)
     by_number = {str(i): name for i, name in enumerate(CASES, start=1)}
@@ -60,7 +59,7 @@ def main() -> int:
     from benchmarks.settings import SMOKE, Settings
 
     settings = Settings(ROOT, args.repeats, args.threads, args.accelerator, args.compile)
-    settings.turns = not (args.one_at_a_time or args.smoke)
+    settings.turns = not args.one_at_a_time
     if args.smoke:
         settings.sizes = SMOKE
     try:

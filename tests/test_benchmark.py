@@ -113,7 +113,9 @@ def workers_here(monkeypatch):
 @pytest.mark.slow
 def test_benchmark_smoke_run_compares_the_template_with_lightning_alone_and_the_plain_loop(tmp_path, workers_here):
     out = tmp_path / "benchmark.json"
-    args = ["--smoke", "--repeats", "1", "--cases", "cold_start,wide", "--compile", "--json", str(out)]
+    # One side at a time: the sides run in this process here (`workers_here`); taking turns needs a process each.
+    args = ["--smoke", "--one-at-a-time", "--repeats", "1", "--cases", "cold_start,wide", "--compile"]
+    args += ["--json", str(out)]
     proc = run_in_process(BENCHMARK, *args, "--markdown", str(tmp_path / "benchmark.md"))
     # Exit 0 also says every side ended at the plain loop's loss: they train the same math from the same weights.
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -140,8 +142,13 @@ def test_gpu_check_dry_mode_trains_and_runs_the_benchmark_on_the_cpu(tmp_path):
     assert any("trainer=cpu" in line and "| success |" in line for line in text.splitlines()), text
     for variant in ("trainer.precision=16-mixed", "trainer.precision=bf16-mixed", "model.compile=true"):
         assert f"| {variant} | skipped in --dry (GPU only) |" in text
+    # The benchmark's own method: every side in a process of its own, taking turns step by step, each to the
+    # plain loop's loss (a side that ends elsewhere fails the run).
+    assert "the sides take turns step by step" in text
     noisy_xor = [line for line in text.splitlines() if line.startswith("| 2. Noisy XOR")]
     assert len(noisy_xor) == 2 and "peak memory (RSS)" in noisy_xor[1], noisy_xor
+    template, lightning, plain = (float(v.replace(",", "")) for v in noisy_xor[1].split("|")[3:6])
+    assert plain < lightning and plain < template  # each its own process: only the plain loop skips Lightning
 
 
 def test_benchmark_rejects_an_unknown_case_with_a_clear_message(tmp_path):
@@ -149,16 +156,3 @@ def test_benchmark_rejects_an_unknown_case_with_a_clear_message(tmp_path):
     assert proc.returncode == 2
     assert "--cases takes xor, throughput, cold_start, wide" in proc.stderr and "warp" in proc.stderr
     assert not (tmp_path / "b.md").exists()
-
-
-@pytest.mark.slow
-def test_a_round_taking_turns_runs_every_side_in_its_own_process_to_the_same_loss():
-    from benchmarks.settings import SMOKE, Settings
-
-    settings = Settings(ROOT, repeats=1, sizes=SMOKE)
-    rows = step_cases.throughput_case(settings)  # raises if a side ends at another loss than the plain loop
-    speed, memory = rows
-    assert set(speed["values"]) == {"template", "lightning", "plain"}
-    assert all(value > 0 for value in speed["values"].values())
-    # Each worker's own peak: Lightning alone's process imports Lightning, the plain loop's does not.
-    assert memory["values"]["plain"] < memory["values"]["lightning"]
