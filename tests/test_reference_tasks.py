@@ -8,7 +8,7 @@ from torch import nn
 from backprop_lab import reference as ref
 from backprop_lab.train import build
 from test_reference_gradients import torch_twin
-from test_template_matches_reference import LIGHTNING_EXTRAS_OFF, linear_params, optimizer_kwargs
+from test_template_matches_reference import linear_params, optimizer_kwargs
 
 from helpers import compose_train
 
@@ -47,7 +47,7 @@ def test_new_losses_gradients_match_autograd(loss, activation):
 )
 def test_template_steps_equal_the_numpy_reference_for_the_other_tasks(tmp_path, data, loss, outputs):
     steps = 30
-    bare = [*LIGHTNING_EXTRAS_OFF, "trainer.accelerator=cpu"]
+    bare = ["debug=bare", "trainer.accelerator=cpu"]
     overrides = [*bare, *data, "data.batch_size=null", "optimizer=adam", f"trainer.max_epochs={steps}"]
     cfg = compose_train(*overrides, output_dir=tmp_path)
     datamodule, model, trainer = build(cfg)
