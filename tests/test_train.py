@@ -1,12 +1,15 @@
 """End to end through scripts/train.py: the run folder, its checkpoint and event files, XOR solved."""
 
+from pathlib import Path
+
 import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from backprop_lab.runs.name import tensorboard_dir
+from backprop_lab.train import train
 
-from helpers import TRAIN_SCRIPT, TRAINING_ONLY, read_metrics, run_in_process
+from helpers import TRAINING_ONLY, compose_train, read_metrics
 
 
 def scalar_tags(run_dir) -> set[str]:
@@ -53,22 +56,22 @@ def test_default_config_solves_xor(trained_run):
     assert metrics["test/loss"] < 0.1
 
 
+def trained_acc(run_dir: Path, *overrides: str) -> float:
+    """The train task on the composed config (what the command line would run, without Hydra's run set-up)."""
+    train(compose_train(*overrides, *TRAINING_ONLY, output_dir=run_dir))
+    return read_metrics(run_dir)["metrics"]["test/acc"]
+
+
 @pytest.mark.slow
 def test_default_config_solves_xor_for_seeds_0_to_9(tmp_path):
-    for seed in range(10):  # what `-m seed=range(10)` runs, one run at a time
-        run_dir = tmp_path / str(seed)
-        proc = run_in_process(TRAIN_SCRIPT, f"seed={seed}", f"hydra.run.dir={run_dir}", *TRAINING_ONLY)
-        assert proc.returncode == 0, proc.stderr
-    accuracies = {seed: read_metrics(tmp_path / str(seed))["metrics"]["test/acc"] for seed in range(10)}
+    accuracies = {seed: trained_acc(tmp_path / str(seed), f"seed={seed}") for seed in range(10)}  # `-m seed=range(10)`
     assert accuracies == {seed: 1.0 for seed in range(10)}
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("optimizer", ["adam", "rmsprop", "adamw", "nadam", "radam", "adagrad"])
-def test_each_optimizer_solves_xor_with_its_default_lr(train_run, optimizer):
-    proc, run_dir = train_run(f"optimizer={optimizer}", *TRAINING_ONLY, quiet=False)
-    assert proc.returncode == 0, proc.stderr
-    assert read_metrics(run_dir)["metrics"]["test/acc"] == 1.0
+def test_each_optimizer_solves_xor_with_its_default_lr(tmp_path, optimizer):
+    assert trained_acc(tmp_path, f"optimizer={optimizer}") == 1.0
 
 
 def test_bf16_mixed_precision_trains_on_the_cpu(train_run):
