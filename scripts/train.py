@@ -1,7 +1,8 @@
 """Train a model: `python scripts/train.py optimizer=adam optimizer.lr=0.01 seed=3`.
 
 A thin Hydra entry point; the work lives in `backprop_lab.train`, imported
-only after the config is composed so `--help` and `--cfg job` stay fast.
+only after the config is composed and checked, so `--help`, `--cfg job` and
+the error for a bad value come without waiting for torch and Lightning.
 """
 
 import hydra
@@ -13,7 +14,7 @@ from backprop_lab.errors import run_main, run_reporting_user_errors
 
 @hydra.main(config_path="../configs", config_name="train", version_base="1.3")
 def main(cfg: DictConfig) -> float | None:
-    return run_reporting_user_errors("backprop_lab.train:train", cfg)
+    return run_reporting_user_errors("backprop_lab.train:train", cfg, check="backprop_lab.config.checks:check_config")
 
 
 if __name__ == "__main__":

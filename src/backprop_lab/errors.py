@@ -103,11 +103,16 @@ def _task(task: Callable[[DictConfig], T] | str) -> Callable[[DictConfig], T]:
     return imported
 
 
-def run_reporting_user_errors(task: Callable[[DictConfig], T] | str, cfg: DictConfig) -> T:
+def run_reporting_user_errors(
+    task: Callable[[DictConfig], T] | str, cfg: DictConfig, check: Callable[[DictConfig], None] | str | None = None
+) -> T:
     """Run an entry point's task; a `UserError` becomes its one paragraph on stderr and exit code 2.
 
     `task` may be a "module:function" name, imported here: importing torch
-    and Lightning is slow, and a Ctrl-C during it is handled too.
+    and Lightning is slow, and a Ctrl-C during it is handled too. `check`
+    (a function or such a name, free of torch) runs first: a bad value is
+    refused in about a second instead of after those imports, and the run
+    folder records the failure as the task would have.
     Ctrl-C before the task's own handling (start-up) exits with 130, records
     the run as interrupted when it has a run folder, and prints one line. In
     a Hydra multirun a `UserError` is raised on as `FailedSweepJob`, so Hydra
@@ -115,6 +120,8 @@ def run_reporting_user_errors(task: Callable[[DictConfig], T] | str, cfg: DictCo
     with a table of every job (see runs/failed_sweep.py and docs/sweeps.md, "Failed jobs").
     """
     try:
+        if check is not None:
+            _checked(check, cfg)
         return _task(task)(cfg)
     except UserError as err:
         _print(err)
@@ -125,7 +132,7 @@ def run_reporting_user_errors(task: Callable[[DictConfig], T] | str, cfg: DictCo
         sys.exit(2)
     except KeyboardInterrupt:
         message = "Ctrl-C (SIGINT) while starting up: nothing was run"
-        _record_interrupted_start(cfg, KeyboardInterrupt(message))
+        _record_start(cfg, "interrupted", KeyboardInterrupt(message))
         print(f"Interrupted by {message}.", file=sys.stderr)
         sys.exit(SIGINT_EXIT)
 
@@ -148,13 +155,22 @@ def reports_user_errors(main: Callable[P, int | None]) -> Callable[P, int]:
     return reporting
 
 
-def _record_interrupted_start(cfg: DictConfig, err: KeyboardInterrupt) -> None:
-    from backprop_lab.runs.summary import INTERRUPTED, RunSummary  # stdlib only: cheap even now
+def _checked(check: Callable[[DictConfig], None] | str, cfg: DictConfig) -> None:
+    try:
+        _task(check)(cfg)
+    except UserError as err:
+        _record_start(cfg, "failed", err)
+        raise
+
+
+def _record_start(cfg: DictConfig, status: str, err: BaseException) -> None:
+    """Record a run that ended before its task started (`status`: failed or interrupted), when it has a folder."""
+    from backprop_lab.runs.summary import RunSummary  # stdlib only: cheap even now
 
     output_dir = OmegaConf.select(cfg, "paths.output_dir", default=None)
     if output_dir:
         summary = RunSummary()
-        summary.finish(INTERRUPTED, err)
+        summary.finish(status, err)
         summary.save(Path(output_dir))
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from backprop_lab.errors import ConfigError
-from backprop_lab.models.nets import ACTIVATIONS
+from backprop_lab.models.activation_names import ACTIVATION_CLASSES
 
 
 def _is_number(value: Any) -> bool:
@@ -126,8 +126,8 @@ CHECKS: list[tuple[str, Callable[[Any], bool], str]] = [
     ("model.net.hidden", _hidden, "a non-empty list of positive whole numbers, e.g. model.net.hidden=[8] or [16,16]"),
     (
         "model.net.activation",
-        lambda v: v in ACTIVATIONS,
-        f"one of {', '.join(ACTIVATIONS)}, e.g. model.net.activation=relu",
+        lambda v: v in ACTIVATION_CLASSES,
+        f"one of {', '.join(ACTIVATION_CLASSES)}, e.g. model.net.activation=relu",
     ),
     (
         "data.batch_size",

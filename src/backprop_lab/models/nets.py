@@ -13,16 +13,10 @@ from collections.abc import Sequence
 
 from torch import nn
 
-# Names the configs may use for `activation`; the NumPy reference in
-# `backprop_lab.reference` implements the same names.
-ACTIVATIONS: dict[str, type[nn.Module]] = {
-    "tanh": nn.Tanh,
-    "relu": nn.ReLU,
-    "sigmoid": nn.Sigmoid,
-    "identity": nn.Identity,
-    "leaky_relu": nn.LeakyReLU,
-    "gelu": nn.GELU,
-}
+from backprop_lab.models.activation_names import ACTIVATION_CLASSES
+
+# The classes of the names the configs may use for `activation`.
+ACTIVATIONS: dict[str, type[nn.Module]] = {name: getattr(nn, cls) for name, cls in ACTIVATION_CLASSES.items()}
 
 
 def mlp(in_features: int, hidden: Sequence[int], activation: str = "tanh", out_features: int = 1) -> nn.Sequential:
