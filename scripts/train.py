@@ -14,7 +14,8 @@ from backprop_lab.errors import run_main, run_reporting_user_errors
 
 @hydra.main(config_path="../configs", config_name="train", version_base="1.3")
 def main(cfg: DictConfig) -> float | None:
-    return run_reporting_user_errors("backprop_lab.train:train", cfg, check="backprop_lab.config.checks:check_config")
+    check = "backprop_lab.config.checks:check_config"  # torch-free: runs before the task's imports
+    return run_reporting_user_errors("backprop_lab.train:train", cfg, check=check)
 
 
 if __name__ == "__main__":
