@@ -3,20 +3,19 @@
 import pytest
 
 from backprop_lab.runs.name import tensorboard_dir
+from backprop_lab.train import train
 
-from helpers import CONFIGS, QUIET, TRAIN_SCRIPT, read_metrics, run_in_process
+from helpers import CONFIGS, QUIET, compose_train, read_metrics
 
 EXPERIMENTS = sorted(p.stem for p in (CONFIGS / "experiment").glob("*.yaml"))
 
 
 def test_every_experiment_runs_and_fdr_keeps_logger_and_checkpoints(tmp_path):
-    """What `-m experiment=glob(*) debug=fdr` runs, one experiment at a time (a sweep would add only Hydra's loop)."""
+    """What `-m experiment=glob(*) debug=fdr` runs: the train task on each composed config, one at a time."""
     ran = {}
     for name in EXPERIMENTS:
-        job = tmp_path / name
-        proc = run_in_process(TRAIN_SCRIPT, f"experiment={name}", "debug=fdr", f"hydra.run.dir={job}", *QUIET)
-        assert proc.returncode == 0, proc.stderr
-        ran[name] = job
+        ran[name] = job = tmp_path / name
+        train(compose_train(f"experiment={name}", "debug=fdr", *QUIET, output_dir=job))
     for name, job in ran.items():
         summary = read_metrics(job)
         assert summary["status"] == "success", name

@@ -1,4 +1,7 @@
-"""A real sweep, read back from its event files and through a real TensorBoard server's HTTP data API."""
+"""A real sweep, read back from its event files and through a real TensorBoard server's HTTP data API.
+
+All slow: the module's sweep and server are built once per test worker, so its tests run together.
+"""
 
 import json
 import socket
@@ -17,6 +20,8 @@ from backprop_lab.errors import RunFolderError
 from backprop_lab.runs.name import tensorboard_dir
 
 from helpers import QUIET, TRAIN_SCRIPT, read_metrics, run_in_process
+
+pytestmark = pytest.mark.slow
 
 PARAMS = ["hidden1.weight", "hidden1.bias", "output.weight", "output.bias"]
 UPDATE_TAGS = {
@@ -144,7 +149,6 @@ def tensorboard(logdir: Path) -> Iterator[Callable[..., object]]:
             server.wait()
 
 
-@pytest.mark.slow  # a TensorBoard server of its own
 def test_tensorboard_serves_scalars_images_and_histograms(tensorboard):
     scalars = poll(lambda: tensorboard("/data/plugin/scalars/tags"), lambda t: "test/acc" in t.get(SGD_RUN, {}))
     assert UPDATE_TAGS | {"train/loss", "val/acc", "val/epochs_to_solve"} <= set(scalars[SGD_RUN])
@@ -162,12 +166,10 @@ def test_tensorboard_serves_scalars_images_and_histograms(tensorboard):
     assert tensorboard("/data/plugin/histograms/histograms", run=SGD_RUN, tag="grads/output.weight")
 
 
-@pytest.mark.slow  # a TensorBoard server of its own
 def test_runs_are_named_by_what_the_sweep_varies(tensorboard):
     assert sorted(tensorboard("/data/runs")) == [SGD_RUN, ADAM_RUN]
 
 
-@pytest.mark.slow  # a TensorBoard server of its own
 def test_first_view_puts_train_and_val_and_each_layers_updates_on_one_chart(tensorboard):
     layout = tensorboard("/data/plugin/custom_scalars/layout")
     charts = {c["title"]: c["chart"] for c in layout["category"]}
@@ -189,7 +191,6 @@ def test_first_view_puts_train_and_val_and_each_layers_updates_on_one_chart(tens
         assert chart_tags(story["learning rate"][0], run) == {"lr"}
 
 
-@pytest.mark.slow  # a TensorBoard server of its own
 def test_hparams_tab_compares_the_sweep(tensorboard):
     experiment = tensorboard("/data/plugin/hparams/experiment", body={})
     columns = {info["name"] for info in experiment["hparamInfos"]}
