@@ -52,6 +52,21 @@ class Batches:
         return batches(self.x, self.y, self.spec)
 
 
+def bare_trainer(accelerator: str, clock: StepClock) -> L.Trainer:
+    """One epoch with no logger, checkpoint, progress bar, summary or validation: `clock` its only callback."""
+    return L.Trainer(
+        accelerator=accelerator,
+        devices=1,
+        max_epochs=1,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        limit_val_batches=0,
+        callbacks=[clock],
+    )
+
+
 def train(spec: dict[str, Any], x: Tensor, y: Tensor) -> dict[str, Any]:
     """Train as the plain loop would, inside a bare `Trainer`; time the steps after `warmup`."""
     torch.manual_seed(spec["seed"])
@@ -62,16 +77,6 @@ def train(spec: dict[str, Any], x: Tensor, y: Tensor) -> dict[str, Any]:
     device = torch.device("cuda" if spec["accelerator"] == "gpu" else "cpu")
     x, y = x.to(device), y.to(device)
     clock = StepClock(spec["warmup"], spec.get("turn"))
-    trainer = L.Trainer(
-        accelerator=spec["accelerator"],
-        devices=1,
-        max_epochs=1,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        limit_val_batches=0,
-        callbacks=[clock],
-    )
+    trainer = bare_trainer(spec["accelerator"], clock)
     trainer.fit(PlainModule(net, spec), train_dataloaders=Batches(x, y, spec))
     return clock.reading(trainer)

@@ -66,17 +66,7 @@ def side(name: str, base: list[str], hand: dict, clock: StepClock, folder: str) 
 
         def fit() -> L.Trainer:
             torch.manual_seed(hand["seed"])
-            trainer = L.Trainer(
-                accelerator="cpu",
-                devices=1,
-                max_epochs=1,
-                logger=False,
-                enable_checkpointing=False,
-                enable_progress_bar=False,
-                enable_model_summary=False,
-                limit_val_batches=0,
-                callbacks=[clock],
-            )
+            trainer = lightning_alone.bare_trainer("cpu", clock)
             module = lightning_alone.PlainModule(lightning_alone.sequential(hand, x.shape[1]), hand)
             trainer.fit(module, train_dataloaders=lightning_alone.Batches(x, y, hand))
             return trainer
@@ -120,8 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=239, help="full batches of the epoch (case 2 has 239)")
     args = parser.parse_args(argv)
-    torch.set_num_threads(1)
     sizes = Sizes()
+    if args.rounds < 1 or args.steps <= sizes.throughput_warmup:
+        parser.error(f"--rounds must be at least 1 and --steps more than the {sizes.throughput_warmup} of warm-up")
+    torch.set_num_threads(1)
     base = case_overrides(sizes, args.steps)
     with tempfile.TemporaryDirectory(prefix="paired-") as folder:
         cfg = composed(base, folder)
