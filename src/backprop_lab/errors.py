@@ -132,7 +132,7 @@ def run_reporting_user_errors(
         sys.exit(2)
     except KeyboardInterrupt:
         message = "Ctrl-C (SIGINT) while starting up: nothing was run"
-        _record_start(cfg, "interrupted", KeyboardInterrupt(message))
+        _record_start(cfg, KeyboardInterrupt(message))
         print(f"Interrupted by {message}.", file=sys.stderr)
         sys.exit(SIGINT_EXIT)
 
@@ -159,18 +159,18 @@ def _checked(check: Callable[[DictConfig], None] | str, cfg: DictConfig) -> None
     try:
         _task(check)(cfg)
     except UserError as err:
-        _record_start(cfg, "failed", err)
+        _record_start(cfg, err)
         raise
 
 
-def _record_start(cfg: DictConfig, status: str, err: BaseException) -> None:
-    """Record a run that ended before its task started (`status`: failed or interrupted), when it has a folder."""
-    from backprop_lab.runs.summary import RunSummary  # stdlib only: cheap even now
+def _record_start(cfg: DictConfig, err: BaseException) -> None:
+    """Record a run that ended before its task started (interrupted by Ctrl-C, or failed), when it has a folder."""
+    from backprop_lab.runs.summary import FAILED, INTERRUPTED, RunSummary  # stdlib only: cheap even now
 
     output_dir = OmegaConf.select(cfg, "paths.output_dir", default=None)
     if output_dir:
         summary = RunSummary()
-        summary.finish(status, err)
+        summary.finish(INTERRUPTED if isinstance(err, KeyboardInterrupt) else FAILED, err)
         summary.save(Path(output_dir))
 
 
