@@ -62,18 +62,18 @@ def run_script(script: Path, *args: str, cwd: Path | None = None, timeout: float
     )
 
 
-def start_script(script: Path, *args: str) -> subprocess.Popen:
+def start_script(script: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     """Start one of scripts/*.py in a fresh interpreter, with Ctrl-C (SIGINT) at its default as in a terminal.
 
     A process inherits an ignored SIGINT and Python then leaves it ignored:
     pytest started as a shell's background job (`pytest &`, or a CI runner
     without job control) would pass that on, and the test's Ctrl-C would go
-    unnoticed while the run trains to its end.
+    unnoticed while the run trains to its end. `env` adds to the environment.
     """
     return subprocess.Popen(
         [sys.executable, str(script), *args],
         cwd=ROOT,
-        env=_script_env(),
+        env={**_script_env(), **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -6,7 +6,6 @@ cluster with runs on scratch. Mounting needs root; without it these tests skip.
 random moments, how many left a `last.ckpt` that does not load.
 """
 
-import os
 import random
 import shutil
 import signal
@@ -22,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from backprop_lab.errors import CheckpointError  # noqa: E402
 from backprop_lab.runs.checkpoints import load_checkpoint  # noqa: E402
 
-from helpers import QUIET, TRAIN_SCRIPT, read_metrics, run_in_process  # noqa: E402
+from helpers import QUIET, TRAIN_SCRIPT, read_metrics, run_in_process, start_script  # noqa: E402
 
 LONG_RUN = [*QUIET, "trainer.max_epochs=100000", "data.passes_per_epoch=1"]
 
@@ -43,11 +42,8 @@ def small_disk(tmp_path):
 
 
 def start_training(run_dir: Path, *overrides: str, tmpdir: Path | None = None) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "HYDRA_FULL_ERROR": "0"}
-    if tmpdir is not None:
-        env["TMPDIR"] = str(tmpdir)
-    args = [sys.executable, str(TRAIN_SCRIPT), *LONG_RUN, f"hydra.run.dir={run_dir}", *overrides]
-    return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env = {"TMPDIR": str(tmpdir)} if tmpdir is not None else None
+    return start_script(TRAIN_SCRIPT, *LONG_RUN, f"hydra.run.dir={run_dir}", *overrides, env=env)
 
 
 def wait_for(path: Path, proc: subprocess.Popen, timeout: float = 180) -> None:
