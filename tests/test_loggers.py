@@ -3,6 +3,7 @@
 import logging
 import re
 import struct
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from backprop_lab.loggers import mlflow_store
 from backprop_lab.runs.name import tensorboard_dir
 from backprop_lab.train import build, train
 
-from helpers import QUIET, compose_train, read_metrics
+from helpers import QUIET, TRAIN_SCRIPT, compose_train, read_metrics, run_in_process
 
 NO_HISTOGRAMS = ["~callbacks.histograms"]
 
@@ -136,18 +137,27 @@ def test_wandb_offline_run_lands_in_the_run_folder_with_its_summary(train_run):
     assert re.search(r"wandb sync \S+offline-run-", proc.stdout + proc.stderr)  # how to upload it later
 
 
-@pytest.mark.slow
-def test_default_run_imports_neither_mlflow_nor_wandb(tmp_path):
-    """The trackers cost seconds to import: only a run that chose one may pay for it."""
-    import subprocess
-    import sys
+def test_default_run_imports_neither_mlflow_nor_wandb(tmp_path, monkeypatch):
+    """The trackers cost seconds to import: only a run that chose one may pay for it.
 
-    from helpers import TRAIN_SCRIPT
+    Run here, with the trackers and this project's own modules taken out of
+    `sys.modules` for the run (and put back after): whatever the run imports
+    comes back into it, as it would in a fresh process.
+    """
+    roots = ("mlflow", "wandb", "backprop_lab")
 
-    command = [sys.executable, "-X", "importtime", str(TRAIN_SCRIPT), *QUIET, "trainer.max_epochs=1"]
-    proc = subprocess.run([*command, f"hydra.run.dir={tmp_path}"], capture_output=True, text=True, timeout=300)
+    def watched() -> list[str]:
+        return [name for name in sys.modules if name.split(".")[0] in roots]
+
+    for name in watched():
+        monkeypatch.delitem(sys.modules, name)  # put back when the test ends
+    try:
+        proc = run_in_process(TRAIN_SCRIPT, *QUIET, "trainer.max_epochs=1", f"hydra.run.dir={tmp_path}")
+        imported = {name.split(".")[0] for name in sys.modules}
+    finally:
+        for name in watched():  # the run's copies go: later tests see one project, the one they imported
+            del sys.modules[name]
     assert proc.returncode == 0, proc.stderr[-2000:]
-    imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time")}
-    assert "lightning.pytorch.loggers.mlflow" in imported  # the measurement works: Lightning's own module is there
-    assert not {name for name in imported if name.split(".")[0] in ("mlflow", "wandb")}
+    assert "backprop_lab" in imported  # the measurement works: the run imported the project afresh
+    assert not imported & {"mlflow", "wandb"}
     assert proc.stdout.startswith("CONFIG\n")  # the entry point prints the config tree first

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import QUIET, ROOT, read_metrics, run_script
+from helpers import QUIET, ROOT, read_metrics, run_in_process, run_script
 
 # What a fork needs; not .git, .venv, logs/ or caches.
 PROJECT = ["src", "benchmarks", "configs", "scripts", "tests", "docs", "pyproject.toml", "README.md"]
@@ -46,11 +46,17 @@ def test_renamed_copy_has_no_old_name_lints_clean_and_trains(tmp_path, monkeypat
         assert proc.returncode == 0, proc.stdout + proc.stderr
 
     # The copy's package, not the installed one: only the copy has a package of the new name, so the run
-    # below, whose config names its classes, shows it imports and trains.
-    monkeypatch.setenv("PYTHONPATH", str(copy / "src"))
+    # below, whose config names its classes, shows it imports and trains. Run here: the new name cannot
+    # clash with this project's modules, and the copy's modules are dropped again after the run.
+    monkeypatch.syspath_prepend(str(copy / "src"))
+    monkeypatch.chdir(copy)
     run_dir = tmp_path / "run"
-    overrides = [*QUIET, f"hydra.run.dir={run_dir}", "trainer.max_epochs=2"]
-    proc = run_script(copy / "scripts" / "train.py", *overrides, cwd=copy)
+    try:
+        proc = run_in_process(copy / "scripts" / "train.py", *QUIET, f"hydra.run.dir={run_dir}", "trainer.max_epochs=2")
+        assert sys.modules[f"{NEW}.train"].__file__ == str(copy / "src" / NEW / "train.py")
+    finally:
+        for name in [name for name in sys.modules if name.split(".")[0] == NEW]:
+            del sys.modules[name]
     assert proc.returncode == 0, proc.stderr
     assert read_metrics(run_dir)["status"] == "success"
     assert f"{NEW}.models.classifier.TaskModel" in (run_dir / ".hydra" / "config.yaml").read_text()
