@@ -12,8 +12,11 @@ TrainRun = Callable[..., tuple[subprocess.CompletedProcess, Path]]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The slow tests first: the workers then share the long ones, instead of one worker ending on them alone."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """The slow tests first: the workers then share the long ones, instead of one worker ending on them alone.
+
+    Before them the MLflow ones: at the front of the first worker's share, so that worker alone imports MLflow.
+    """
+    items.sort(key=lambda item: (item.get_closest_marker("mlflow") is None, item.get_closest_marker("slow") is None))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -24,9 +24,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
+from hydra._internal.config_loader_impl import ConfigLoaderImpl
 from hydra._internal.hydra import Hydra
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override, OverrideType
 from omegaconf import DictConfig
 
 from backprop_lab.runs.lock import LOCK_NAME, release
@@ -146,13 +149,32 @@ def _loggers() -> list[tuple[str, logging.Logger]]:
 def compose_train(*overrides: str, output_dir: Path | str = "unused") -> DictConfig:
     """Compose the train config as Hydra would, without running it: a fresh copy, the test may change it.
 
-    The output folder is set after composing (the config only refers to it by
-    interpolation), so tests that differ only in their tmp_path share one composition.
+    Hydra builds a config from the group choices, then sets the plain values
+    (`optimizer.lr=0.1`, `seed=3`) on top. A composition costs a fifth of a
+    second and most tests differ only in values, so the choices' composition
+    is shared and the values are set on a copy, by Hydra's own override parser
+    and setter: the same config (tests/test_configs.py checks it). The output
+    folder is set last (the config only refers to it by interpolation).
     """
-    cfg = copy.deepcopy(_composed("paths.output_dir=unused", *overrides))
+    choices, values = _choices_and_values(["paths.output_dir=unused", *overrides])
+    cfg = copy.deepcopy(_composed(*choices))
+    ConfigLoaderImpl._apply_overrides_to_config(values, cfg)
     if not any(o.startswith("paths.output_dir=") for o in overrides):
         cfg.paths.output_dir = str(output_dir)
     return cfg
+
+
+def _choices_and_values(overrides: list[str]) -> tuple[tuple[str, ...], list[Override]]:
+    """Split a command line: what Hydra needs to compose (groups, additions, deletions, hydra.*), and plain values."""
+    choices, values = [], []
+    for line, override in zip(overrides, OverridesParser.create().parse_overrides(overrides), strict=True):
+        key = override.key_or_group
+        plain = override.type == OverrideType.CHANGE and override.package is None and not override.is_sweep_override()
+        if plain and "/" not in key and key.split(".")[0] != "hydra" and ("." in key or not (CONFIGS / key).is_dir()):
+            values.append(override)
+        else:
+            choices.append(line)
+    return tuple(choices), values
 
 
 @functools.lru_cache(maxsize=256)

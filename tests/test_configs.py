@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 from hydra import compose, initialize_config_dir
+from hydra.errors import ConfigCompositionException
 from hydra.utils import instantiate
 from lightning.pytorch.callbacks import LearningRateMonitor, ProgressBar
 from lightning.pytorch.loggers import TensorBoardLogger
@@ -22,8 +23,18 @@ from backprop_lab.train import build, build_model, instantiate_each
 
 from helpers import CONFIGS, compose_train
 
+
+def uses_mlflow(option: Path) -> list[pytest.MarkDecorator]:
+    """Builds an MLflow store (logger=mlflow, logger=many): tests/conftest.py runs these on one worker."""
+    return [pytest.mark.mlflow] if "mlflow" in option.read_text() else []
+
+
 GROUPS = sorted(p.name for p in CONFIGS.iterdir() if p.is_dir() and p.name not in {"hydra", "local"})
-OPTIONS = [(group, option.stem) for group in GROUPS for option in sorted((CONFIGS / group).glob("*.yaml"))]
+OPTIONS = [
+    pytest.param(group, path.stem, id=f"{group}={path.stem}", marks=uses_mlflow(path))
+    for group in GROUPS
+    for path in sorted((CONFIGS / group).glob("*.yaml"))
+]
 # The groups a run folder's config holds that eval and predict instantiate (tests/test_run_safety.py).
 CHECKED_TARGETS = ("data", "model", "optimizer", "scheduler", "callbacks", "logger")
 # `# @package _global_` groups: they set keys all over the config, so the whole run is built.
@@ -58,7 +69,7 @@ def test_groups_are_the_documented_ones():
         assert group in GROUPS
 
 
-@pytest.mark.parametrize(("group", "option"), OPTIONS, ids=[f"{g}={o}" for g, o in OPTIONS])
+@pytest.mark.parametrize(("group", "option"), OPTIONS)
 def test_every_option_composes_and_instantiates(group, option, tmp_path):
     required = REQUIRED_VALUES.get((group, option), lambda tmp: [])(tmp_path)
     cfg = compose_train(f"{group}={option}", *required, output_dir=tmp_path)
@@ -95,6 +106,29 @@ def test_every_option_composes_and_instantiates(group, option, tmp_path):
             assert trainer.loggers == [] and not any(isinstance(c, WATCHERS) for c in trainer.callbacks)
         elif group == "debug":  # the other debug modes keep the logger the user asked for (the default: TensorBoard)
             assert [type(logger) for logger in trainer.loggers] == [TensorBoardLogger]
+
+
+# Group choices with plain values set on top, deletions and additions, an experiment and a debug mode.
+AS_HYDRA_DOES = [
+    ["optimizer=adam", "optimizer.lr=0.003", "seed=3", "tags=[a,b]"],
+    ["experiment=iris", "trainer.max_epochs=2", "model.net.hidden=[8,8]", "data.batch_size=null"],
+    ["debug=quiet", "~callbacks.model_checkpoint", "+trainer.max_steps=5", "trainer.max_epochs=-1", "resume=x"],
+]
+
+
+@pytest.mark.parametrize("overrides", AS_HYDRA_DOES, ids=lambda o: " ".join(o))
+def test_the_tests_compose_as_hydra_does(overrides):
+    """helpers.compose_train composes the group choices once and sets plain values on a copy: Hydra's config."""
+    with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+        expected = compose(config_name="train", overrides=["paths.output_dir=unused", *overrides])
+        with pytest.raises(ConfigCompositionException) as hydra_refuses:
+            compose(config_name="train", overrides=[*overrides, "optimizer.lrr=0.1"])
+    got = compose_train(*overrides)
+    assert OmegaConf.to_container(got) == OmegaConf.to_container(expected)
+    assert OmegaConf.is_struct(got) and OmegaConf.is_struct(expected)
+    with pytest.raises(ConfigCompositionException) as refused:  # a key the config lacks: Hydra's own refusal
+        compose_train(*overrides, "optimizer.lrr=0.1")
+    assert str(refused.value) == str(hydra_refuses.value)
 
 
 def test_optimizer_and_lr_are_the_interface(tmp_path):

@@ -151,13 +151,14 @@ def kill_survey(kills: int, root: Path, *overrides: str, first_mid_write: bool =
 
 
 @pytest.mark.slow
-def test_kill_9_at_random_moments_never_leaves_an_unloadable_last_checkpoint(tmp_path):
+def test_kill_9_while_last_ckpt_is_rewritten_leaves_it_loadable(tmp_path):
     disk = tmp_path / "disk"
     if not mount_tmpfs(disk, "400m"):
         pytest.skip("mounting a tmpfs is not permitted here (needs root)")
     try:
-        # One kill while last.ckpt is rewritten, one at a random moment; the survey below runs many more.
-        assert kill_survey(2, disk, first_mid_write=True) == (0, 0)
+        # The worst moment, the one a non-atomic write tears a file at; kills at random moments are the
+        # survey's below (docs/run-safety.md), each a training process of its own.
+        assert kill_survey(1, disk, first_mid_write=True) == (0, 0)
         assert list((disk / "run0" / "checkpoints").glob(".last.ckpt.*.tmp"))  # the kill did land mid-write
         summary = read_metrics(disk / "run0")
         assert summary["status"] == "running"  # the record of a kill -9'd run says it never finished

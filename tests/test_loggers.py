@@ -42,6 +42,7 @@ def test_logger_mlflow_without_mlflow_says_what_to_install(tmp_path, without_mlf
 
 
 @pytest.mark.slow
+@pytest.mark.mlflow
 def test_many_logs_params_metrics_pictures_and_best_checkpoint_to_a_local_mlflow_store(tmp_path):
     mlflow = pytest.importorskip("mlflow", reason="the mlflow extra: pip install -e '.[mlflow]'")
     logs, run_dir = tmp_path / "logs", tmp_path / "run"

@@ -10,6 +10,11 @@ from helpers import COMPARE_SCRIPT, QUIET, TRAIN_SCRIPT, read_metrics, run_in_pr
 
 # Hydra numbers jobs optimizer-major: 0-2 SGD, 3-5 Adam; lr -1 (rejected), 0.5, 1000 (blows up).
 OPTIMIZERS, LRS = ["SGD", "Adam"], ["-1", "0.5", "1000"]
+# The report reads what every run logs (metrics.json, the loss and accuracy curves), not the pictures and update
+# statistics, which never change training (tests/test_update_telemetry.py) and cost a third of each job.
+PICTURES_OFF = [
+    f"~callbacks.{name}" for name in ("update_telemetry", "histograms", "decision_boundary", "loss_landscape")
+]
 
 
 def table_rows(markdown: str) -> dict[str, dict[str, str]]:
@@ -38,6 +43,7 @@ def test_grid_records_each_job_and_the_report_reads_them_back(tmp_path):
         "data.passes_per_epoch=1",  # one step an epoch: the verdicts below read an 8-point loss curve
         f"hydra.sweep.dir={tmp_path}",
         *QUIET,
+        *PICTURES_OFF,
     )
     # Some jobs failed: the sweep ran them all and exits 1.
     assert proc.returncode == 1, proc.stderr
