@@ -20,7 +20,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
@@ -109,7 +109,9 @@ def run_in_process(script: Path, *args: str) -> subprocess.CompletedProcess:
     Hydra's logging set-up (console and the run's train.log; predict's config
     disables every logger) is undone afterwards, so one run's set-up does not
     reach the next test, and the run folder's lock is released as the end of a
-    process would release it.
+    process would release it. Hydra composes a command line twice, the first
+    time only to read `hydra.mode`; no config here sets it (tests/test_configs.py
+    checks), so that first composition is skipped unless the command line sets it.
     """
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
@@ -118,7 +120,7 @@ def run_in_process(script: Path, *args: str) -> subprocess.CompletedProcess:
     out, err, code = io.StringIO(), io.StringIO(), 0
     sys.argv, os.environ["HYDRA_FULL_ERROR"] = [str(script), *args], "0"
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), _mode_from_the_command_line(args):
             runpy.run_path(str(script), run_name="__main__")  # as __main__: Hydra finds configs/ from the file
     except SystemExit as exit_:
         code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
@@ -140,6 +142,20 @@ def run_in_process(script: Path, *args: str) -> subprocess.CompletedProcess:
             if arg.startswith("hydra.run.dir="):
                 release(Path(arg.split("=", 1)[1]) / LOCK_NAME, os.getpid())
     return subprocess.CompletedProcess([str(script), *args], code, out.getvalue(), err.getvalue())
+
+
+@contextlib.contextmanager
+def _mode_from_the_command_line(args: tuple[str, ...]) -> Iterator[None]:
+    """Hydra's `get_mode` answering None (run, or -m's multirun) without composing, as it would here."""
+    if any(arg.startswith("hydra.mode=") for arg in args):
+        yield
+        return
+    get_mode = Hydra.get_mode
+    Hydra.get_mode = lambda self, config_name, overrides: None
+    try:
+        yield
+    finally:
+        Hydra.get_mode = get_mode
 
 
 def _loggers() -> list[tuple[str, logging.Logger]]:

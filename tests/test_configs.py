@@ -131,6 +131,16 @@ def test_the_tests_compose_as_hydra_does(overrides):
     assert str(refused.value) == str(hydra_refuses.value)
 
 
+PRIMARY = [("train", []), ("train", ["hparams_search=xor_optuna"]), ("eval", []), ("predict", [])]
+
+
+@pytest.mark.parametrize(("config", "overrides"), PRIMARY)
+def test_no_config_sets_hydra_mode(config, overrides):
+    """helpers.run_in_process skips Hydra's composition that only reads `hydra.mode`: it relies on this."""
+    with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+        assert compose(config_name=config, overrides=overrides, return_hydra_config=True).hydra.mode is None
+
+
 def test_optimizer_and_lr_are_the_interface(tmp_path):
     cfg = compose_train("optimizer=rmsprop", "optimizer.lr=0.003", output_dir=tmp_path)
     optimizer = instantiate(cfg.optimizer)([torch.nn.Parameter(torch.zeros(1))])
