@@ -100,7 +100,7 @@ def blobs(
     which = torch.randint(0, len(centre), (n_samples,), generator=generator)
     order = torch.arange(n_samples) if order is None else order
     place = torch.empty_like(order)
-    place[order] = torch.arange(n_samples)  # drawn row i goes to row place[i]
+    place[order] = torch.arange(n_samples, dtype=order.dtype)  # drawn row i goes to row place[i]
     x = torch.empty((n_samples, centre.shape[1]))
     # _jitter(centre[which], ...) in chunks of the same random stream: torch.randn draws a (k, F) tensor's
     # numbers in order, so consecutive chunks (each at least CHUNK_ROWS rows, or all) give the same values.
