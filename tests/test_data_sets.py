@@ -43,11 +43,16 @@ def test_noisy_xor_labels_follow_the_nearest_corner():
     assert torch.equal(y, (corner[:, 0] != corner[:, 1]).float())
 
 
-def test_blobs_written_in_split_order_are_the_gathered_rows_bit_for_bit():
-    """Blobs write each row straight into its shuffled place (no second copy): the rows `load()[order]` gives."""
+def test_blobs_drawn_in_chunks_and_in_split_order_are_the_plain_formula_bit_for_bit():
+    """Blobs draw in chunks and write each row straight into its shuffled place (memory): the same values."""
     n, order = synthetic.CHUNK_ROWS + 1000, split_order(synthetic.CHUNK_ROWS + 1000, 3)  # two chunks of the stream
-    kwargs = {"noise": 0.5, "centers": [[0.0, 1.0], [2.0, -1.0], [1.0, 1.0]], "num_classes": 3}
+    centers = [[0.0, 1.0], [2.0, -1.0], [1.0, 1.0]]
+    generator = torch.Generator().manual_seed(0)
+    which = torch.randint(0, 3, (n,), generator=generator)
+    plain = torch.randn((n, 2), generator=generator).mul_(0.5).add_(torch.tensor(centers)[which])
+    kwargs = {"noise": 0.5, "centers": centers, "num_classes": 3}
     x, y = synthetic.blobs(n, generator=torch.Generator().manual_seed(0), **kwargs)
+    assert torch.equal(x, plain) and torch.equal(y, which.float())
     in_order = synthetic.blobs(n, generator=torch.Generator().manual_seed(0), order=order, **kwargs)
     assert torch.equal(in_order[0], x[order]) and torch.equal(in_order[1], y[order])
 
