@@ -152,6 +152,7 @@ class LossLandscape(TensorBoardCallback):
     def compute(self, pl_module: L.LightningModule, loss_fn: object, x: torch.Tensor, y: torch.Tensor) -> dict:
         """The path, the plane, the grid and the line as NumPy arrays (see the module docstring)."""
         trajectory = torch.stack(self._points)
+        self._points = list(trajectory)  # views of its rows: the path is held once, not twice
         origin = trajectory[-1]
         if self.directions == "pca":
             directions, shares = ls.pca_directions(trajectory, origin)
