@@ -25,7 +25,7 @@ from backprop_lab.data.xor import XOR_INPUTS, XOR_TARGETS
 from benchmarks.processes import worker, workers_taking_turns
 from benchmarks.report import SIDES, row
 from benchmarks.rounds import alternate, paired_ratio, paired_ratios
-from benchmarks.settings import Settings
+from benchmarks.settings import Settings, Sizes
 from benchmarks.specs import composed, hand_spec, same_loss, saved_train_split
 
 # Everything Lightning adds beyond the loop itself, turned off: the template's "everything off".
@@ -149,20 +149,24 @@ def epoch_case(
     return rows
 
 
-def throughput_case(settings: Settings) -> list[dict]:
-    """Case 2: noisy XOR, a million points, 2-64-64-1, batch 4096."""
-    s = settings.sizes
-    hidden = ",".join(map(str, s.hidden))
+def throughput_overrides(s: Sizes) -> list[str]:
+    """Case 2's data and network (`memory_phases.py` runs them too)."""
     # data=noisy_xor holds out 1% each for val and test, so its train split has about n_train points.
-    overrides = [
+    return [
         "data=noisy_xor",
         f"data.n_samples={round(s.n_train / 0.98)}",
         "data.val_fraction=0.01",
         "data.test_fraction=0.01",
-        f"model.net.hidden=[{hidden}]",
+        f"model.net.hidden=[{','.join(map(str, s.hidden))}]",
     ]
+
+
+def throughput_case(settings: Settings) -> list[dict]:
+    """Case 2: noisy XOR, a million points, 2-64-64-1, batch 4096."""
+    s = settings.sizes
+    hidden = ",".join(map(str, s.hidden))
     title = f"2. Noisy XOR, {s.n_train:,} points, batch {s.batch_size}, 2-{hidden.replace(',', '-')}-1"
-    return epoch_case(settings, title, overrides, 1, ">= 0.97x Lightning alone")
+    return epoch_case(settings, title, throughput_overrides(s), 1, ">= 0.97x Lightning alone")
 
 
 def wide_centers(classes: int, features: int) -> str:
@@ -171,11 +175,9 @@ def wide_centers(classes: int, features: int) -> str:
     return "[" + ",".join("[" + ",".join(f"{v:.3f}" for v in c.tolist()) + "]" for c in centers) + "]"
 
 
-def wide_case(settings: Settings) -> list[dict]:
-    """Case 4: 64-feature blobs in 10 classes, a million rows, 64-256-256-10 with ReLU, Adam, batch 4096."""
-    s = settings.sizes
-    hidden = ",".join(map(str, s.wide_hidden))
-    overrides = [
+def wide_overrides(s: Sizes) -> list[str]:
+    """Case 4's data, network and optimizer (`memory_phases.py` runs them too)."""
+    return [
         "data=blobs",
         f"data.n_samples={round(s.wide_train / 0.98)}",
         f"data.num_classes={s.wide_classes}",
@@ -183,11 +185,18 @@ def wide_case(settings: Settings) -> list[dict]:
         "data.noise=2.0",
         "data.val_fraction=0.01",
         "data.test_fraction=0.01",
-        f"model.net.hidden=[{hidden}]",
+        f"model.net.hidden=[{','.join(map(str, s.wide_hidden))}]",
         "model.net.activation=relu",
         "optimizer=adam",
         "optimizer.lr=0.001",
     ]
+
+
+def wide_case(settings: Settings) -> list[dict]:
+    """Case 4: 64-feature blobs in 10 classes, a million rows, 64-256-256-10 with ReLU, Adam, batch 4096."""
+    s = settings.sizes
+    hidden = ",".join(map(str, s.wide_hidden))
+    overrides = wide_overrides(s)
     shape = f"{s.wide_features}-{hidden.replace(',', '-')}-{s.wide_classes}"
     title = f"4. Blobs, {s.wide_train:,} rows, {s.wide_classes} classes, batch {s.batch_size}, {shape}"
     if s.wide_steps:

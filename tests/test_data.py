@@ -1,5 +1,6 @@
 import torch
 
+from backprop_lab.data.splits import split_order
 from backprop_lab.data.tensors import TensorBatches
 from backprop_lab.data.xor import XORDataModule
 
@@ -29,6 +30,15 @@ def test_minibatches_cover_every_row_once_per_epoch_and_reshuffle():
     second = torch.cat([bx for bx, _ in batches]).squeeze(1)
     assert sorted(first.tolist()) == sorted(second.tolist()) == list(range(10))
     assert first.tolist() != second.tolist()
+
+
+def test_shuffled_rows_and_the_split_follow_torch_randperm_of_the_seed():
+    """Drawn as int32 to halve their memory, the orders are still randperm's: runs see the rows they always saw."""
+    x, n = torch.arange(70_000.0).unsqueeze(1), 70_000
+    batches = TensorBatches(x, torch.zeros(n), batch_size=4096, shuffle=True, seed=3)
+    seen = torch.cat([bx for bx, _ in batches]).squeeze(1).long()
+    assert torch.equal(seen, torch.randperm(n, generator=torch.Generator().manual_seed(3)))
+    assert torch.equal(split_order(n, 5).long(), torch.randperm(n, generator=torch.Generator().manual_seed(5)))
 
 
 def test_shuffle_order_is_restored_from_state_dict():

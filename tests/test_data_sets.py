@@ -7,7 +7,7 @@ import torch
 
 from backprop_lab.data import synthetic
 from backprop_lab.data.breast_cancer import BreastCancerDataModule
-from backprop_lab.data.splits import split_rows, standardize
+from backprop_lab.data.splits import split_order, split_rows, standardize
 from backprop_lab.data.synthetic import SyntheticDataModule
 from backprop_lab.errors import DataError
 
@@ -41,6 +41,20 @@ def test_noisy_xor_labels_follow_the_nearest_corner():
     x, y = sample(synthetic.noisy_xor, seed=0, noise=0.05)
     corner = x.round()
     assert torch.equal(y, (corner[:, 0] != corner[:, 1]).float())
+
+
+def test_blobs_drawn_in_chunks_and_in_split_order_are_the_plain_formula_bit_for_bit():
+    """Blobs draw in chunks and write each row straight into its shuffled place (memory): the same values."""
+    n, order = synthetic.CHUNK_ROWS + 1000, split_order(synthetic.CHUNK_ROWS + 1000, 3)  # two chunks of the stream
+    centers = [[0.0, 1.0], [2.0, -1.0], [1.0, 1.0]]
+    generator = torch.Generator().manual_seed(0)
+    which = torch.randint(0, 3, (n,), generator=generator)
+    plain = torch.randn((n, 2), generator=generator).mul_(0.5).add_(torch.tensor(centers)[which])
+    kwargs = {"noise": 0.5, "centers": centers, "num_classes": 3}
+    x, y = synthetic.blobs(n, generator=torch.Generator().manual_seed(0), **kwargs)
+    assert torch.equal(x, plain) and torch.equal(y, which.float())
+    in_order = synthetic.blobs(n, generator=torch.Generator().manual_seed(0), order=order, **kwargs)
+    assert torch.equal(in_order[0], x[order]) and torch.equal(in_order[1], y[order])
 
 
 def test_split_is_disjoint_complete_and_seeded():

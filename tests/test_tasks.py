@@ -118,6 +118,7 @@ def test_a_model_or_data_that_do_not_fit_are_refused_before_training(overrides, 
     [
         ("binary", [0, 1, 2], "declared binary (labels 0 and 1) but the targets hold 0, 1, 2"),
         ("multiclass", [0, 1.5, 2], "a classifier needs class labels 0, 1, 2, ... but the targets hold 1.5"),
+        ("multiclass", [2, 0.5, -1, 0, -1], "but the targets hold -1, 0.5. For a numeric target"),
         ("binary", [1, 1, 1], "every target is the class 1"),
         ("regression", [1.0, float("nan")], "NaN or inf"),
         ("multiclass", [0, float("inf")], "NaN or inf"),

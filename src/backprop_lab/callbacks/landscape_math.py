@@ -101,9 +101,22 @@ def loss_function(
 def chunked_losses(
     loss_at: Callable[[Tensor], Tensor], points: Callable[[slice], Tensor], count: int, chunk_size: int | None
 ) -> Tensor:
-    """The loss at `count` points, `points(rows)` building only the rows of one chunk at a time."""
+    """The loss at `count` points, `points(rows)` building only the rows of one chunk at a time.
+
+    Each chunk's losses are copied into one tensor made at the first chunk: a
+    list of hundreds of small per-chunk results, kept alive between the
+    chunks' large, short-lived activations, pinned those in place in the heap,
+    which then grew by up to 100 MB over one drawing.
+    """
     size = chunk_size or max(count, 1)
-    return torch.cat([vmap(loss_at)(points(slice(i, i + size))) for i in range(0, count, size)])
+    losses = None
+    for start in range(0, count, size):
+        chunk = vmap(loss_at)(points(slice(start, start + size)))
+        if losses is None:
+            losses = chunk.new_empty((count, *chunk.shape[1:]))
+        losses[start : start + len(chunk)] = chunk
+        del chunk  # before the next chunk's activations are made
+    return losses
 
 
 def grid_coordinates(alphas: Tensor, betas: Tensor) -> tuple[Tensor, Tensor]:

@@ -10,7 +10,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from backprop_lab.data.tensors import Split, TensorDataModule
+from backprop_lab.data.tensors import Split, TensorDataModule, permutation
 from backprop_lab.errors import DataError
 
 
@@ -29,7 +29,7 @@ def split_sizes(n: int, val_fraction: float, test_fraction: float) -> tuple[int,
 
 def split_order(n: int, seed: int) -> Tensor:
     """The seeded shuffle of `n` rows: train takes the first rows of it, then val, then test."""
-    return torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    return permutation(n, torch.Generator().manual_seed(seed))
 
 
 def cut(x: Tensor, y: Tensor, sizes: tuple[int, int, int]) -> dict[str, Split]:

@@ -100,15 +100,19 @@ def blobs(
     which = torch.randint(0, len(centre), (n_samples,), generator=generator)
     order = torch.arange(n_samples) if order is None else order
     place = torch.empty_like(order)
-    place[order] = torch.arange(n_samples)  # drawn row i goes to row place[i]
+    place[order] = torch.arange(n_samples, dtype=order.dtype)  # drawn row i goes to row place[i]
     x = torch.empty((n_samples, centre.shape[1]))
     # _jitter(centre[which], ...) in chunks of the same random stream: torch.randn draws a (k, F) tensor's
     # numbers in order, so consecutive chunks (each at least CHUNK_ROWS rows, or all) give the same values.
     starts = range(0, max(n_samples - CHUNK_ROWS, 0) + 1, CHUNK_ROWS)
-    for start, stop in zip(starts, [*starts[1:], n_samples], strict=True):
-        rows = slice(start, stop)
-        part = torch.randn((stop - start, centre.shape[1]), generator=generator).mul_(noise)
-        x[place[rows]] = part.add_(centre[which[rows]])
+    chunks = list(zip(starts, [*starts[1:], n_samples], strict=True))
+    # Every chunk in the same two buffers: a fresh pair per chunk left the heap with tens of MB of holes.
+    longest = max(stop - start for start, stop in chunks)
+    jitter, centres = torch.empty((longest, centre.shape[1])), torch.empty((longest, centre.shape[1]))
+    for start, stop in chunks:
+        rows, k = slice(start, stop), stop - start
+        part = torch.randn((k, centre.shape[1]), generator=generator, out=jitter[:k]).mul_(noise)
+        x[place[rows]] = part.add_(torch.index_select(centre, 0, which[rows], out=centres[:k]))
     return x, (which % num_classes).float()[order]
 
 
