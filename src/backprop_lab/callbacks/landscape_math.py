@@ -21,6 +21,7 @@ MB for a network of 10^5 weights.
 
 from collections.abc import Callable
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 from torch.func import functional_call, vmap
@@ -37,10 +38,12 @@ def pca_directions(trajectory: Tensor, origin: Tensor) -> tuple[Tensor, Tensor]:
     """The two orthonormal directions along which `trajectory - origin` varies most, and each one's share of it.
 
     Signs are chosen so that the path's first point has positive coordinates,
-    so pictures of runs from the same start are oriented alike.
+    so pictures of runs from the same start are oriented alike. The SVD is
+    NumPy's: torch's maps about 5 MB more of its LAPACK's code into the
+    process for this one small decomposition (docs/performance.md).
     """
     offsets = (trajectory - origin).double()
-    _, singular, vh = torch.linalg.svd(offsets, full_matrices=False)
+    _, singular, vh = (torch.from_numpy(m) for m in np.linalg.svd(offsets.numpy(), full_matrices=False))
     directions = torch.zeros(2, offsets.shape[1], dtype=torch.float64)
     directions[: min(2, len(vh))] = vh[:2]
     signs = torch.where(directions @ offsets[0] < 0, -1.0, 1.0).to(torch.float64)
@@ -71,7 +74,7 @@ def random_directions(params: list[Tensor], seed: int) -> Tensor:
 
 def project(points: Tensor, origin: Tensor, directions: Tensor) -> Tensor:
     """(a, b) of each point's nearest point on the plane origin + a*d1 + b*d2 (exact for points on it)."""
-    return ((points - origin).double() @ torch.linalg.pinv(directions.double())).float()
+    return ((points - origin).double() @ torch.from_numpy(np.linalg.pinv(directions.double().numpy()))).float()
 
 
 def plane_axis(coords: Tensor, resolution: int, margin: float) -> Tensor:
