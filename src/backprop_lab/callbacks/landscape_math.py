@@ -39,8 +39,8 @@ def pca_directions(trajectory: Tensor, origin: Tensor) -> tuple[Tensor, Tensor]:
 
     Signs are chosen so that the path's first point has positive coordinates,
     so pictures of runs from the same start are oriented alike. The SVD is
-    NumPy's: torch's maps about 5 MB more of its LAPACK's code into the
-    process for this one small decomposition (docs/performance.md).
+    NumPy's: torch's maps several times as much of its LAPACK's code into
+    the process for this one small decomposition (docs/performance.md).
     """
     offsets = (trajectory - origin).double()
     _, singular, vh = (torch.from_numpy(m) for m in np.linalg.svd(offsets.numpy(), full_matrices=False))
