@@ -35,6 +35,7 @@ from backprop_lab.callbacks.images import log_image
 from backprop_lab.callbacks.landscape_image import png, render_line, render_plane
 from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback
 from backprop_lab.callbacks.watch import watched_parameters
+from backprop_lab.data.tensors import permutation
 
 log = logging.getLogger(__name__)
 
@@ -105,9 +106,7 @@ class LossLandscape(TensorBoardCallback):
             return None
         x, y = splits["train"]
         if len(x) > self.max_rows:  # a fixed sample: the same rows at every drawing
-            # int32 where it fits: the same draws as int64, half the transient memory (a million rows: 4 MB)
-            index, generator = torch.int32 if len(x) < 2**31 else torch.int64, torch.Generator().manual_seed(self.seed)
-            rows = torch.randperm(len(x), generator=generator, dtype=index)[: self.max_rows]
+            rows = permutation(len(x), torch.Generator().manual_seed(self.seed))[: self.max_rows]
             x, y = x[rows], y[rows]
         return x.to(device), y.to(device)
 
