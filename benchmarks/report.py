@@ -58,7 +58,7 @@ def machine() -> dict[str, Any]:
     return info
 
 
-def _fmt(value: float | None) -> str:
+def fmt(value: float | None) -> str:
     if value is None:
         return "-"
     if abs(value) >= 100:
@@ -70,7 +70,7 @@ def _ratio(r: dict, other: str) -> str:
     if other not in r["ratios"]:
         return "-"
     low, high = r["ranges"][other]
-    return f"{_fmt(r['ratios'][other])} ({_fmt(low)}-{_fmt(high)})"
+    return f"{fmt(r['ratios'][other])} ({fmt(low)}-{fmt(high)})"
 
 
 def markdown(rows: list[dict], settings: dict[str, Any], info: dict[str, Any]) -> str:
@@ -87,7 +87,7 @@ def markdown(rows: list[dict], settings: dict[str, Any], info: dict[str, Any]) -
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in rows:
-        cells = [_fmt(r["values"].get(side)) for side in SIDES]
+        cells = [fmt(r["values"].get(side)) for side in SIDES]
         lines.append(
             f"| {r['measure']} | {r['unit']} | {' | '.join(cells)} | "
             f"{_ratio(r, 'lightning')} | {_ratio(r, 'plain')} | {r['target']} |"

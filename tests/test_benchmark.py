@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -128,6 +129,10 @@ def test_benchmark_smoke_run_compares_the_template_with_lightning_alone_and_the_
         assert all(value > 0 for value in row["values"].values()) or "compiled - eager" in row["measure"]
     wide = next(row for row in rows if row["measure"].startswith("4. Blobs") and row["unit"] == "samples/s")
     assert set(wide["values"]) == {"template", "lightning", "plain"} and set(wide["ratios"]) == {"lightning", "plain"}
+    # Cold start: the floor (a bare Lightning script, the same steps to the same loss) measured in the same rounds.
+    cold = next(row for row in rows if row["measure"].startswith("3. Cold start"))
+    assert set(cold["values"]) == {"template", "lightning", "plain"} and set(cold["ratios"]) == {"lightning", "plain"}
+    assert re.search(r"Lightning alone: [\d.]+x plain \([\d.]+-[\d.]+\)", cold["target"]), cold["target"]
     assert proc.stdout == (tmp_path / "benchmark.md").read_text() + "\n"
     assert "| template / Lightning alone |" in proc.stdout
 
