@@ -9,7 +9,6 @@ not an error of its own, so it lives with the sweep's job table.)
 """
 
 import functools
-import importlib
 import signal
 import sys
 import threading
@@ -20,6 +19,8 @@ from typing import Any, ParamSpec, TypeVar
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
+
+from backprop_lab.heavy_import import import_module
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -85,17 +86,18 @@ def _task(task: Callable[[DictConfig], T] | str) -> Callable[[DictConfig], T]:
     A Ctrl-C inside a C extension's import (numpy's, under torch) can surface
     as an ImportError instead of KeyboardInterrupt, and leave the extension
     half loaded; so the press is noted and raised once the import is whole.
+    The first import skips the garbage collector's scans (see heavy_import).
     """
     if not isinstance(task, str):
         return task
     module, name = task.split(":")
     # Signal handlers belong to the main thread; a Ctrl-C the shell told us to ignore stays ignored.
     if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
-        return getattr(importlib.import_module(module), name)
+        return getattr(import_module(module), name)
     pressed: list[int] = []
     previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
     try:
-        imported = getattr(importlib.import_module(module), name)
+        imported = getattr(import_module(module), name)
     finally:
         signal.signal(signal.SIGINT, previous)
     if pressed:
