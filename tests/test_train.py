@@ -1,5 +1,6 @@
 """End to end through scripts/train.py: the run folder, its checkpoint and event files, XOR solved."""
 
+import warnings
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,14 @@ def test_short_run_leaves_a_complete_run_folder(train_run):
     assert "test/acc" in proc.stderr + proc.stdout  # the final table is printed
     # The last lines say how to look at the run; the folder is outside the working directory: an absolute path.
     assert f"View it in TensorBoard: tensorboard --logdir {run_dir / 'tensorboard'}" in proc.stderr + proc.stdout
+
+
+def test_a_default_run_raises_no_warning(tmp_path):
+    """Every warning a default run shows is noise a newcomer must learn to ignore; Lightning's own on torch 2.13 too."""
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        train(compose_train("trainer.max_epochs=2", output_dir=tmp_path))
+    assert [f"{w.category.__name__}: {w.message} ({w.filename})" for w in shown] == []
 
 
 def test_tensorboard_command_is_relative_to_the_working_directory(tmp_path, monkeypatch):
