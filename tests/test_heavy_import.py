@@ -86,7 +86,8 @@ def test_only_the_script_on_the_command_line_counts(tmp_path, monkeypatch, as_sc
     monkeypatch.setattr(sys, "orig_argv", [sys.executable, "-m", "pytest", str(tmp_path / "other.py")])
     assert not started_for_main_script()
     host = tmp_path / "host.py"
-    host.write_text("from backprop_lab.heavy_import import started_for_main_script as started\nfrozen = started()\n")
+    code = "from backprop_lab.heavy_import import started_for_main_script\n"
+    host.write_text(code + "frozen = started_for_main_script()\n")
     monkeypatch.setattr(sys, "orig_argv", [sys.executable, str(tmp_path / "notebook_kernel.py")])
     assert runpy.run_path(str(host), run_name="__main__")["frozen"] is False  # a script run by another
 
