@@ -86,7 +86,7 @@ def _task(task: Callable[[DictConfig], T] | str) -> Callable[[DictConfig], T]:
     A Ctrl-C inside a C extension's import (numpy's, under torch) can surface
     as an ImportError instead of KeyboardInterrupt, and leave the extension
     half loaded; so the press is noted and raised once the import is whole.
-    The first import skips the garbage collector's scans (see heavy_import).
+    The first import skips the garbage collector's full scans (see heavy_import).
     """
     if not isinstance(task, str):
         return task
