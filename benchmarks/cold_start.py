@@ -28,9 +28,12 @@ def cold_start_case(settings: Settings) -> list[dict]:
     overrides = [*settings.common, *s.cold_start_overrides]
     cfg = composed(settings, overrides)
     hand = hand_spec(cfg)
+    passes = cfg.data.get("passes_per_epoch", 1)
     script_args = [
         "--steps",
-        str(cfg.trainer.max_epochs * cfg.data.get("passes_per_epoch", 1)),
+        str(cfg.trainer.max_epochs * passes),
+        "--passes-per-epoch",  # Lightning's epochs; the plain loop only counts steps
+        str(passes),
         "--hidden",
         *map(str, hand["hidden"]),
         "--activation",
@@ -48,8 +51,7 @@ def cold_start_case(settings: Settings) -> list[dict]:
     ]
     here = Path(__file__).parent
     plain_args = [sys.executable, str(here / "plain_xor_script.py"), *script_args]
-    passes = ["--passes-per-epoch", str(cfg.data.get("passes_per_epoch", 1))]
-    lightning_args = [sys.executable, str(here / "lightning_xor_script.py"), *script_args, *passes]
+    lightning_args = [sys.executable, str(here / "lightning_xor_script.py"), *script_args]
     losses: dict[str, set[str]] = {"lightning": set(), "plain": set()}
 
     def script(side: str, args: list[str]) -> float:
