@@ -56,6 +56,10 @@ class DataError(ConfigError):
     """
 
 
+class IncompatibleData(ConfigError):
+    """A network that cannot take the data's rows (a conv net on flat rows, say): this pair cannot train."""
+
+
 class UnsafeTargetError(UserError):
     """A `_target_` read from outside names something the project does not allow to be called."""
 

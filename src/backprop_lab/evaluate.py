@@ -40,28 +40,28 @@ def restore_model(ckpt_path: Any) -> tuple[L.LightningModule, L.LightningDataMod
     datamodule = build_data(record)
     if "task" in record:
         check_classes(record, datamodule, ckpt_path)
-    model = build_model(record, record.get("in_features") or datamodule.num_features)
+    model = build_model(record, record.get("input_shape") or datamodule.input_shape)
     check_fits(model, checkpoint, ckpt_path)
     model.load_state_dict(checkpoint["state_dict"])
     return model.eval(), datamodule, checkpoint
 
 
-def restore_for_predict(ckpt_path: Any) -> tuple[L.LightningModule, int, dict[str, Any], list[str]]:
-    """The trained model, its input width, preprocessing and class names; the data are read only for old checkpoints."""
+def restore_for_predict(ckpt_path: Any) -> tuple[L.LightningModule, tuple[int, ...], dict[str, Any], list[str]]:
+    """The trained model, its input rows' shape, preprocessing and class names (the data are read only if unrecorded)."""
     _require(ckpt_path)
     checkpoint = load_checkpoint(ckpt_path)
     record = read_record(checkpoint, ckpt_path)
-    width, preprocessing = record.get("in_features"), record.get("preprocessing") or {}
+    shape, preprocessing = record.get("input_shape"), record.get("preprocessing") or {}
     names = list(record.get("class_names") or ["0", "1"])
-    if not width:  # an old checkpoint: the data must be loaded to know the width and refit the scaling
+    if not shape:  # a run folder's config alone: the data must be loaded to know the shape and refit the scaling
         datamodule = build_data(record)
-        width = datamodule.num_features
+        shape = datamodule.input_shape
         fitted = getattr(datamodule, "fitted_preprocessing", None)
         preprocessing = fitted() if callable(fitted) else {}
-    model = build_model(record, width)
+    model = build_model(record, shape)
     check_fits(model, checkpoint, ckpt_path)
     model.load_state_dict(checkpoint["state_dict"])
-    return model.eval(), width, preprocessing, names
+    return model.eval(), tuple(shape), preprocessing, names
 
 
 def evaluate(cfg: DictConfig) -> dict[str, float]:

@@ -85,15 +85,16 @@ def predict(cfg: DictConfig) -> list[tuple[list[float], Any, Any]]:
             "at or above it is class 1), e.g. threshold=0.5."
         )
     rows = _inline_inputs(cfg.inputs) if cfg.get("inputs") is not None else read_csv_inputs(cfg.inputs_csv)
-    model, width, preprocessing, class_names = restore_for_predict(cfg.get("ckpt_path"))
+    model, shape, preprocessing, class_names = restore_for_predict(cfg.get("ckpt_path"))
+    width = math.prod(shape)
     if any(len(r) != width for r in rows):
         bad = next(r for r in rows if len(r) != width)
         raise ConfigError(
             f"Input row {bad} has {len(bad)} values, but the model takes {width} features. "
-            f"Give {width} numbers per row."
+            f"Give {width} numbers per row" + (f" (an input of shape {shape}, flattened)." if len(shape) > 1 else ".")
         )
     with torch.no_grad():
-        outputs = model.task.predict(model(scale_inputs(torch.tensor(rows), preprocessing))).tolist()
+        outputs = model.task.predict(model(scale_inputs(torch.tensor(rows).reshape(-1, *shape), preprocessing))).tolist()
     names = preprocessing.get("columns") or [f"x{i + 1}" for i in range(width)]
     task = model.task.name
     if task == "multiclass":

@@ -29,11 +29,12 @@ from backprop_lab.config.builders import (
     scheduler_factory,
 )
 from backprop_lab.config.checks import check_config, run_tags
-from backprop_lab.config.task_choice import chosen_task, net_width
+from backprop_lab.config.task_choice import chosen_task
 from backprop_lab.config.tree import flat_params, print_config_tree
 from backprop_lab.errors import RunInterrupted
 from backprop_lab.loggers import finish_wandb_run
-from backprop_lab.models.classifier import epoch_values_already_synced
+from backprop_lab.data.checks import CheckFirstBatches, input_shape_of
+from backprop_lab.models.build import build_net
 from backprop_lab.runs.atomic import as_write_failure, write_failures_in_threads_logged
 from backprop_lab.runs.checkpoints import LAST_NAME
 from backprop_lab.runs.distributed import check_sweep_launch, is_rank_zero
@@ -79,7 +80,7 @@ def lightning_on_newer_torch() -> Iterator[None]:
 @contextlib.contextmanager
 def task_scope() -> Iterator[None]:
     """What a task (train, eval) sets up for its run only: single log lines, known-wrong or foreign warnings off."""
-    with lightning_logs_through_root(), epoch_values_already_synced(), lightning_on_newer_torch():
+    with lightning_logs_through_root(), lightning_on_newer_torch():
         yield
 
 
@@ -99,9 +100,9 @@ def instantiate_each(group: DictConfig | None, name: str = "callbacks") -> list[
 
 
 def build_model(cfg: DictConfig, datamodule: L.LightningDataModule) -> L.LightningModule:
-    """The LightningModule the config describes; the input width and the task (see task_choice) come from the data."""
+    """The LightningModule the config describes; the input shape and the task (see task_choice) come from the data."""
     task, num_classes, _ = chosen_task(cfg.model.get("task"), datamodule, cfg.model.get("loss", "mse"))
-    net = instantiate(cfg.model.net, in_features=datamodule.num_features, **net_width(task, num_classes))
+    net = build_net(cfg.model.net, input_shape_of(datamodule), num_classes if task == "multiclass" else 1)
     optimizer, scheduler = optimizer_factory(cfg.optimizer), scheduler_factory(cfg.get("scheduler"))
     check_optimizer_and_scheduler(cfg, optimizer, scheduler, net.parameters())
     return instantiate(cfg.model, net=net, optimizer=optimizer, scheduler=scheduler, task=task, num_classes=num_classes)
@@ -122,6 +123,9 @@ def build(cfg: DictConfig) -> tuple[L.LightningDataModule, L.LightningModule, L.
     loggers: list[Logger] = instantiate_each(cfg.get("logger"), "logger")
     callbacks: list[Callback] = instantiate_each(cfg.get("callbacks"))
     callbacks.append(RecordInCheckpoint(training_settings(cfg)))  # what eval/predict rebuild from (runs/rebuild.py)
+    # The data's faults are named as such before the first step, not later as a divergence (data/checks.py).
+    task, num_classes, _ = chosen_task(cfg.model.get("task"), datamodule, cfg.model.get("loss", "mse"))
+    callbacks.append(CheckFirstBatches(task, num_classes))
     if not loggers:
         # LearningRateMonitor refuses to run without a logger; with `logger=none` there is nothing to monitor into.
         callbacks = [c for c in callbacks if not isinstance(c, LearningRateMonitor)]

@@ -35,7 +35,7 @@ from backprop_lab.callbacks.images import log_image
 from backprop_lab.callbacks.landscape_image import png, render_line, render_plane
 from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback
 from backprop_lab.callbacks.watch import watched_parameters
-from backprop_lab.data.tensors import permutation
+from backprop_lab.data.splits import permutation
 
 log = logging.getLogger(__name__)
 

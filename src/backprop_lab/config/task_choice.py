@@ -34,7 +34,3 @@ def chosen_task(model_task: Any, datamodule: Any, loss: Any = "mse") -> tuple[st
         )
     return data_task, len(names), names
 
-
-def net_width(task: str, num_classes: int) -> dict[str, int]:
-    """The keyword that sizes the network's output: none for one output (a fork's own net needs no change)."""
-    return {"out_features": num_classes} if task == "multiclass" else {}

@@ -36,17 +36,24 @@ def _loader(name: str) -> Callable[..., Any]:
 
 
 class SklearnDataModule(SplitDataModule):
-    """One of `SETS` by `name`: iris, wine, digits (multi-class), breast_cancer (binary), diabetes (regression)."""
+    """One of `SETS` by `name`: iris, wine, digits (multi-class), breast_cancer (binary), diabetes (regression).
 
-    def __init__(self, name: str, **kwargs: Any) -> None:
+    `as_images=true` gives the digits as 1x8x8 images (N, 1, 8, 8) instead of 64 features, for a conv net.
+    """
+
+    def __init__(self, name: str, as_images: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if name not in SETS:
             raise DataError(f"data.name={name!r} is not a scikit-learn data set here: use one of {', '.join(SETS)}.")
+        if as_images and name != "digits":
+            raise DataError(f"data.as_images=true is for data=digits (8x8 images); {name} has rows of features.")
         self.name = name
+        self.as_images = as_images
         self.task = SETS[name][1]
 
     def load(self) -> Split:
         bunch = _loader(self.name)()
         if self.task != "regression":
             self.declared_class_names = [str(n) for n in bunch.target_names]
-        return torch.from_numpy(bunch.data).float(), torch.from_numpy(bunch.target).float()
+        x = torch.from_numpy(bunch.images).unsqueeze(1) if self.as_images else torch.from_numpy(bunch.data)
+        return x.float(), torch.from_numpy(bunch.target).float()

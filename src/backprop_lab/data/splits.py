@@ -10,8 +10,14 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from backprop_lab.data.tensors import Split, TensorDataModule, permutation
+from backprop_lab.data.checks import check_inputs
+from backprop_lab.data.tensors import Split, TensorDataModule
 from backprop_lab.errors import DataError
+
+
+def permutation(n: int, generator: torch.Generator) -> Tensor:
+    """`torch.randperm(n)` as int32 where `n` fits: the same draws, half the memory (held through a whole pass)."""
+    return torch.randperm(n, generator=generator, dtype=torch.int32 if n < 2**31 else torch.int64)
 
 
 def split_sizes(n: int, val_fraction: float, test_fraction: float) -> tuple[int, int, int]:
@@ -84,11 +90,10 @@ class SplitDataModule(TensorDataModule):
         test_fraction: float = 0.2,
         standardize: bool = True,
         batch_size: int | None = 64,
-        shuffle: bool = True,
-        seed: int = 0,
-        passes_per_epoch: int = 1,
+        **loader_options: Any,
     ) -> None:
-        super().__init__(batch_size=batch_size, shuffle=shuffle, seed=seed, passes_per_epoch=passes_per_epoch)
+        """`loader_options`: `shuffle`, `seed`, `passes_per_epoch`, `num_workers`, ... (see `TensorDataModule`)."""
+        super().__init__(batch_size=batch_size, **loader_options)
         self.val_fraction = val_fraction
         self.test_fraction = test_fraction
         self.standardize = standardize
@@ -143,6 +148,7 @@ class SplitDataModule(TensorDataModule):
 
     def make_splits(self) -> dict[str, Split]:
         x, y = self.load_in_order()
+        check_inputs(x, y, type(self).__name__)  # before scaling, which would spread one NaN over a column
         splits = cut(x, y, split_sizes(len(x), self.val_fraction, self.test_fraction))
         if self.task == "regression":
             splits = self._scale_target(splits)

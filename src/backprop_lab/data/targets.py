@@ -62,3 +62,22 @@ def class_names_for(task: str, y: Tensor, names: list[str] | None, where: str) -
             "classes to learn anything, and its accuracy and AUROC would mean nothing."
         )
     return list(names) if names else [str(i) for i in range(count)]
+
+
+def target_problem(task: str, y: Tensor, num_classes: int) -> str | None:
+    """What is wrong with a batch of labels for `task` with `num_classes` classes, or None (regression: nothing)."""
+    if task == "regression" or len(y) == 0:
+        return None
+    not_class = (y < 0) | (y != y.trunc())
+    if not_class.any():
+        return (
+            f"a classifier needs class labels 0 to {num_classes - 1}, but the targets hold "
+            f"{_shown(torch.unique(y[not_class]).tolist())}. For a numeric target, declare the regression task."
+        )
+    high = float(y.max())
+    if high >= num_classes:
+        return (
+            f"labels run up to {high:g}, but the data declare {num_classes} classes (labels 0 to {num_classes - 1}). "
+            "Declare the right number of classes (the data module's num_classes), or fix the labels."
+        )
+    return None

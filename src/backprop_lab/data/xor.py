@@ -1,5 +1,7 @@
 """XOR: the seed article's four-row truth table."""
 
+from typing import Any
+
 import torch
 
 from backprop_lab.data.tensors import Split, TensorDataModule
@@ -16,11 +18,9 @@ class XORDataModule(TensorDataModule):
     Full batch by default, as in the article.
     """
 
-    def __init__(
-        self, passes_per_epoch: int, batch_size: int | None = None, shuffle: bool = True, seed: int = 0
-    ) -> None:
+    def __init__(self, passes_per_epoch: int, **loader_options: Any) -> None:
         # `passes_per_epoch` has no default: configs/data/xor.yaml sets it (4 rows are too few for one pass an epoch).
-        super().__init__(batch_size=batch_size, shuffle=shuffle, seed=seed, passes_per_epoch=passes_per_epoch)
+        super().__init__(passes_per_epoch=passes_per_epoch, **loader_options)
 
     def make_splits(self) -> dict[str, Split]:
         x = torch.tensor(XOR_INPUTS)

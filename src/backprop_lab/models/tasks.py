@@ -2,8 +2,8 @@
 
 A task decides everything that depends on what the targets are: the
 network's output width, the loss, how a batch's targets are shaped for the
-loss, which torchmetrics score a stage, what the training tally counts as
-correct, and what `predict_step` returns. The LightningModule
+loss, which torchmetrics score a stage (and which one the progress bar shows), and
+what `predict_step` returns. The LightningModule
 (`models/classifier.py`) asks its task and has no branch on the task's name.
 
 Targets travel as float tensors of shape (N,) for every task (the data
@@ -25,8 +25,6 @@ from torchmetrics.classification import (
 )
 from torchmetrics.regression import MeanAbsoluteError, MeanSquaredError, R2Score
 
-from backprop_lab.models.tally import binary_correct
-
 TASK_NAMES = ("binary", "multiclass", "regression")
 REGRESSION_LOSSES: dict[str, Callable[[], nn.Module]] = {"mse": nn.MSELoss, "l1": nn.L1Loss, "huber": nn.HuberLoss}
 
@@ -47,7 +45,7 @@ class Task:
 
     name = ""
     out_features = 1
-    has_accuracy = True
+    main_metric = "acc"  # the validation score the progress bar shows beside the losses
 
     def __init__(self, num_classes: int = 2) -> None:
         self.num_classes = num_classes
@@ -69,10 +67,12 @@ class Task:
         return y
 
     def metrics(self) -> dict[str, Metric]:
+        """The scores of the validation and test stages, by name."""
         raise NotImplementedError
 
-    def correct(self, logits: Tensor, y: Tensor) -> Tensor:
-        raise NotImplementedError
+    def train_metrics(self) -> dict[str, Metric]:
+        """The scores tracked during training: the accuracy alone (AUROC over every step's rows would cost)."""
+        return {name: metric for name, metric in self.metrics().items() if name == "acc"}
 
     def scored(self, logits: Tensor) -> Tensor:
         """What the metrics take: probabilities for classifiers, values for regression."""
@@ -81,8 +81,9 @@ class Task:
     def predict(self, logits: Tensor) -> Tensor:
         return self.scored(logits)
 
-    def scores(self, prefix: str) -> MetricCollection:
-        return MetricCollection(self.metrics(), prefix=prefix, compute_groups=False)
+    def scores(self, prefix: str, train: bool = False) -> MetricCollection:
+        """The stage's metrics as one collection whose names carry the stage, e.g. `val/acc`."""
+        return MetricCollection(self.train_metrics() if train else self.metrics(), prefix=prefix, compute_groups=False)
 
 
 class BinaryTask(Task):
@@ -101,8 +102,6 @@ class BinaryTask(Task):
             "auroc": BinaryAUROC(validate_args=False),
             "f1": BinaryF1Score(validate_args=False),
         }
-
-    correct = staticmethod(binary_correct)  # the plain function: one Python call less on every XOR step
 
     def scored(self, logits: Tensor) -> Tensor:
         return torch.sigmoid(logits)
@@ -136,9 +135,6 @@ class MulticlassTask(Task):
             "auroc": MulticlassAUROC(c, validate_args=False),
         }
 
-    def correct(self, logits: Tensor, y: Tensor) -> Tensor:
-        return (logits.argmax(dim=-1) == y).sum()
-
     def scored(self, logits: Tensor) -> Tensor:
         return torch.softmax(logits, dim=-1)
 
@@ -150,7 +146,7 @@ class RegressionTask(Task):
     """One output; MSE by default (`model.loss=l1|huber`). Metrics in the target's own units."""
 
     name = "regression"
-    has_accuracy = False
+    main_metric = "r2"
 
     def __init__(self, num_classes: int = 0, loss: str = "mse") -> None:
         super().__init__(0)

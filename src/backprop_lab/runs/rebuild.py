@@ -2,7 +2,7 @@
 
 Every checkpoint of a training run carries, under `backprop_lab`, the run's
 training settings (data, model, optimizer, scheduler, seed; resolved, plain
-dicts), the network's input width, the task with its number of classes
+dicts), the shape of the network's input rows, the task with its number of classes
 and class names, and the data's fitted preprocessing (feature means and
 scales, a regression target's mean and scale, column names, a fingerprint
 of the data file).
@@ -15,6 +15,7 @@ folder's `.hydra/config.yaml`. Either way every `_target_` passes
 `backprop_lab.config.allowlist` before anything is instantiated.
 """
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from omegaconf.errors import OmegaConfBaseException
 from backprop_lab.config.allowlist import check_targets
 from backprop_lab.config.checks import config_problems
 from backprop_lab.errors import CheckpointError
+from backprop_lab.models.build import build_net
 from backprop_lab.runs.checkpoints import run_dir_of
 
 RECORD_KEY = "backprop_lab"
@@ -54,7 +56,7 @@ class RecordInCheckpoint(L.Callback):
         task = getattr(pl_module, "task", None)
         checkpoint[RECORD_KEY] = {
             "settings": self.settings,
-            "in_features": getattr(datamodule, "num_features", None),
+            "input_shape": list(getattr(datamodule, "input_shape", None) or ()),
             "preprocessing": fitted() if callable(fitted) else {},
             "task": getattr(task, "name", "binary"),
             "num_classes": getattr(task, "num_classes", 2),
@@ -76,7 +78,7 @@ def read_record(checkpoint: dict[str, Any], ckpt_path: str | Path) -> dict[str, 
             )
         source = str(path)
         try:
-            record = {"settings": training_settings(OmegaConf.load(path)), "in_features": None, "preprocessing": {}}
+            record = {"settings": training_settings(OmegaConf.load(path)), "input_shape": None, "preprocessing": {}}
         except OmegaConfBaseException as err:
             raise CheckpointError(f"Cannot read {path}: {err}. Restore the run folder's config.yaml.") from err
     settings = record["settings"]
@@ -129,13 +131,12 @@ def check_classes(record: dict[str, Any], datamodule: L.LightningDataModule, ckp
         )
 
 
-def build_model(record: dict[str, Any], in_features: int) -> L.LightningModule:
+def build_model(record: dict[str, Any], input_shape: Sequence[int]) -> L.LightningModule:
     """The LightningModule of the training run, from the record's (checked) settings, task and classes."""
     settings = record["settings"]
     model = dict(settings["model"])
     task, num_classes = record_task(record)
-    width = {"out_features": num_classes} if task == "multiclass" else {}
-    net = instantiate(model.pop("net"), in_features=in_features, **width)
+    net = build_net(model.pop("net"), input_shape, num_classes if task == "multiclass" else 1)
     scheduler = instantiate(settings["scheduler"]) if settings.get("scheduler") else None
     extra = {"task": task, "num_classes": num_classes} if "task" in record else {}
     built = instantiate(model, net=net, optimizer=instantiate(settings["optimizer"]), scheduler=scheduler, **extra)

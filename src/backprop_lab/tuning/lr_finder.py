@@ -101,7 +101,7 @@ def tune_learning_rate(
     if suggestion is None:
         log.warning("LR finder gave no suggestion: training with the configured lr %s.", configured_lr)
         return
-    model.use_optimizer(optimizer_factory(cfg.optimizer, lr=lr))
+    model.optimizer_factory = optimizer_factory(cfg.optimizer, lr=lr)  # the next fit builds its optimizer with it
     for logger in trainer.loggers:
         logger.log_metrics({"lr_find/suggestion": lr}, step=0)
     log.info(
