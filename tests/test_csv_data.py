@@ -24,7 +24,7 @@ def table(n: int = 40) -> str:
 def test_selected_columns_load_split_by_seed_and_standardised_on_train(tmp_path):
     path = write(tmp_path / "t.csv", table())
     dm = CsvDataModule(path=str(path), target="label", features=["a", "b"], val_fraction=0.25, test_fraction=0.25)
-    assert dm.num_features == 2
+    assert dm.input_shape == (2,)
     assert [len(dm.splits[s][0]) for s in ("train", "val", "test")] == [20, 10, 10]
     assert torch.allclose(dm.splits["train"][0].mean(0), torch.zeros(2), atol=1e-5)
     again = CsvDataModule(path=str(path), target="label", features=["a", "b"], val_fraction=0.25, test_fraction=0.25)
@@ -34,8 +34,8 @@ def test_selected_columns_load_split_by_seed_and_standardised_on_train(tmp_path)
 def test_features_default_to_every_column_but_the_target_and_one_name_is_one_column(tmp_path):
     path = write(tmp_path / "t.csv", "x,y,z,target\n1,2,3,0\n4,5,6,1\n7,8,9,0\n1,1,1,1\n2,2,2,0\n")
     dm = CsvDataModule(path=str(path), target="target", val_fraction=0.2, test_fraction=0.2, standardize=False)
-    assert dm.num_features == 3
-    assert CsvDataModule(path=str(path), target="target", features="z").num_features == 1
+    assert dm.input_shape == (3,)
+    assert CsvDataModule(path=str(path), target="target", features="z").input_shape == (1,)
 
 
 # (file contents or None for no file, what the message must say)

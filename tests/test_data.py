@@ -1,8 +1,31 @@
+"""The in-memory data modules hand Lightning plain `DataLoader`s: batches, shuffling, passes, resume, DDP shares."""
+
+from types import SimpleNamespace
+
 import torch
+from torch.utils.data import DataLoader, DistributedSampler
 
 from backprop_lab.data.splits import split_order
-from backprop_lab.data.tensors import TensorBatches
+from backprop_lab.data.tensors import TensorDataModule, TensorRows
 from backprop_lab.data.xor import XORDataModule
+
+
+class Counting(TensorDataModule):
+    """Rows 0..n-1 as inputs and targets, every split the same: which rows a batch holds is plain to see."""
+
+    task = "regression"
+
+    def __init__(self, n: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.n = n
+
+    def make_splits(self):
+        rows = (torch.arange(float(self.n)).unsqueeze(1), torch.arange(float(self.n)))
+        return {"train": rows, "val": rows, "test": rows}
+
+
+def rows_of(loader) -> list[list[int]]:
+    return [y.int().tolist() for _, y in loader]
 
 
 def test_xor_splits_are_the_truth_table():
@@ -12,55 +35,66 @@ def test_xor_splits_are_the_truth_table():
         x, y = dm.splits[split]
         assert x.tolist() == [[0, 0], [0, 1], [1, 0], [1, 1]]
         assert y.tolist() == [0, 1, 1, 0]
-    assert dm.num_features == 2
+    assert dm.input_shape == (2,)
+
+
+def test_loaders_are_dataloaders_with_the_configured_options():
+    dm = Counting(10, batch_size=4, num_workers=2, pin_memory=True, persistent_workers=True)
+    loader = dm.train_dataloader()
+    assert isinstance(loader, DataLoader) and isinstance(loader.dataset, TensorRows)
+    assert (loader.batch_size, loader.num_workers, loader.pin_memory, loader.persistent_workers) == (4, 2, True, True)
+    assert rows_of(dm.val_dataloader()) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]  # evaluation keeps the order
 
 
 def test_full_batch_is_one_batch_in_order():
     dm = XORDataModule(passes_per_epoch=1, batch_size=None, shuffle=True)
-    batches = list(dm.train_dataloader())
-    assert len(batches) == 1 == len(dm.train_dataloader())
-    assert batches[0][1].tolist() == [0, 1, 1, 0]
+    assert rows_of(dm.train_dataloader()) == [[0, 1, 1, 0]]
 
 
 def test_minibatches_cover_every_row_once_per_epoch_and_reshuffle():
-    x = torch.arange(10.0).unsqueeze(1)
-    batches = TensorBatches(x, torch.zeros(10), batch_size=3, shuffle=True, seed=0)
-    assert len(batches) == 4
-    first = torch.cat([bx for bx, _ in batches]).squeeze(1)
-    second = torch.cat([bx for bx, _ in batches]).squeeze(1)
-    assert sorted(first.tolist()) == sorted(second.tolist()) == list(range(10))
-    assert first.tolist() != second.tolist()
-
-
-def test_shuffled_rows_and_the_split_follow_torch_randperm_of_the_seed():
-    """Drawn as int32 to halve their memory, the orders are still randperm's: runs see the rows they always saw."""
-    x, n = torch.arange(70_000.0).unsqueeze(1), 70_000
-    batches = TensorBatches(x, torch.zeros(n), batch_size=4096, shuffle=True, seed=3)
-    seen = torch.cat([bx for bx, _ in batches]).squeeze(1).long()
-    assert torch.equal(seen, torch.randperm(n, generator=torch.Generator().manual_seed(3)))
-    assert torch.equal(split_order(n, 5).long(), torch.randperm(n, generator=torch.Generator().manual_seed(5)))
+    loader = Counting(10, batch_size=3, seed=0).train_dataloader()
+    first, second = sum(rows_of(loader), []), sum(rows_of(loader), [])
+    assert len(loader) == 4
+    assert sorted(first) == sorted(second) == list(range(10)) and first != second
 
 
 def test_shuffle_order_is_restored_from_state_dict():
-    dm = XORDataModule(passes_per_epoch=1, batch_size=1, seed=5)
+    dm = Counting(10, batch_size=2, seed=5)
     loader = dm.train_dataloader()
-    [list(loader) for _ in range(3)]
+    [rows_of(loader) for _ in range(3)]
     state = dm.state_dict()
-    expected = [y.item() for _, y in loader]
+    expected = rows_of(loader)
 
-    resumed = XORDataModule(passes_per_epoch=1, batch_size=1, seed=5)
+    resumed = Counting(10, batch_size=2, seed=5)
     resumed.load_state_dict(state)
-    assert [y.item() for _, y in resumed.train_dataloader()] == expected
+    assert rows_of(resumed.train_dataloader()) == expected
 
 
-def test_an_epoch_of_several_passes_repeats_the_full_batch_and_reshuffles_each_pass():
+def test_an_epoch_of_several_passes_repeats_the_full_batch():
     loader = XORDataModule(passes_per_epoch=3).train_dataloader()
-    assert len(loader) == 3 == len(list(loader))
+    assert rows_of(loader) == [[0, 1, 1, 0]] * 3
 
-    x = torch.arange(10.0).unsqueeze(1)
-    batches = TensorBatches(x, torch.zeros(10), batch_size=5, shuffle=True, seed=0, passes=2)
-    rows = [bx.squeeze(1).tolist() for bx, _ in batches]
-    assert len(rows) == len(batches) == 4
-    first, second = rows[0] + rows[1], rows[2] + rows[3]
-    assert sorted(first) == sorted(second) == list(range(10)) and first != second
-    assert batches.passes_done == 2  # what a resumed run restores (see state_dict)
+
+def test_split_order_follows_torch_randperm_of_the_seed():
+    """Drawn as int32 to halve its memory, the order is still randperm's: runs see the rows they always saw."""
+    assert torch.equal(split_order(70_000, 5).long(), torch.randperm(70_000, generator=torch.Generator().manual_seed(5)))
+
+
+def shares(dm: TensorDataModule, world_size: int, make: str = "train_dataloader") -> list[list[list[int]]]:
+    """Per rank, the batches of one epoch once Lightning has put its `DistributedSampler` under the loader."""
+    dm.trainer = SimpleNamespace(world_size=world_size)  # what Lightning attaches before it asks for loaders
+    loader = getattr(dm, make)()
+    per_rank = []
+    for rank in range(world_size):
+        sampler = DistributedSampler(loader.dataset, num_replicas=world_size, rank=rank, shuffle=False)
+        sharded = DataLoader(loader.dataset, loader.batch_size, sampler=sampler, collate_fn=loader.collate_fn)
+        per_rank.append(rows_of(sharded))
+    return per_rank
+
+
+def test_full_batch_under_ddp_is_one_step_a_pass_on_each_process_covering_all_rows():
+    per_rank = shares(XORDataModule(passes_per_epoch=2, batch_size=None), world_size=2)
+    assert [len(batches) for batches in per_rank] == [2, 2]  # two passes: two steps on each process
+    for step in range(2):
+        assert sorted(per_rank[0][step] + per_rank[1][step]) == [0, 0, 1, 1]  # targets of rows 0-3: all four rows
+    assert per_rank[0][0] != per_rank[1][0]

@@ -99,7 +99,7 @@ def test_synthetic_module_splits_and_standardises():
 
 def test_breast_cancer_has_30_features_and_all_569_rows():
     dm = BreastCancerDataModule(seed=0)
-    assert dm.num_features == 30
+    assert dm.input_shape == (30,)
     assert sum(len(dm.splits[s][0]) for s in ("train", "val", "test")) == 569
 
 

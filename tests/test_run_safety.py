@@ -125,8 +125,8 @@ def test_checkpoint_record_predicts_without_the_run_folders_config(tmp_path):
     ckpt = run_folder(tmp_path / "run", with_record=True)
     moved = tmp_path / "elsewhere.ckpt"
     ckpt.rename(moved)  # no .hydra/config.yaml next to it any more
-    model, width, _, _ = restore_for_predict(moved)
-    assert width == 2 and model(torch.zeros(3, 2)).shape == (3,)
+    model, shape, _, _ = restore_for_predict(moved)
+    assert shape == (2,) and model(torch.zeros(3, 2)).shape == (3,)
 
 
 def test_csv_scaling_comes_from_the_checkpoint_not_from_todays_file(tmp_path, caplog):

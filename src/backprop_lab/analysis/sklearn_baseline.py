@@ -64,7 +64,7 @@ def baseline_score(cfg: object) -> float:
     from sklearn.metrics import accuracy_score, r2_score
 
     datamodule = instantiate(cfg.data)
-    (x_train, y_train), (x_test, y_test) = datamodule.split("train"), datamodule.split("test")
+    (x_train, y_train), (x_test, y_test) = datamodule.splits["train"], datamodule.splits["test"]
     x_train, x_test = x_train.flatten(1), x_test.flatten(1)  # images as rows of pixels
     if datamodule.task == "regression":
         model = Ridge(alpha=1.0).fit(x_train.numpy(), y_train.numpy())

@@ -123,12 +123,13 @@ class TensorDataModule(L.LightningDataModule):
     @property
     def input_shape(self) -> tuple[int, ...]:
         """The shape of one input row; the network is sized from it."""
-        return tuple(self.split("train")[0].shape[1:])
+        return tuple(self.splits["train"][0].shape[1:])
 
-    def split(self, name: str) -> Split:
-        """The rows of split `name` (train, val or test) as `(x, y)` tensors."""
+    @property
+    def splits(self) -> dict[str, Split]:
+        """The rows of each split (train, val, test) as `(x, y)` tensors."""
         self.setup()
-        return self._splits[name]
+        return self._splits
 
     def prepare_inputs(self, x: Tensor) -> Tensor:
         """Raw input rows as the model saw its training rows; data sets that rescale their rows override it."""
@@ -136,7 +137,7 @@ class TensorDataModule(L.LightningDataModule):
 
     def loader(self, name: str, shuffle: bool = False, repeats: int = 1) -> DataLoader:
         """A `DataLoader` over split `name`."""
-        x, y = self.split(name)
+        x, y = self.splits[name]
         world_size = self.trainer.world_size if self.trainer is not None else 1
         batch_size = self.batch_size or max(math.ceil(len(x) / world_size), 1)
         # One batch a pass holds every row: its averaged gradient is the same in any order, so no shuffling.

@@ -138,8 +138,8 @@ def build_model(record: dict[str, Any], input_shape: Sequence[int]) -> L.Lightni
     task, num_classes = record_task(record)
     net = build_net(model.pop("net"), input_shape, num_classes if task == "multiclass" else 1)
     scheduler = instantiate(settings["scheduler"]) if settings.get("scheduler") else None
-    extra = {"task": task, "num_classes": num_classes} if "task" in record else {}
-    built = instantiate(model, net=net, optimizer=instantiate(settings["optimizer"]), scheduler=scheduler, **extra)
+    optimizer = instantiate(settings["optimizer"])
+    built = instantiate(model, net=net, optimizer=optimizer, scheduler=scheduler, task=task, num_classes=num_classes)
     scale = record.get("preprocessing", {}).get("target_mean")
     if scale is not None:
         built.task.mean, built.task.std = scale, record["preprocessing"]["target_std"]
