@@ -7,9 +7,16 @@ from omegaconf import DictConfig
 from backprop_lab.errors import run_main, run_reporting_user_errors
 
 
+def evaluate(cfg: DictConfig) -> dict[str, float]:
+    """The eval task; torch and Lightning are imported only now, so `--help` does not wait for them."""
+    from backprop_lab.evaluate import evaluate
+
+    return evaluate(cfg)
+
+
 @hydra.main(config_path="../configs", config_name="eval", version_base="1.3")
 def main(cfg: DictConfig) -> None:
-    run_reporting_user_errors("backprop_lab.evaluate:evaluate", cfg)
+    run_reporting_user_errors(evaluate, cfg)
 
 
 if __name__ == "__main__":

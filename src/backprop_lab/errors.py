@@ -20,7 +20,6 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from backprop_lab.heavy_import import import_module
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -84,41 +83,15 @@ class RunInterrupted(Exception):
     """What `metrics.json` records as the error of an interrupted run (Ctrl-C, SIGTERM): not a failure."""
 
 
-def _task(task: Callable[[DictConfig], T] | str) -> Callable[[DictConfig], T]:
-    """Import a "module:function" task with Ctrl-C held back until the import is done.
-
-    A Ctrl-C inside a C extension's import (numpy's, under torch) can surface
-    as an ImportError instead of KeyboardInterrupt, and leave the extension
-    half loaded; so the press is noted and raised once the import is whole.
-    The first import skips the garbage collector's full scans (see heavy_import).
-    """
-    if not isinstance(task, str):
-        return task
-    module, name = task.split(":")
-    # Signal handlers belong to the main thread; a Ctrl-C the shell told us to ignore stays ignored.
-    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
-        return getattr(import_module(module), name)
-    pressed: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
-    try:
-        imported = getattr(import_module(module), name)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if pressed:
-        raise KeyboardInterrupt
-    return imported
-
-
 def run_reporting_user_errors(
-    task: Callable[[DictConfig], T] | str, cfg: DictConfig, check: Callable[[DictConfig], None] | str | None = None
+    task: Callable[[DictConfig], T], cfg: DictConfig, check: Callable[[DictConfig], None] | None = None
 ) -> T:
     """Run an entry point's task; a `UserError` becomes its one paragraph on stderr and exit code 2.
 
-    `task` may be a "module:function" name, imported here: importing torch
-    and Lightning is slow, and a Ctrl-C during it is handled too. `check`
-    (a function or such a name, free of torch) runs first: a bad value is
-    refused in about a second instead of after those imports, and the run
-    folder records the failure as the task would have.
+    The scripts' tasks import torch and Lightning when they are called, so
+    `check` (free of torch) runs first: a bad value is refused in about a
+    second instead of after those imports, and the run folder records the
+    failure as the task would have.
     Ctrl-C before the task's own handling (start-up) exits with 130, records
     the run as interrupted when it has a run folder, and prints one line. In
     a Hydra multirun a `UserError` is raised on as `FailedSweepJob`, so Hydra
@@ -128,7 +101,7 @@ def run_reporting_user_errors(
     try:
         if check is not None:
             _checked(check, cfg)
-        return _task(task)(cfg)
+        return task(cfg)
     except UserError as err:
         _print(err)
         if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
@@ -161,9 +134,9 @@ def reports_user_errors(main: Callable[P, int | None]) -> Callable[P, int]:
     return reporting
 
 
-def _checked(check: Callable[[DictConfig], None] | str, cfg: DictConfig) -> None:
+def _checked(check: Callable[[DictConfig], None], cfg: DictConfig) -> None:
     try:
-        _task(check)(cfg)
+        check(cfg)
     except UserError as err:
         _record_start(cfg, err)
         raise
