@@ -13,7 +13,7 @@ of indices) is sampled the same way, through a `BatchSampler` in order. An
 
 Batches must be `(x, y)`: a tuple or list of two tensors with as many rows
 each. Anything else raises `NoSample`, whose message (e.g. "the train loader is
-a TensorBatches, not a torch DataLoader") the callback logs once before it
+a list, not a torch DataLoader") the callback logs once before it
 steps aside.
 """
 
