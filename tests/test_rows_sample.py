@@ -22,9 +22,10 @@ class Stream(IterableDataset):
     [
         DataLoader(DATA, batch_size=4, shuffle=True),
         DataLoader(DATA, batch_size=None, sampler=BatchSampler(RandomSampler(DATA), 4, drop_last=False)),
+        DataLoader(DATA, batch_sampler=BatchSampler(RandomSampler(DATA), 4, drop_last=False)),
         DataLoader(Stream(), batch_size=4),
     ],
-    ids=["shuffled rows", "whole-batch indexing", "iterable"],
+    ids=["shuffled rows", "whole-batch indexing", "batch sampler", "iterable"],
 )
 def test_the_first_rows_in_order_and_the_global_generator_untouched(loader):
     state = torch.get_rng_state()

@@ -94,8 +94,6 @@ class DecisionBoundary(TensorBoardCallback):
     `max_rows` training rows are drawn (and span the plane).
     """
 
-    what = "decision-boundary image"
-
     def __init__(self, every_n_epochs: int, resolution: int, margin: float, pixels: int, max_rows: int) -> None:
         # No defaults: configs/callbacks/decision_boundary.yaml holds them, `config/checks.py` checks them.
         super().__init__()

@@ -8,7 +8,8 @@ one without. Instead a fresh, unshuffled `DataLoader` is built over the same
 `dataset` with the same `collate_fn`, without workers, and with a generator
 of its own; its first batch holds the first k rows. A loader that batches
 without per-sample collation (`batch_size=None`, the dataset taking a list
-of indices) is sampled the same way, through a `BatchSampler` in order. An
+of indices) is sampled the same way, through a `BatchSampler` in order; one
+with a `batch_sampler` of its own, as one with a `batch_size`. An
 `IterableDataset` is read from a fresh iterator until k rows have come.
 
 Batches must be `(x, y)`: a tuple or list of two tensors with as many rows
@@ -36,7 +37,7 @@ def first_rows(loader: object, k: int) -> tuple[Tensor, Tensor]:
     same = {"collate_fn": loader.collate_fn, "generator": torch.Generator()}
     if isinstance(dataset, IterableDataset):
         fresh = DataLoader(dataset, batch_size=loader.batch_size and k, **same)
-    elif loader.batch_size is None:
+    elif loader.batch_sampler is None:  # no automatic batching: the dataset indexes whole batches
         fresh = DataLoader(dataset, batch_size=None, sampler=BatchSampler(SequentialSampler(dataset), k, False), **same)
     else:
         fresh = DataLoader(dataset, batch_size=k, shuffle=False, **same)
