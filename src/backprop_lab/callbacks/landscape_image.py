@@ -1,4 +1,4 @@
-"""Draw the loss-landscape pictures with NumPy and Pillow: the plane with the path on it, and the 1-D line.
+"""Draw the loss-landscape pictures with NumPy and Pillow (the plane with the path on it, the 1-D line); write them.
 
 Drawn without matplotlib for the reason `boundary_image.py` gives: these are
 drawn during the run, and importing matplotlib and laying out two figures
@@ -8,6 +8,7 @@ after the runs, with matplotlib.
 """
 
 import functools
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -139,3 +140,14 @@ def render_line(ts: np.ndarray, losses: np.ndarray, caption: str, width: int = 4
     draw.text((left + plot_w / 2 - 50, top + plot_h + 20), "t (weights = initial + t * (final - initial))", fill=TEXT,
               font=small)  # fmt: skip
     return np.asarray(canvas)
+
+
+def write_landscape(folder: Path, result: dict[str, np.ndarray], pictures: dict[str, np.ndarray]) -> None:
+    """<name>.png per picture and landscape.npz, each written to a temporary name and renamed: never half a file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, image in pictures.items():
+        Image.fromarray(image).save(folder / f".{name}.png.tmp", format="PNG")
+        (folder / f".{name}.png.tmp").replace(folder / f"{name}.png")
+    with open(folder / ".landscape.npz.tmp", "wb") as file:
+        np.savez(file, **result)
+    (folder / ".landscape.npz.tmp").replace(folder / "landscape.npz")

@@ -33,11 +33,10 @@ from pathlib import Path
 import lightning as L
 import numpy as np
 import torch
-from PIL import Image
 
 from backprop_lab.callbacks import landscape_math as ls
 from backprop_lab.callbacks.images import image_loggers, log_image
-from backprop_lab.callbacks.landscape_image import render_line, render_plane
+from backprop_lab.callbacks.landscape_image import render_line, render_plane, write_landscape
 from backprop_lab.callbacks.module_loss import ModuleLoss
 from backprop_lab.callbacks.rows_sample import NoSample, dataset_rows, rows_of
 from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback
@@ -144,7 +143,7 @@ class LossLandscape(TensorBoardCallback):
                 log_image(trainer, f"landscape/{name}", image, trainer.global_step)
         self._drawn_at = trainer.global_step
         if final and self.output_dir is not None:
-            self.save(result, images)
+            write_landscape(self.output_dir / "landscape", result, images)
         log.info(
             "Loss landscape at step %d drawn in %.0f ms", trainer.global_step, 1000 * (time.perf_counter() - began)
         )
@@ -206,14 +205,3 @@ class LossLandscape(TensorBoardCallback):
         line_caption = f"{loss_name} on {data}\ninitial -> step {step} weights"
         line = render_line(result["line_t"], result["line_loss"], line_caption)
         return [("plane", plane), ("line", line)]
-
-    def save(self, result: dict, pictures: dict[str, np.ndarray]) -> None:
-        """plane.png, line.png and landscape.npz, each written to a temporary name and renamed: never half a file."""
-        folder = self.output_dir / "landscape"
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, image in pictures.items():
-            Image.fromarray(image).save(folder / f".{name}.png.tmp", format="PNG")
-            (folder / f".{name}.png.tmp").replace(folder / f"{name}.png")
-        with open(folder / ".landscape.npz.tmp", "wb") as file:
-            np.savez(file, **result)
-        (folder / ".landscape.npz.tmp").replace(folder / "landscape.npz")
