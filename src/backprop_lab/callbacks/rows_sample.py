@@ -13,13 +13,13 @@ with a `batch_sampler` of its own, as one with a `batch_size`. An
 `IterableDataset` is read from a fresh iterator until k rows have come.
 
 Batches must be `(x, y)`: a tuple or list of two tensors with as many rows
-each. Anything else raises `NoSample`, whose message (e.g. "the train loader is
-a list, not a torch DataLoader") the callback logs once before it
-steps aside.
+each. Anything else raises `NoSample`, whose message (e.g. "the train loader is a
+list, not a torch DataLoader") the callback logs once before it steps aside.
 """
 
 import lightning as L
 import torch
+from lightning.pytorch.utilities.exceptions import MisconfigurationException
 from torch import Tensor
 from torch.utils.data import BatchSampler, DataLoader, IterableDataset, SequentialSampler
 
@@ -80,7 +80,10 @@ def loader_of(trainer: L.Trainer, split: str) -> object:
         datamodule = trainer.datamodule
         if datamodule is None:
             raise NoSample(f"the run has no data module to take {split} rows from")
-        loader = getattr(datamodule, f"{split}_dataloader")()
+        try:
+            loader = getattr(datamodule, f"{split}_dataloader")()
+        except (MisconfigurationException, NotImplementedError):  # Lightning's default for a loader not written
+            raise NoSample(f"the data module has no {split}_dataloader") from None
     if isinstance(loader, (list, tuple)) and loader:
         return loader[0]
     if isinstance(loader, dict) and loader:
@@ -94,7 +97,7 @@ def rows_of(trainer: L.Trainer, split: str, k: int) -> tuple[Tensor, Tensor]:
         return first_rows(loader_of(trainer, split), k)
     except NoSample as reason:
         message = str(reason)
-        raise NoSample(message if message.startswith("the run") else f"the {split} {message}") from None
+        raise NoSample(message if message.startswith("the ") else f"the {split} {message}") from None
 
 
 def dataset_rows(trainer: L.Trainer, split: str) -> int | None:
