@@ -2,7 +2,8 @@
 
 Takes the same overrides as scripts/train.py (e.g. `experiment=iris` or
 `model.net.activation=gelu`), builds the data and the model, and runs
-`torch.autograd.gradcheck` in float64 on the loss of a few training rows,
+`torch.autograd.gradcheck` in float64 on the loss of a few training rows (the
+first rows of the data module's training loader; any network and input shape),
 once per parameter. Prints pass/fail per parameter; exits 1 if any fails.
 """
 

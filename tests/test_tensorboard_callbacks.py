@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from torch.utils.data import DataLoader, TensorDataset
 
 from backprop_lab.callbacks.boundary_image import render_boundary
 from backprop_lab.callbacks.decision_boundary import probability_grid
 from backprop_lab.config.checks import check_config
-from backprop_lab.data.tensors import TensorDataModule
 from backprop_lab.errors import ConfigError
 from backprop_lab.runs.name import tensorboard_dir
 from backprop_lab.train import build
@@ -56,10 +56,14 @@ def test_a_large_data_set_is_drawn_as_an_evenly_spaced_selection_of_its_points()
     assert 0.01 < white < 0.5
 
 
-class ThreeFeatures(TensorDataModule):
-    def make_splits(self) -> dict:
+class ThreeFeatures(L.LightningDataModule):
+    """8 rows of 3 features, as plain DataLoaders."""
+
+    def train_dataloader(self) -> DataLoader:
         x, y = torch.rand(8, 3, generator=torch.Generator().manual_seed(0)), torch.tensor([0.0, 1.0] * 4)
-        return {"train": (x, y), "val": (x, y), "test": (x, y)}
+        return DataLoader(TensorDataset(x, y), batch_size=4)
+
+    val_dataloader = test_dataloader = train_dataloader
 
 
 def test_decision_boundary_skips_inputs_that_are_not_2d_and_says_so_once(tmp_path, caplog):
@@ -72,7 +76,8 @@ def test_decision_boundary_skips_inputs_that_are_not_2d_and_says_so_once(tmp_pat
     with caplog.at_level(logging.WARNING):
         trainer.fit(model, datamodule=ThreeFeatures())
     notices = [r.getMessage() for r in caplog.records if r.name.startswith("backprop_lab.callbacks")]
-    assert notices == ["DecisionBoundary: the inputs have 3 features, not 2, so there is no plane to draw."]
+    skipped = "DecisionBoundary: the inputs are of shape (N, 3), not (N, 2) features, so there is no plane to draw."
+    assert notices == [skipped]
     run = EventAccumulator(str(tensorboard_dir(tmp_path)))
     run.Reload()
     # No decision boundary; the loss landscape needs no 2-D input.
@@ -131,6 +136,7 @@ def test_model_graph_is_logged_when_asked(tmp_path):
         "loss_landscape.max_rows",
         "decision_boundary.resolution",
         "decision_boundary.pixels",
+        "decision_boundary.max_rows",
         "histograms.bins",
     ],
 )

@@ -1,23 +1,43 @@
 """The update telemetry reports the gradients and steps the optimizer really took, and changes nothing."""
 
 import copy
-import functools
 import math
+from collections import OrderedDict
 
 import lightning as L
 import pytest
 import torch
 from lightning.pytorch.loggers import Logger
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
 
 from backprop_lab.callbacks.update_telemetry import UpdateTelemetry
-from backprop_lab.data.xor import XORDataModule
-from backprop_lab.models.classifier import BinaryClassifier
-from backprop_lab.models.nets import mlp
 from backprop_lab.train import build
 
 from helpers import QUIET, compose_train
 
 PARAMS = ["hidden1.weight", "hidden1.bias", "output.weight", "output.bias"]
+XOR_X, XOR_Y = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), torch.tensor([0.0, 1.0, 1.0, 0.0])
+
+
+class XORNet(L.LightningModule):
+    """A 2-8-1 tanh MLP in `net` (the callbacks' default root), trained with plain SGD on full batches."""
+
+    def __init__(self, lr: float) -> None:
+        super().__init__()
+        self.net = nn.Sequential(
+            OrderedDict(hidden1=nn.Linear(2, 8), act1=nn.Tanh(), output=nn.Linear(8, 1), flat=nn.Flatten(0))
+        )
+        self.loss_fn, self.lr = nn.BCEWithLogitsLoss(), lr
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        return self.loss_fn(self(batch[0]), batch[1])
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return torch.optim.SGD(self.parameters(), lr=self.lr, momentum=0.0)
 
 
 class RecordingLogger(Logger):
@@ -45,7 +65,7 @@ class RecordingLogger(Logger):
 def fit_xor(callback: UpdateTelemetry, epochs: int, lr: float = 0.1, **trainer_args: object) -> tuple:
     """Full-batch XOR with plain SGD (no momentum): each step moves theta by exactly lr * (clipped) gradient."""
     torch.manual_seed(0)
-    model = BinaryClassifier(mlp(2, [8]), functools.partial(torch.optim.SGD, lr=lr, momentum=0.0))
+    model = XORNet(lr)
     initial = copy.deepcopy(model)
     logger = RecordingLogger()
     trainer = L.Trainer(
@@ -60,7 +80,7 @@ def fit_xor(callback: UpdateTelemetry, epochs: int, lr: float = 0.1, **trainer_a
         log_every_n_steps=1,
         **trainer_args,
     )
-    trainer.fit(model, datamodule=XORDataModule(passes_per_epoch=1))
+    trainer.fit(model, train_dataloaders=DataLoader(TensorDataset(XOR_X, XOR_Y), batch_size=4))
     return initial, {step: m for step, m in logger.steps.items() if "updates/grad_norm_total" in m}
 
 
@@ -68,8 +88,7 @@ def test_norms_match_autograd_and_the_sgd_step():
     initial, steps = fit_xor(UpdateTelemetry(every_n_steps=3), epochs=10, lr=0.1)
     assert sorted(steps) == [0, 3, 6, 9]
 
-    x, y = XORDataModule(passes_per_epoch=1).splits["train"]
-    initial.loss_fn(initial(x), y).backward()
+    initial.loss_fn(initial(XOR_X), XOR_Y).backward()
     first = steps[0]
     for name, p in initial.net.named_parameters():
         assert first[f"updates/{name}/grad_norm"] == pytest.approx(p.grad.norm().item(), rel=1e-5)

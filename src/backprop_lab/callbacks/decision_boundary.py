@@ -9,19 +9,22 @@ solved. Multi-class data: a coloured region per class instead. A regression
 model (inputs of any width): the validation rows' predicted against true
 values, under `predicted_vs_true`, in the target's units. The picture goes to
 every logger that keeps images (`images.py`: TensorBoard, MLflow as PNG
-artifacts, W&B). Classifiers with inputs of any other width, or no such
-logger: the callback says so once and does nothing.
+artifacts, W&B). Inputs that are not 2 features (x of shape (N, 2)), batches
+that are not `(x, y)`, or no such logger: the callback says so once and does
+nothing.
 
-The data comes from `trainer.datamodule.splits["train"]` (duck-typed, as
-`TensorDataModule` provides it); the module must map `(N, 2)` inputs to
-logits, as `BinaryClassifier` does. The picture is drawn with NumPy
-(`boundary_image.py`): cheap enough to leave on. The image has no axes: it
-spans the data's range plus `margin` on each side (for XOR, -0.5 to 1.5).
+The points are a fixed sample, the first `max_rows` rows of the training
+loader's dataset (regression: of the validation loader's), taken once when
+training starts (`rows_sample.py`); the grid spans their range plus `margin`
+on each side (for XOR, -0.5 to 1.5). The module maps `(N, 2)` inputs to its
+output. The template's module has a `task` that turns outputs into scores;
+any other module's single output is read as a logit (sigmoid) and C outputs
+as one logit per class (softmax). The picture is drawn with NumPy
+(`boundary_image.py`): cheap enough to leave on. The image has no axes.
 """
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import lightning as L
 import torch
@@ -29,6 +32,7 @@ from torch import Tensor
 
 from backprop_lab.callbacks.boundary_image import render_boundary, render_regions, render_scatter
 from backprop_lab.callbacks.images import image_loggers, log_image
+from backprop_lab.callbacks.rows_sample import NoSample, rows_of
 from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback
 
 
@@ -49,6 +53,16 @@ def one_thread() -> Iterator[None]:
         torch.set_num_threads(threads)
 
 
+def scores(pl_module: L.LightningModule, outputs: Tensor) -> Tensor:
+    """Probabilities from the module's outputs: its `task`'s scores, else sigmoid of one logit, softmax of C."""
+    task = getattr(pl_module, "task", None)
+    if task is not None:
+        return task.scored(outputs)
+    if outputs.ndim == 1 or outputs.shape[-1] == 1:
+        return torch.sigmoid(outputs.reshape(len(outputs)))
+    return torch.softmax(outputs, dim=-1)
+
+
 def probability_grid(pl_module: L.LightningModule, x: Tensor, resolution: int, margin: float) -> tuple[Tensor, tuple]:
     """P(y=1) on a `resolution` x `resolution` grid spanning the data plus `margin`; returns (probs, extent).
 
@@ -65,9 +79,7 @@ def probability_grid(pl_module: L.LightningModule, x: Tensor, resolution: int, m
             xs = torch.linspace(extent[0], extent[1], resolution)
             ys = torch.linspace(extent[2], extent[3], resolution)
             grid = torch.cartesian_prod(ys, xs).flip(-1).to(pl_module.device, dtype=x.dtype)
-            logits = pl_module(grid).float()
-            task = getattr(pl_module, "task", None)
-            probs = task.scored(logits) if task is not None else torch.sigmoid(logits)
+            probs = scores(pl_module, pl_module(grid).float())
             probs = probs.reshape(resolution, resolution, *probs.shape[1:]).cpu()
     finally:
         pl_module.train(was_training)
@@ -78,64 +90,54 @@ class DecisionBoundary(TensorBoardCallback):
     """Logs an image of P(y=1) over the input plane every `every_n_epochs` epochs (2-D inputs only).
 
     `resolution` is the grid's points per side (the network runs on
-    resolution**2 inputs); the picture is smoothed up to `pixels` per side.
+    resolution**2 inputs); the picture is smoothed up to `pixels` per side;
+    `max_rows` training rows are drawn (and span the plane).
     """
 
-    what = "decision-boundary image"
-
-    def __init__(self, every_n_epochs: int, resolution: int, margin: float, pixels: int) -> None:
+    def __init__(self, every_n_epochs: int, resolution: int, margin: float, pixels: int, max_rows: int) -> None:
         # No defaults: configs/callbacks/decision_boundary.yaml holds them, `config/checks.py` checks them.
         super().__init__()
         self.every_n_epochs, self.resolution, self.margin, self.pixels = every_n_epochs, resolution, margin, pixels
+        self.max_rows = max_rows
+        self._points: tuple[Tensor, Tensor] | None = None
 
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._points = None
+        if not image_loggers(trainer):
+            self.skip_once("the run has no logger that keeps images (tensorboard, mlflow, wandb), so none is drawn.")
+            return
+        regression = getattr(getattr(pl_module, "task", None), "name", None) == "regression"
+        try:
+            x, y = rows_of(trainer, "val" if regression else "train", self.max_rows)
+        except NoSample as reason:
+            self.skip_once(f"{reason}, so no decision boundary is drawn.")
+            return
+        if not regression and (x.ndim != 2 or x.shape[1] != 2):
+            shape = "x".join(str(n) for n in x.shape[1:])
+            self.skip_once(f"the inputs are of shape (N, {shape}), not (N, 2) features, so there is no plane to draw.")
+            return
+        self._points = (x, y)
         self._draw(trainer, pl_module)
 
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        if (trainer.current_epoch + 1) % self.every_n_epochs == 0:
+        if self._points is not None and (trainer.current_epoch + 1) % self.every_n_epochs == 0:
             self._draw(trainer, pl_module)
 
-    def _points(self, trainer: L.Trainer) -> tuple[Tensor, Tensor] | None:
-        splits: Any = getattr(trainer.datamodule, "splits", None)
-        if not isinstance(splits, dict) or "train" not in splits:
-            self.skip_once("the data module has no `splits['train']` to draw, so no decision boundary is logged.")
-            return None
-        x, y = splits["train"]
-        if x.ndim != 2 or x.shape[1] != 2:
-            self.skip_once(f"the inputs have {x.shape[-1]} features, not 2, so there is no plane to draw.")
-            return None
-        return x, y
-
-    def _draw_regression(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        splits: Any = getattr(trainer.datamodule, "splits", None)
-        if not (isinstance(splits, dict) and "val" in splits):
-            return
-        if not image_loggers(trainer):
-            self.skip_once("the run has no logger that keeps images (tensorboard, mlflow, wandb), so none is drawn.")
-            return
-        x, y = splits["val"]
-        was_training = pl_module.training
-        pl_module.eval()
-        try:
-            with torch.no_grad(), one_thread():
-                predicted = pl_module.task.scored(pl_module(x.to(pl_module.device)).float()).cpu().numpy()
-        finally:
-            pl_module.train(was_training)
-        true = pl_module.task.target_for_metrics(y).cpu().numpy()
-        log_image(trainer, "predicted_vs_true", render_scatter(true, predicted, self.pixels), trainer.global_step)
-
     def _draw(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        if getattr(getattr(pl_module, "task", None), "name", "binary") == "regression":
-            self._draw_regression(trainer, pl_module)
+        x, y = self._points
+        task = getattr(pl_module, "task", None)
+        if getattr(task, "name", None) == "regression":
+            was_training = pl_module.training
+            pl_module.eval()
+            try:
+                with torch.no_grad(), one_thread():
+                    predicted = task.scored(pl_module(x.to(pl_module.device)).float()).cpu().numpy()
+            finally:
+                pl_module.train(was_training)
+            true = task.target_for_metrics(y).cpu().numpy()
+            log_image(trainer, "predicted_vs_true", render_scatter(true, predicted, self.pixels), trainer.global_step)
             return
-        points = self._points(trainer)
-        if points is None:
-            return
-        if not image_loggers(trainer):
-            self.skip_once("the run has no logger that keeps images (tensorboard, mlflow, wandb), so none is drawn.")
-            return
-        x, y = points
         probs, extent = probability_grid(pl_module, x, self.resolution, self.margin)
         render = render_regions if probs.ndim == 3 else render_boundary
-        image = render(probs.numpy(), extent, x.cpu().numpy(), y.cpu().numpy(), self.pixels)
+        image = render(probs.numpy(), extent, x.float().cpu().numpy(), y.float().cpu().numpy(), self.pixels)
         log_image(trainer, "decision_boundary", image, trainer.global_step)

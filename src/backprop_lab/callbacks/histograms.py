@@ -2,7 +2,9 @@
 
 Scalar norms say how much a layer moves; a histogram says how its values
 spread: saturating tanh units, dead ReLUs, a gradient that is all near zero.
-Tags: `params/<param>` and `grads/<param>` (e.g. `params/hidden1.weight`).
+Tags: `params/<param>` and `grads/<param>` (e.g. `params/hidden1.weight`),
+for every parameter of the watched module (`watch.py`: `net`, or the whole
+module where it has none), conv and norm layers included.
 The first histograms are the initial weights (before any step). In every
 `every_n_epochs`-th epoch, the raw gradient of its last step is taken just before
 `optimizer.step()` (Lightning clears gradients before validation, so they are

@@ -34,6 +34,7 @@ from backprop_lab.callbacks.hparams_protos import (
     session_start_summary,
 )
 from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback
+from backprop_lab.callbacks.watch import watched_module
 
 # The columns every run declares, whatever its optimizer, model or data.
 HPARAMS: dict[str, int] = {
@@ -80,7 +81,7 @@ def optimizer_hparams(optimizer: Any) -> dict[str, Any]:
 
 
 def network_hparams(net: nn.Module) -> dict[str, str]:
-    """Layer widths (`2-8-1`) and activation names of a network of Linear layers."""
+    """Layer widths of its Linear layers (`2-8-1`; empty without any) and the names of its other leaf layers."""
     linears = [m for m in net.modules() if isinstance(m, nn.Linear)]
     sizes = [linears[0].in_features, *(m.out_features for m in linears)] if linears else []
     leaves = [m for m in net.modules() if next(m.children(), None) is None and not isinstance(m, nn.Linear)]
@@ -161,7 +162,7 @@ class HParamsSummary(TensorBoardCallback):
             values.update(optimizer_hparams(trainer.optimizers[0]))
         schedulers = [type(config.scheduler).__name__ for config in trainer.lr_scheduler_configs]
         values["scheduler"] = ",".join(schedulers) or "none"
-        values.update(network_hparams(pl_module.get_submodule(self.root)))
+        values.update(network_hparams(watched_module(pl_module, self.root)))
         values["data"] = type(trainer.datamodule).__name__ if trainer.datamodule is not None else "none"
         values["task"] = getattr(getattr(pl_module, "task", None), "name", "binary")
         values["max_epochs"] = trainer.max_epochs

@@ -20,13 +20,9 @@ def image_loggers(trainer: L.Trainer) -> list[Logger]:
     return [logger for logger in trainer.loggers if isinstance(logger, IMAGE_LOGGERS)]
 
 
-def log_image(trainer: L.Trainer, tag: str, image: np.ndarray, step: int, skip: tuple[type, ...] = ()) -> int:
-    """Log `image` (H, W, 3, uint8) under `tag` at `step` to each logger that keeps pictures; return how many.
-
-    `skip` leaves out loggers a caller feeds itself (the loss landscape hands
-    TensorBoard PNGs it has already encoded).
-    """
-    loggers = [lg for lg in image_loggers(trainer) if not isinstance(lg, skip)] if trainer.is_global_zero else []
+def log_image(trainer: L.Trainer, tag: str, image: np.ndarray, step: int) -> int:
+    """Log `image` (H, W, 3, uint8) under `tag` at `step` to each logger that keeps pictures; return how many."""
+    loggers = image_loggers(trainer) if trainer.is_global_zero else []
     for logger in loggers:
         if isinstance(logger, TensorBoardLogger):
             logger.experiment.add_image(tag, image, step, dataformats="HWC")

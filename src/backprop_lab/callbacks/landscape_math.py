@@ -13,8 +13,9 @@ optimizer was. Two ways to choose the plane:
   section 4); biases get no component, as in the paper.
 
 The grid points are evaluated in batched calls: `torch.func.functional_call`
-runs the module with a given parameter vector, `torch.func.vmap` runs it for
-a chunk of grid points at once. Each chunk's points are built just before
+runs the loss (`module_loss.ModuleLoss`) with a given parameter vector,
+`torch.func.vmap` runs it for a chunk of grid points at once (one point a
+call for a module without `loss_fn`, whose `training_step` gives the loss). Each chunk's points are built just before
 its call: all of them at once would be (grid points x P) floats, hundreds of
 MB for a network of 10^5 weights.
 """
@@ -86,26 +87,34 @@ def plane_axis(coords: Tensor, resolution: int, margin: float) -> Tensor:
     return axis
 
 
-def loss_function(
-    module: nn.Module, names: list[str], shapes: list[torch.Size], loss_fn: Callable, x: Tensor, y: Tensor
-) -> Callable[[Tensor], Tensor]:
-    """loss(theta) on (x, y) for a flat parameter vector theta, through `functional_call` (the module is untouched)."""
+def loss_function(loss: nn.Module, names: list[str], shapes: list[torch.Size], x: Tensor, y: Tensor) -> Callable:
+    """loss(theta) on (x, y) for a flat parameter vector theta, through `functional_call` (the module is untouched).
+
+    `loss` is a module whose `forward(x, y)` is the loss (`module_loss.ModuleLoss`); `names` are its
+    parameters' full names, in the order theta holds them.
+    """
     sizes = [s.numel() for s in shapes]
 
     def loss_at(flat: Tensor) -> Tensor:
         chunks = flat.split(sizes)
         params = {name: chunk.reshape(shape) for name, chunk, shape in zip(names, chunks, shapes, strict=True)}
-        return loss_fn(functional_call(module, params, (x,)), y)
+        return functional_call(loss, params, (x, y))
 
     return loss_at
 
 
 @torch.no_grad()
 def chunked_losses(
-    loss_at: Callable[[Tensor], Tensor], points: Callable[[slice], Tensor], count: int, chunk_size: int | None
+    loss_at: Callable[[Tensor], Tensor],
+    points: Callable[[slice], Tensor],
+    count: int,
+    chunk_size: int | None,
+    batched: bool = True,
 ) -> Tensor:
     """The loss at `count` points, `points(rows)` building only the rows of one chunk at a time.
 
+    `batched`: `loss_at` is a pure function that `vmap` can run over a chunk
+    at once; otherwise (a module's own `training_step`) one point a call.
     Each chunk's losses are copied into one tensor made at the first chunk: a
     list of hundreds of small per-chunk results, kept alive between the
     chunks' large, short-lived activations, pinned those in place in the heap,
@@ -114,11 +123,12 @@ def chunked_losses(
     size = chunk_size or max(count, 1)
     losses = None
     for start in range(0, count, size):
-        chunk = vmap(loss_at)(points(slice(start, start + size)))
+        chunk_points = points(slice(start, start + size))
+        chunk = vmap(loss_at)(chunk_points) if batched else torch.stack([loss_at(p) for p in chunk_points])
         if losses is None:
             losses = chunk.new_empty((count, *chunk.shape[1:]))
         losses[start : start + len(chunk)] = chunk
-        del chunk  # before the next chunk's activations are made
+        del chunk, chunk_points  # before the next chunk's activations are made
     return losses
 
 

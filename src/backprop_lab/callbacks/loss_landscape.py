@@ -15,27 +15,32 @@ The end-of-fit pictures also go to `<output_dir>/landscape/plane.png` and
 `alphas`, `betas`, `grid` (rows: betas), `line_t`, `line_loss`, `shares`,
 `names`, `rows`. `scripts/compare_runs.py` reads them back for a sweep.
 
-The loss is the module's `loss_fn(module(x), y)` on the training split, or
-on a fixed random sample of `max_rows` of its rows; the module is in eval mode
-while it is computed, and its weights are never changed.
+The loss is the module's `loss_fn(module(x), y)`, or for a module without
+`loss_fn` the loss its own `training_step` returns (`module_loss.py` says why
+and how), on a fixed sample of training rows: the first `max_rows` rows of
+the training loader's dataset (`rows_sample.py`), taken once and the same at
+every drawing. Any network and input shape works. The module is in eval mode
+while the loss is computed, and its weights are never changed. The pictures
+go to every logger that keeps images (`images.py`); the PNG files are
+written with Pillow.
 """
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import lightning as L
 import numpy as np
 import torch
-from lightning.pytorch.loggers import TensorBoardLogger
-from tensorboard.compat.proto.summary_pb2 import Summary
 
 from backprop_lab.callbacks import landscape_math as ls
-from backprop_lab.callbacks.images import log_image
-from backprop_lab.callbacks.landscape_image import png, render_line, render_plane
+from backprop_lab.callbacks.images import image_loggers, log_image
+from backprop_lab.callbacks.landscape_image import render_line, render_plane, write_landscape
+from backprop_lab.callbacks.module_loss import ModuleLoss
+from backprop_lab.callbacks.rows_sample import NoSample, dataset_rows, rows_of
 from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback
-from backprop_lab.callbacks.watch import watched_parameters
-from backprop_lab.data.splits import permutation
+from backprop_lab.callbacks.watch import watched_parameters, watched_root
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +51,6 @@ ROW_POINTS = 4096
 
 class LossLandscape(TensorBoardCallback):
     """Records the parameter path and draws the loss landscape with the path on it."""
-
-    what = "loss landscape image (the PNGs and landscape.npz in the run folder are still written)"
 
     def __init__(
         self,
@@ -73,6 +76,7 @@ class LossLandscape(TensorBoardCallback):
         self._points: list[torch.Tensor] = []
         self._steps: list[int] = []
         self._drawn_at: int | None = None
+        self._sample: tuple[torch.Tensor, torch.Tensor] | None = None
 
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
         self._params = watched_parameters(pl_module, self.root)
@@ -83,7 +87,7 @@ class LossLandscape(TensorBoardCallback):
             self._steps.append(step)
 
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        self._points, self._steps, self._drawn_at = [], [], None
+        self._points, self._steps, self._drawn_at, self._sample = [], [], None, None
         if trainer.is_global_zero:
             self._record(trainer.global_step)
 
@@ -99,56 +103,52 @@ class LossLandscape(TensorBoardCallback):
         if trainer.is_global_zero and self._steps:
             self._draw(trainer, pl_module, final=True)
 
-    def _training_rows(self, trainer: L.Trainer, device: torch.device) -> tuple[torch.Tensor, torch.Tensor] | None:
-        splits = getattr(trainer.datamodule, "splits", None)
-        if not isinstance(splits, dict) or "train" not in splits:
-            self.skip_once("the data module has no `splits['train']` to evaluate the loss on.")
-            return None
-        x, y = splits["train"]
-        if len(x) > self.max_rows:  # a fixed sample: the same rows at every drawing
-            rows = permutation(len(x), torch.Generator().manual_seed(self.seed))[: self.max_rows]
-            x, y = x[rows], y[rows]
-        return x.to(device), y.to(device)
+    def _training_rows(self, trainer: L.Trainer) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """The fixed sample of training rows, taken at the first drawing; None (said once) if there is none."""
+        if self._sample is None:
+            try:
+                self._sample = rows_of(trainer, "train", self.max_rows)
+            except NoSample as reason:
+                self.skip_once(f"{reason}, so no loss landscape is drawn.")
+        return self._sample
 
     @torch.no_grad()
     def _draw(self, trainer: L.Trainer, pl_module: L.LightningModule, final: bool) -> None:
         began = time.perf_counter()
-        writer = self.writer(trainer)
-        loss_fn = getattr(pl_module, "loss_fn", None)
-        if loss_fn is None:
-            self.skip_once(f"{type(pl_module).__name__} has no `loss_fn` attribute to evaluate the landscape with.")
+        if not image_loggers(trainer):
+            self.skip_once(
+                "the run has no logger that keeps images (tensorboard, mlflow, wandb), so no loss landscape image "
+                "is logged (the PNGs and landscape.npz in the run folder are still written)."
+            )
+            if not final:
+                return
+        data = self._training_rows(trainer)
+        if data is None:
             return
-        data = self._training_rows(trainer, pl_module.device)
-        if data is None or (writer is None and not final):
-            return
+        x, y = (t.to(pl_module.device) for t in data)
         self._record(trainer.global_step)
-        result = self.compute(pl_module, loss_fn, *data)
-        total = len(trainer.datamodule.splits["train"][0])
-        rows = len(data[0])
-        result["rows"] = np.array([rows, total])
-        images = dict(self.pictures(result, rows, total, trainer.global_step))
-        pictures = {name: png(image) for name, image in images.items()}
+        loss = ModuleLoss(pl_module)
+        try:
+            result = self.compute(pl_module, loss, x, y)
+        except (TypeError, RuntimeError) as err:
+            if loss.batched:  # a fault in the module's own loss_fn or forward: not ours to hide
+                raise
+            self.skip_once(f"the loss of {type(pl_module).__name__}.training_step on a copy failed ({err}).")
+            return
+        total = dataset_rows(trainer, "train")
+        result["rows"] = np.array([len(x), -1 if total is None else total])
+        images = dict(self.pictures(result, len(x), total, trainer.global_step, loss.how))
         if self._drawn_at != trainer.global_step:  # once a step: the last epoch's end is fit's
-            for name, image in images.items():  # MLflow and W&B, where chosen; TensorBoard just below
-                log_image(trainer, f"landscape/{name}", image, trainer.global_step, skip=(TensorBoardLogger,))
-        if writer is not None and self._drawn_at != trainer.global_step:
-            # The PNGs as encoded once, rather than add_image encoding each again.
-            values = [
-                Summary.Value(
-                    tag=f"landscape/{name}",
-                    image=Summary.Image(height=h, width=w, colorspace=3, encoded_image_string=data),
-                )
-                for name, (data, h, w) in pictures.items()
-            ]
-            writer._get_file_writer().add_summary(Summary(value=values), trainer.global_step)
+            for name, image in images.items():
+                log_image(trainer, f"landscape/{name}", image, trainer.global_step)
         self._drawn_at = trainer.global_step
         if final and self.output_dir is not None:
-            self.save(result, {name: data for name, (data, _, _) in pictures.items()})
+            write_landscape(self.output_dir / "landscape", result, images)
         log.info(
             "Loss landscape at step %d drawn in %.0f ms", trainer.global_step, 1000 * (time.perf_counter() - began)
         )
 
-    def compute(self, pl_module: L.LightningModule, loss_fn: object, x: torch.Tensor, y: torch.Tensor) -> dict:
+    def compute(self, pl_module: L.LightningModule, loss: ModuleLoss, x: torch.Tensor, y: torch.Tensor) -> dict:
         """The path, the plane, the grid and the line as NumPy arrays (see the module docstring)."""
         trajectory = torch.stack(self._points)
         self._points = list(trajectory)  # views of its rows: the path is held once, not twice
@@ -164,49 +164,44 @@ class LossLandscape(TensorBoardCallback):
         a, b = ls.grid_coordinates(alphas, betas)
         # At most ROW_POINTS (grid point, row) pairs per call as well: each holds every layer's activations.
         chunk = min(self.chunk_size or len(a), max(ROW_POINTS // len(x), 1))
-        prefix = f"{self.root}." if self.root else ""
-        names = [prefix + name for name, _ in self._params]
-        loss_at = ls.loss_function(pl_module, names, [p.shape for _, p in self._params], loss_fn, x, y)
+        root = watched_root(pl_module, self.root)
+        names = [f"module.{root}.{name}" if root else f"module.{name}" for name, _ in self._params]  # in ModuleLoss
+        loss_at = ls.loss_function(loss, names, [p.shape for _, p in self._params], x, y)
+
+        def losses(points: Callable[[slice], torch.Tensor], count: int) -> torch.Tensor:
+            return ls.chunked_losses(loss_at, points, count, chunk, loss.batched)
+
         was_training = pl_module.training
-        pl_module.eval()
+        loss.eval()
         try:
-            plane = ls.chunked_losses(
-                loss_at, lambda r: ls.plane_points_at(origin, directions, a[r], b[r]).to(x.device), len(a), chunk
-            )
-            line = ls.chunked_losses(
-                loss_at, lambda r: ls.line_points(trajectory[0], origin, line_t[r]).to(x.device), len(line_t), chunk
-            )
-            losses = torch.cat([plane, line]).float().cpu()
+            plane = losses(lambda r: ls.plane_points_at(origin, directions, a[r], b[r]).to(x.device), len(a))
+            line = losses(lambda r: ls.line_points(trajectory[0], origin, line_t[r]).to(x.device), len(line_t))
+            values = torch.cat([plane, line]).float().cpu()
         finally:
             pl_module.train(was_training)
-        grid = losses[: len(alphas) * len(betas)].reshape(len(betas), len(alphas))
+        grid = values[: len(alphas) * len(betas)].reshape(len(betas), len(alphas))
         return {
             "steps": np.array(self._steps), "trajectory": trajectory.numpy(), "origin": origin.numpy(),
             "directions": directions.numpy(), "path": path.numpy(), "alphas": alphas.numpy(),
             "betas": betas.numpy(), "grid": grid.numpy(), "line_t": line_t.numpy(),
-            "line_loss": losses[len(alphas) * len(betas):].numpy(), "shares": shares.numpy(),
+            "line_loss": values[len(alphas) * len(betas):].numpy(), "shares": shares.numpy(),
             "names": np.array([name for name, _ in self._params]),
         }  # fmt: skip
 
-    def pictures(self, result: dict, rows: int, total: int, step: int) -> list[tuple[str, np.ndarray]]:
-        data = f"all {total} training rows" if rows == total else f"a fixed sample of {rows} of {total} training rows"
+    def pictures(
+        self, result: dict, rows: int, total: int | None, step: int, loss_name: str
+    ) -> list[tuple[str, np.ndarray]]:
+        if rows == total:
+            data = f"all {total} training rows"
+        else:
+            data = f"the first {rows}{'' if total is None else f' of {total}'} training rows"
         if self.directions == "pca":
             names = tuple(f"PC{i + 1} ({100 * s:.0f}%)" for i, s in enumerate(result["shares"]))
             how = "plane of the path's 2 principal directions"
         else:
             names, how = ("random dir 1", "random dir 2"), "plane of 2 filter-normalised random directions"
-        caption = f"loss on {data}, step {step}\n{how}, centred on the weights at step {step}"
+        caption = f"{loss_name} on {data}, step {step}\n{how}, centred on the weights at step {step}"
         plane = render_plane(result["grid"], result["alphas"], result["betas"], result["path"], names, caption)
-        line = render_line(result["line_t"], result["line_loss"], f"loss on {data}\ninitial -> step {step} weights")
+        line_caption = f"{loss_name} on {data}\ninitial -> step {step} weights"
+        line = render_line(result["line_t"], result["line_loss"], line_caption)
         return [("plane", plane), ("line", line)]
-
-    def save(self, result: dict, pictures: dict[str, bytes]) -> None:
-        """plane.png, line.png and landscape.npz, each written to a temporary name and renamed: never half a file."""
-        folder = self.output_dir / "landscape"
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, data in pictures.items():
-            (folder / f".{name}.png.tmp").write_bytes(data)
-            (folder / f".{name}.png.tmp").replace(folder / f"{name}.png")
-        with open(folder / ".landscape.npz.tmp", "wb") as file:
-            np.savez(file, **result)
-        (folder / ".landscape.npz.tmp").replace(folder / "landscape.npz")

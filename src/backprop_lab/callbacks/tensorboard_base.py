@@ -10,27 +10,20 @@ import logging
 import lightning as L
 from lightning.pytorch.callbacks import Callback
 from lightning.pytorch.loggers import TensorBoardLogger
-from tensorboard.compat.proto.summary_pb2 import Summary
 from torch.utils.tensorboard import SummaryWriter
 
 log = logging.getLogger(__name__)
 
 
 def log_scalars(trainer: L.Trainer, metrics: dict[str, float], step: int) -> None:
-    """Send scalars to every logger of the run; to TensorBoard as one event.
+    """Send scalars to every logger of the run at `step`, through each logger's public `log_metrics`.
 
-    `TensorBoardLogger.log_metrics` writes one event per scalar; one summary
-    holding them all is read back the same way and costs much less, which
-    matters when many per-layer scalars are written every step.
+    Not through `self.log`: these values belong to one optimizer step, not
+    to an epoch, and Lightning's per-call bookkeeping would cost more than a
+    small network's step for the dozens of per-layer values logged at once.
     """
     for logger in trainer.loggers:
-        if isinstance(logger, TensorBoardLogger):
-            if trainer.is_global_zero:
-                values = [Summary.Value(tag=tag, simple_value=value) for tag, value in metrics.items()]
-                # SummaryWriter has no public way to add a ready-made summary; Lightning uses the same call.
-                logger.experiment._get_file_writer().add_summary(Summary(value=values), step)
-        else:
-            logger.log_metrics(metrics, step=step)
+        logger.log_metrics(metrics, step=step)
 
 
 class TensorBoardCallback(Callback):

@@ -1,7 +1,9 @@
 """Per-layer gradient, parameter and update norms: how each backward pass turns into an optimizer step.
 
 Scalars, every `every_n_steps` optimizer steps, for each parameter of the
-watched module (`net` by default, so names read `hidden1.weight`):
+watched module (`net` by default, so names read `hidden1.weight`; a module
+without `net` is watched whole, see `watch.py`), whatever layer holds it
+(linear, conv, norm, a forker's own):
 
     updates/<param>/grad_norm     ||g||, the raw gradient, before gradient clipping
     updates/<param>/param_norm    ||theta|| before the step (where the gradient was taken)
@@ -13,9 +15,10 @@ watched module (`net` by default, so names read `hidden1.weight`):
 All of it comes from tensors the training step already has: the gradient
 left by `backward()` and a copy of the parameters taken just before
 `optimizer.step()` on logging steps only. No extra forward or backward pass;
-a non-logging step costs one modulo. Values go straight to the loggers
-(to TensorBoard as one event per step) instead of through `self.log`, whose
-per-call bookkeeping would cost more than the XOR step itself.
+a non-logging step costs one modulo. Values go to every logger through its
+public `log_metrics` (`tensorboard_base.log_scalars`) rather than through
+`self.log`: they belong to one optimizer step, and Lightning's per-call
+bookkeeping for dozens of values would cost more than a small step.
 """
 
 import logging

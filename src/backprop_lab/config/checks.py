@@ -151,6 +151,7 @@ CHECKS: list[tuple[str, Callable[[Any], bool], str]] = [
     ("callbacks.decision_boundary.every_n_epochs", _at_least_one, "a whole number >= 1, e.g. every_n_epochs=10"),
     ("callbacks.decision_boundary.resolution", _at_least_one, "a whole number >= 1, e.g. resolution=60"),
     ("callbacks.decision_boundary.pixels", _at_least_one, "a whole number >= 1, e.g. pixels=180"),
+    ("callbacks.decision_boundary.max_rows", _at_least_one, "a whole number >= 1, e.g. max_rows=1000"),
     ("callbacks.histograms.bins", _at_least_one, "a whole number >= 1, e.g. bins=30"),
     ("callbacks.loss_landscape.every_n_steps", _at_least_one, "a whole number >= 1, e.g. every_n_steps=10"),
     (
