@@ -70,4 +70,3 @@ def test_epoch_values_are_the_batch_weighted_means_lightning_reports_everywhere(
         acc = ((model(x) > 0).float() == y).float().mean()
     torch.testing.assert_close(trainer.callback_metrics["val/loss"], loss)
     torch.testing.assert_close(trainer.callback_metrics["val/acc"], acc)
-

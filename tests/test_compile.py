@@ -53,7 +53,7 @@ def train_compiled(run_dir: Path, *overrides: str) -> None:
 def runs(tmp_path_factory) -> Path:
     """An uninterrupted compiled run of 4 epochs, one of 2 epochs, and that one resumed to 4.
 
-    `torch.compile` stays on `aot_eager` for the module's tests (`compile_net` included).
+    `torch.compile` stays on `aot_eager` for the module's tests (the module's `setup` included).
     """
     root = tmp_path_factory.mktemp("compiled")
     with pytest.MonkeyPatch.context() as patch:
@@ -79,8 +79,9 @@ def test_a_compiled_runs_checkpoint_loads_into_an_uncompiled_model_and_back(runs
     assert not eager.hparams.compile
     eager.load_state_dict(state)  # strict: the very keys of an uncompiled model
 
-    _, compiled, _ = build(compose_train(*SETUP, "model.compile=true"))
-    compiled.compile_net()  # as fit does
+    _, compiled, trainer = build(compose_train(*SETUP, "model.compile=true"))
+    compiled.trainer = trainer
+    compiled.setup("fit")  # as fit does: the forward pass compiled
     compiled.load_state_dict(eager.state_dict())
     x = torch.rand(5, 2)
     torch.testing.assert_close(compiled(x), eager(x))

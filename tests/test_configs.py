@@ -192,7 +192,8 @@ def test_local_overrides_apply_after_the_experiment_and_are_ignored_by_git(tmp_p
 
 
 # Every data config, and the digits as images: rows of every shape the configs give.
-DATA = [[f"data={p.stem}"] for p in sorted((CONFIGS / "data").glob("*.yaml"))] + [["data=digits", "data.as_images=true"]]
+DATA = [[f"data={p.stem}"] for p in sorted((CONFIGS / "data").glob("*.yaml"))]
+DATA.append(["data=digits", "data.as_images=true"])
 MODELS = sorted(p.stem for p in (CONFIGS / "model").glob("*.yaml"))
 
 

@@ -77,7 +77,8 @@ def test_an_epoch_of_several_passes_repeats_the_full_batch():
 
 def test_split_order_follows_torch_randperm_of_the_seed():
     """Drawn as int32 to halve its memory, the order is still randperm's: runs see the rows they always saw."""
-    assert torch.equal(split_order(70_000, 5).long(), torch.randperm(70_000, generator=torch.Generator().manual_seed(5)))
+    expected = torch.randperm(70_000, generator=torch.Generator().manual_seed(5))
+    assert torch.equal(split_order(70_000, 5).long(), expected)
 
 
 def shares(dm: TensorDataModule, world_size: int, make: str = "train_dataloader") -> list[list[list[int]]]:

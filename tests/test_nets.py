@@ -36,7 +36,7 @@ def test_mlp_and_logistic_flatten_images_first():
 
 
 def test_cnn_blocks_are_named_and_sized_from_the_input_shape():
-    net = cnn((1, 8, 8), channels=[4, 6], kernel_sizes=[3, 3], pool=[2, 1], hidden=[10], batch_norm=True, out_features=5)
+    net = cnn((1, 8, 8), [4, 6], kernel_sizes=[3, 3], pool=[2, 1], hidden=[10], batch_norm=True, out_features=5)
     names = [name for name, _ in net.named_children()]
     assert names[:5] == ["conv1", "norm1", "act1", "pool1", "conv2"]
     assert net.conv1.weight.shape == (4, 1, 3, 3) and net.conv2.weight.shape == (6, 4, 3, 3)

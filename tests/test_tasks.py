@@ -5,13 +5,10 @@ from pathlib import Path
 import pytest
 import torch
 from hydra import compose, initialize_config_dir
-from torchmetrics.classification import MulticlassAccuracy
 
 from backprop_lab.data.targets import class_names_for
 from backprop_lab.errors import ConfigError, DataError, UserError
 from backprop_lab.evaluate import evaluate
-from backprop_lab.models.tally import TrainTally
-from backprop_lab.models.tasks import MulticlassTask
 from backprop_lab.predict import predict
 from backprop_lab.train import build, train
 
@@ -128,16 +125,6 @@ def test_labels_that_do_not_fit_the_task_are_refused(task, labels, says):
     with pytest.raises(DataError) as err:
         class_names_for(task, torch.tensor(labels, dtype=torch.float32), None, "the data")
     assert says in str(err.value)
-
-
-def test_multiclass_tally_equals_torchmetrics_accuracy():
-    task, generator = MulticlassTask(4), torch.Generator().manual_seed(0)
-    tally, accuracy = TrainTally(task.correct), MulticlassAccuracy(4, average="micro")
-    for size in (9, 4, 1):
-        logits, target = torch.randn(size, 4, generator=generator), torch.randint(0, 4, (size,), generator=generator)
-        tally.update(task.loss_fn(logits, target), logits, target)
-        accuracy.update(logits, target)
-    torch.testing.assert_close(tally.compute("train/")["train/acc"], accuracy.compute())
 
 
 def _images(run_dir: Path) -> dict:

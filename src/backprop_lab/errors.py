@@ -9,9 +9,7 @@ not an error of its own, so it lives with the sweep's job table.)
 """
 
 import functools
-import signal
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -19,7 +17,6 @@ from typing import Any, ParamSpec, TypeVar
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
-
 
 T = TypeVar("T")
 P = ParamSpec("P")

@@ -47,7 +47,7 @@ def restore_model(ckpt_path: Any) -> tuple[L.LightningModule, L.LightningDataMod
 
 
 def restore_for_predict(ckpt_path: Any) -> tuple[L.LightningModule, tuple[int, ...], dict[str, Any], list[str]]:
-    """The trained model, its input rows' shape, preprocessing and class names (the data are read only if unrecorded)."""
+    """The trained model, its input rows' shape, preprocessing and class names (the data read only if unrecorded)."""
     _require(ckpt_path)
     checkpoint = load_checkpoint(ckpt_path)
     record = read_record(checkpoint, ckpt_path)

@@ -94,7 +94,8 @@ def predict(cfg: DictConfig) -> list[tuple[list[float], Any, Any]]:
             f"Give {width} numbers per row" + (f" (an input of shape {shape}, flattened)." if len(shape) > 1 else ".")
         )
     with torch.no_grad():
-        outputs = model.task.predict(model(scale_inputs(torch.tensor(rows).reshape(-1, *shape), preprocessing))).tolist()
+        inputs = scale_inputs(torch.tensor(rows).reshape(-1, *shape), preprocessing)
+        outputs = model.task.predict(model(inputs)).tolist()
     names = preprocessing.get("columns") or [f"x{i + 1}" for i in range(width)]
     task = model.task.name
     if task == "multiclass":

@@ -31,9 +31,9 @@ from backprop_lab.config.builders import (
 from backprop_lab.config.checks import check_config, run_tags
 from backprop_lab.config.task_choice import chosen_task
 from backprop_lab.config.tree import flat_params, print_config_tree
+from backprop_lab.data.checks import CheckFirstBatches, input_shape_of
 from backprop_lab.errors import RunInterrupted
 from backprop_lab.loggers import finish_wandb_run
-from backprop_lab.data.checks import CheckFirstBatches, input_shape_of
 from backprop_lab.models.build import build_net
 from backprop_lab.runs.atomic import as_write_failure, write_failures_in_threads_logged
 from backprop_lab.runs.checkpoints import LAST_NAME

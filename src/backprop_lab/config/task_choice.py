@@ -33,4 +33,3 @@ def chosen_task(model_task: Any, datamodule: Any, loss: Any = "mse") -> tuple[st
             f"data, or choose data of the {model_task} task (e.g. data=csv data.task={model_task})."
         )
     return data_task, len(names), names
-

@@ -56,9 +56,7 @@ def check_inputs(x: Any, y: Any, where: str) -> None:
         raise DataError(f"{where}: the targets hold NaN or infinite values. {FIX}")
 
 
-def check_rows(
-    splits: dict[str, tuple[Tensor, Tensor]], task: str, names: list[str] | None, where: str
-) -> list[str]:
+def check_rows(splits: dict[str, tuple[Tensor, Tensor]], task: str, names: list[str] | None, where: str) -> list[str]:
     """Check every split's rows whole; return the class names the labels of all splits imply."""
     shapes = {}
     for name in ("train", "val", "test"):

@@ -53,21 +53,22 @@ class TaskModel(L.LightningModule):
         self.train_metrics = self.task.scores("train/", train=True)
         self.val_metrics = self.task.scores("val/")
         self.test_metrics = self.task.scores("test/")
-        self.compiled_net: Callable[[Tensor], Tensor] | None = None
 
     def setup(self, stage: str) -> None:
         """A regression model takes the target's standardisation from the data, so its metrics are in its units."""
         scale = getattr(self.trainer.datamodule, "target_scale", None)
         if scale is not None:
             self.task.mean, self.task.std = scale
-        if stage == "fit" and self.hparams.compile and self.compiled_net is None:
-            # Not assigned to `self.net`: the state dict keeps the network's own keys, so checkpoints load uncompiled.
-            self.compiled_net = torch.compile(self.net)
+        if self.example_input_array is None:  # a row of zeros, so `logger.tensorboard.log_graph=true` can trace it
+            self.example_input_array = torch.zeros(1, *getattr(self.trainer.datamodule, "input_shape", ()))
+        if stage == "fit" and self.hparams.compile:
+            # The forward pass compiled, as Lightning does for `trainer.fit(torch.compile(model))`: the modules
+            # stay as they are, so the state dict keeps the network's own keys and checkpoints load uncompiled.
+            self.forward = torch.compile(self.forward)
 
     def forward(self, x: Tensor) -> Tensor:
         """Logits (or values) of shape (N,), or (N, C) for C classes."""
-        net = self.compiled_net or self.net
-        return self.task.output(net(x))
+        return self.task.output(self.net(x))
 
     def model_step(self, batch: tuple[Tensor, Tensor], metrics: MetricCollection, stage: str) -> Tensor:
         """The loss of one batch; updates the stage's metrics and logs both for the epoch."""
