@@ -6,7 +6,7 @@ import torch
 from torch.utils.data import DataLoader, DistributedSampler
 
 from backprop_lab.data.splits import split_order
-from backprop_lab.data.tensors import TensorDataModule, TensorRows
+from backprop_lab.data.tensors import Passes, TensorDataModule, TensorRows
 from backprop_lab.data.xor import XORDataModule
 
 
@@ -81,21 +81,27 @@ def test_split_order_follows_torch_randperm_of_the_seed():
     assert torch.equal(split_order(70_000, 5).long(), expected)
 
 
-def shares(dm: TensorDataModule, world_size: int, make: str = "train_dataloader") -> list[list[list[int]]]:
-    """Per rank, the batches of one epoch once Lightning has put its `DistributedSampler` under the loader."""
+def shares(dm: TensorDataModule, world_size: int) -> list[list[list[float]]]:
+    """Per rank, the inputs of each batch of one epoch, rebuilt as Lightning does under DDP.
+
+    Lightning puts a shuffling `DistributedSampler` under a training loader and, for a `BatchSampler`
+    subclass such as `Passes`, builds the same class again around it.
+    """
     dm.trainer = SimpleNamespace(world_size=world_size)  # what Lightning attaches before it asks for loaders
-    loader = getattr(dm, make)()
+    loader = dm.train_dataloader()
     per_rank = []
     for rank in range(world_size):
-        sampler = DistributedSampler(loader.dataset, num_replicas=world_size, rank=rank, shuffle=False)
-        sharded = DataLoader(loader.dataset, loader.batch_size, sampler=sampler, collate_fn=loader.collate_fn)
-        per_rank.append(rows_of(sharded))
+        sampler = DistributedSampler(loader.dataset, num_replicas=world_size, rank=rank, shuffle=True, seed=3)
+        batches = loader.batch_sampler
+        passes = Passes(sampler, batches.batch_size, passes=batches.passes)
+        sharded = DataLoader(loader.dataset, batch_sampler=passes, collate_fn=loader.collate_fn)
+        per_rank.append([x.tolist() for x, _ in sharded])
     return per_rank
 
 
 def test_full_batch_under_ddp_is_one_step_a_pass_on_each_process_covering_all_rows():
-    per_rank = shares(XORDataModule(passes_per_epoch=2, batch_size=None), world_size=2)
-    assert [len(batches) for batches in per_rank] == [2, 2]  # two passes: two steps on each process
-    for step in range(2):
-        assert sorted(per_rank[0][step] + per_rank[1][step]) == [0, 0, 1, 1]  # targets of rows 0-3: all four rows
-    assert per_rank[0][0] != per_rank[1][0]
+    per_rank = shares(XORDataModule(passes_per_epoch=3, batch_size=None), world_size=2)
+    assert [len(batches) for batches in per_rank] == [3, 3]  # three passes: three steps on each process
+    for step in range(3):
+        rows = sorted(per_rank[0][step] + per_rank[1][step])
+        assert rows == [[0, 0], [0, 1], [1, 0], [1, 1]]  # each step: every row once, across the processes

@@ -9,12 +9,13 @@ Everything else is a plain `DataLoader`: `shuffle`, `num_workers`,
 """
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import lightning as L
 import torch
 from torch import Tensor
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, Sampler, SequentialSampler
 
 from backprop_lab.data.checks import check_rows
 
@@ -23,30 +24,48 @@ SPLITS = ("train", "val", "test")
 
 
 class TensorRows(Dataset):
-    """Rows `(x[i], y[i])` of two aligned tensors, repeated `repeats` times (index i is row i mod N).
+    """Rows `(x[i], y[i])` of two aligned tensors.
 
     A `DataLoader` asks `__getitems__` for a whole batch of indices and gets
     the batch back already stacked; `collate_fn=stacked` passes it on as it is.
     """
 
-    def __init__(self, x: Tensor, y: Tensor, repeats: int = 1) -> None:
-        self.x, self.y, self.repeats = x, y, repeats
+    def __init__(self, x: Tensor, y: Tensor) -> None:
+        self.x, self.y = x, y
 
     def __len__(self) -> int:
-        return len(self.x) * self.repeats
+        return len(self.x)
 
     def __getitem__(self, index: int) -> Split:
-        row = index % len(self.x)
-        return self.x[row], self.y[row]
+        return self.x[index], self.y[index]
 
     def __getitems__(self, indices: list[int]) -> Split:
-        rows = torch.tensor(indices) % len(self.x) if self.repeats > 1 else indices
-        return self.x[rows], self.y[rows]
+        return self.x[indices], self.y[indices]
 
 
 def stacked(batch: Split) -> Split:
     """The `collate_fn` for `TensorRows`: its batches come stacked already."""
     return batch
+
+
+class Passes(BatchSampler):
+    """`BatchSampler`'s batches, `passes` times over the sampler's order: an epoch of several passes.
+
+    A `BatchSampler` with a sampler inside, so under DDP Lightning rebuilds it
+    around its `DistributedSampler`: each pass is then over the process's
+    share, and a full batch stays one step on all rows across the processes.
+    """
+
+    def __init__(self, sampler: Sampler, batch_size: int, drop_last: bool = False, passes: int = 1) -> None:
+        super().__init__(sampler, batch_size, drop_last)
+        self.passes = passes
+
+    def __iter__(self) -> Iterator[list[int]]:
+        for _ in range(self.passes):
+            yield from super().__iter__()
+
+    def __len__(self) -> int:
+        return self.passes * super().__len__()
 
 
 class TensorDataModule(L.LightningDataModule):
@@ -135,25 +154,21 @@ class TensorDataModule(L.LightningDataModule):
         """Raw input rows as the model saw its training rows; data sets that rescale their rows override it."""
         return x
 
-    def loader(self, name: str, shuffle: bool = False, repeats: int = 1) -> DataLoader:
-        """A `DataLoader` over split `name`."""
-        x, y = self.splits[name]
+    def loader(self, name: str, shuffle: bool = False, passes: int = 1) -> DataLoader:
+        """A `DataLoader` over split `name`; `passes` > 1 goes over it that many times (see `Passes`)."""
+        rows = TensorRows(*self.splits[name])
         world_size = self.trainer.world_size if self.trainer is not None else 1
-        batch_size = self.batch_size or max(math.ceil(len(x) / world_size), 1)
+        batch_size = self.batch_size or max(math.ceil(len(rows) / world_size), 1)
         # One batch a pass holds every row: its averaged gradient is the same in any order, so no shuffling.
-        shuffle = shuffle and batch_size < len(x)
-        options: dict[str, Any] = {}
+        shuffle = shuffle and batch_size < len(rows)
+        options: dict[str, Any] = {"collate_fn": stacked, "pin_memory": self.pin_memory}
         if self.num_workers:
             options.update(num_workers=self.num_workers, persistent_workers=self.persistent_workers)
-        return DataLoader(
-            TensorRows(x, y, repeats),
-            batch_size=batch_size,
-            shuffle=shuffle,
-            generator=self.generator if shuffle else None,
-            collate_fn=stacked,
-            pin_memory=self.pin_memory,
-            **options,
-        )
+        if passes > 1:
+            order = RandomSampler(rows, generator=self.generator) if shuffle else SequentialSampler(rows)
+            return DataLoader(rows, batch_sampler=Passes(order, batch_size, passes=passes), **options)
+        generator = self.generator if shuffle else None
+        return DataLoader(rows, batch_size=batch_size, shuffle=shuffle, generator=generator, **options)
 
     def train_dataloader(self) -> DataLoader:
         return self.loader("train", self.shuffle, self.passes_per_epoch)
