@@ -76,13 +76,13 @@ def test_build_net_gives_each_constructor_the_data_arguments_it_names():
     net = build_net({"_target_": f"{__name__}.FlatOnly", "width": 7}, (5,), out_features=3)
     assert net.body[0].weight.shape == (7, 5) and net.body[2].weight.shape == (3, 7)
     assert build_net({"_target_": f"{__name__}.NoDataArguments"}, (5,), 3).layer.weight.shape == (1, 3)
-    shaped = build_net({"_target_": "backprop_lab.models.nets.mlp", "hidden": [4]}, (2, 3), 2)
+    shaped = build_net({"_target_": f"{mlp.__module__}.mlp", "hidden": [4]}, (2, 3), 2)
     assert shaped.hidden1.weight.shape == (4, 6) and shaped.output.weight.shape == (2, 4)
 
 
 def test_build_net_refuses_data_a_network_declares_it_cannot_take():
     with pytest.raises(IncompatibleData, match=r"takes flat rows \(in_features\).*\(1, 8, 8\)"):
         build_net({"_target_": f"{__name__}.FlatOnly", "width": 7}, (1, 8, 8), 1)
-    node = {"_target_": "backprop_lab.models.nets.cnn", "channels": [4], "kernel_sizes": [3], "pool": [2]}
+    node = {"_target_": f"{cnn.__module__}.cnn", "channels": [4], "kernel_sizes": [3], "pool": [2]}
     with pytest.raises(IncompatibleData, match=r"cnn takes images"):
         build_net(node, (2,), 1)
