@@ -38,9 +38,9 @@ def test_no_private_attribute_of_another_object_is_read_or_written():
     found = set()
     for path in modules():
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
-                if not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
-                    found.add((path.relative_to(PACKAGE).as_posix(), node.attr))
+            private = isinstance(node, ast.Attribute) and node.attr[:1] == "_" and node.attr[:2] != "__"
+            if private and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
+                found.add((path.relative_to(PACKAGE).as_posix(), node.attr))
     assert found == PRIVATE_ALLOWED
 
 
