@@ -19,6 +19,7 @@ import torch
 from hydra.utils import instantiate
 from lightning.pytorch.callbacks import Callback, EarlyStopping, LearningRateMonitor, ModelCheckpoint
 from lightning.pytorch.loggers import Logger
+from lightning.pytorch.utilities.warnings import PossibleUserWarning
 from omegaconf import DictConfig, OmegaConf
 
 from backprop_lab.config.builders import (
@@ -32,6 +33,7 @@ from backprop_lab.config.checks import check_config, run_tags
 from backprop_lab.config.task_choice import chosen_task
 from backprop_lab.config.tree import flat_params, print_config_tree
 from backprop_lab.data.checks import CheckFirstBatches, input_shape_of
+from backprop_lab.data.tensors import TensorDataModule
 from backprop_lab.errors import RunInterrupted
 from backprop_lab.loggers import finish_wandb_run
 from backprop_lab.models.build import build_net
@@ -118,6 +120,10 @@ def build(cfg: DictConfig) -> tuple[L.LightningDataModule, L.LightningModule, L.
         torch.set_num_threads(cfg.torch_threads)
     L.seed_everything(cfg.seed, workers=True)
     datamodule = instantiate(cfg.data)
+    if isinstance(datamodule, TensorDataModule) and not cfg.data.get("num_workers"):
+        # Rows in memory: a batch is one indexing in the main process, and workers would only add copies. Lightning
+        # advises workers on machines of many cores all the same; the filter lasts as long as the task's scope.
+        warnings.filterwarnings("ignore", r"The '\w+' does not have many workers", PossibleUserWarning)
     model = build_model(cfg, datamodule)
 
     loggers: list[Logger] = instantiate_each(cfg.get("logger"), "logger")
