@@ -34,13 +34,16 @@ def test_the_core_imports_nothing_of_the_lab_or_the_shell(folder):
 
 
 def test_no_private_attribute_of_another_object_is_read_or_written():
-    """`x._name` on anything but `self`/`cls`: Lightning's, torch's or TensorBoard's internals, which move."""
+    """`x._name` on anything but `self`/`cls`, or `from lightning... import _Name`: internals, which move."""
     found = set()
     for path in modules():
         for node in ast.walk(ast.parse(path.read_text())):
             private = isinstance(node, ast.Attribute) and node.attr[:1] == "_" and node.attr[:2] != "__"
             if private and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
                 found.add((path.relative_to(PACKAGE).as_posix(), node.attr))
+            if isinstance(node, ast.ImportFrom) and not (node.module or "").startswith("backprop_lab"):
+                names = [alias.name for alias in node.names if alias.name[:1] == "_" and alias.name[:2] != "__"]
+                found.update((path.relative_to(PACKAGE).as_posix(), name) for name in names)
     assert found == PRIVATE_ALLOWED
 
 

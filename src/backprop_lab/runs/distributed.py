@@ -25,24 +25,20 @@ def is_rank_zero() -> bool:
     return rank_zero_only.rank == 0
 
 
-def reruns_command_line(trainer: L.Trainer) -> bool:
-    """True if the trainer starts its extra processes by running this process's command line again.
+def starts_fresh_processes(trainer: L.Trainer) -> bool:
+    """True if Lightning itself starts the trainer's extra processes as fresh interpreters (`ddp`, `ddp_spawn`).
 
-    Lightning 2.x has no public API for this: the launcher's public
-    `is_interactive_compatible` is False for `ddp_spawn` too (which does not
-    re-run the command), the strategy's class and `strategy_name` are the
-    same for both, and the cluster environment's `creates_processes_externally`
-    only tells whether Lightning starts processes at all. So this one function
-    names the private launcher class, exported by
-    `lightning.pytorch.strategies.launchers`; if Lightning renames it, only here changes.
+    Through public attributes only: the processes are Lightning's to start
+    (not torchrun's or SLURM's), there are several, and they are not forked
+    from this one (a launcher that forks is the one that works interactively).
+    `ddp` re-runs the command line; `ddp_spawn` pickles the trainer into them.
     """
-    from lightning.pytorch.strategies.launchers import _SubprocessScriptLauncher
-
     launcher = trainer.strategy.launcher
     return (
-        isinstance(launcher, _SubprocessScriptLauncher)
-        and launcher.num_processes > 1
+        launcher is not None
+        and trainer.world_size > 1
         and not launcher.cluster_environment.creates_processes_externally
+        and not launcher.is_interactive_compatible
     )
 
 
@@ -54,10 +50,10 @@ def check_sweep_launch(trainer: L.Trainer) -> None:
     """
     if not HydraConfig.initialized() or HydraConfig.get().mode != RunMode.MULTIRUN:
         return
-    if reruns_command_line(trainer):
+    if starts_fresh_processes(trainer):
         raise ConfigError(
             f"trainer.strategy: {type(trainer.strategy).__name__} with {trainer.world_size} processes cannot run "
-            "inside a sweep (-m), nothing was trained. Lightning starts the extra processes by running the command "
-            "line again, and in a sweep that would run the whole sweep again in each of them. Run each job as its "
-            "own command instead, e.g. a shell loop over the values (see docs/distributed.md)."
+            "inside a sweep (-m), nothing was trained. Lightning starts the extra processes itself, with `ddp` by "
+            "running the command line again, and in a sweep that would run the whole sweep again in each of them. "
+            "Run each job as its own command instead, e.g. a shell loop over the values (see docs/distributed.md)."
         )
