@@ -12,6 +12,7 @@ import sys
 
 import pytest
 
+from backprop_lab.config.checks import check_config
 from backprop_lab.errors import ConfigError, run_reporting_user_errors
 from backprop_lab.runs.failed_sweep import FailedSweepJob
 
@@ -79,7 +80,7 @@ def test_a_bad_value_is_refused_before_the_task_and_its_imports(tmp_path, capsys
     cfg = compose_train("optimizer.lr=-1", output_dir=tmp_path)
     started = []
     with pytest.raises(SystemExit) as exit_:
-        run_reporting_user_errors(started.append, cfg, check="backprop_lab.config.checks:check_config")
+        run_reporting_user_errors(started.append, cfg, check=check_config)
     assert exit_.value.code == 2 and started == []
     assert "optimizer.lr=-1 is not allowed" in capsys.readouterr().err
     assert read_metrics(tmp_path)["status"] == "failed"

@@ -51,11 +51,13 @@ def fork(tmp_path_factory) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text)
             added.append(path)
-    expected = {"data/checkerboard", "data/bright_squares", "models/dropout_mlp", "experiment/my_first"}
-    assert expected <= {p.split("/", 1)[1].rsplit(".", 1)[0].removeprefix("backprop_lab/") for p in added}, added
+    names = {Path(path).stem for path in added}
+    assert {"checkerboard", "bright_squares", "dropout_mlp", "my_first"} <= names, added
+    modules = root / "src" / backprop_lab.__name__
     with pytest.MonkeyPatch.context() as patch:
-        for package, folder in ((backprop_lab.data, "data"), (backprop_lab.models, "models")):
-            patch.setattr(package, "__path__", [*package.__path__, str(root / "src" / "backprop_lab" / folder)])
+        for package in (backprop_lab.data, backprop_lab.models):
+            folder = modules / package.__name__.rsplit(".", 1)[1]
+            patch.setattr(package, "__path__", [*package.__path__, str(folder)])
         yield configs
 
 
