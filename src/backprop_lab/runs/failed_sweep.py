@@ -64,6 +64,10 @@ class FailedSweepJob(CompactHydraException):
         super().__init__(str(error))
         self.error, self.sweep_dir = error, Path(sweep_dir)
 
+    def __reduce__(self) -> tuple[type, tuple[Exception, Path]]:
+        """Rebuilt from both arguments: launchers that run jobs in other processes (joblib, submitit) pickle it."""
+        return type(self), (self.error, self.sweep_dir)
+
     def __str__(self) -> str:
         rows = job_rows(self.sweep_dir)
         failed = sum(1 for row in rows if row[1] != "success")
