@@ -4,6 +4,8 @@ The jobs run in processes the launcher starts (joblib's pool, submitit's
 subprocesses): each pays Lightning's import, so the sweeps are tiny.
 """
 
+import json
+import socket
 import subprocess
 import sys
 
@@ -97,3 +99,20 @@ def test_starting_up_imports_no_launcher_or_search_package():
     *_, imported, scanned = proc.stdout.strip().splitlines()
     assert scanned == "True", proc.stdout  # the plugins were scanned, as for any run
     assert imported == "[]"
+
+
+def test_the_sweeps_table_shows_a_job_whose_process_was_killed_as_killed(tmp_path):
+    """A cancelled SLURM job or an out-of-memory kill ends the job's process before it can record its end."""
+    from backprop_lab.runs.failed_sweep import job_rows
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    records = {
+        "0": {"status": "success", "metrics": {}},
+        "1": {"status": "running", "pid": int(gone.stdout), "host": socket.gethostname(), "metrics": {}},
+    }
+    for job, record in records.items():
+        (tmp_path / job / ".hydra").mkdir(parents=True)
+        (tmp_path / job / ".hydra" / "config.yaml").write_text("seed: 0\n")
+        (tmp_path / job / ".hydra" / "overrides.yaml").write_text(f"- seed={job}\n")
+        (tmp_path / job / "metrics.json").write_text(json.dumps(record))
+    assert [row[:3] for row in job_rows(tmp_path)] == [("0", "success", "seed=0"), ("1", "killed", "seed=1")]

@@ -5,7 +5,10 @@ once the whole batch has run raises the first failed job's exception; it
 prints a `CompactHydraException` as its message alone, and a traceback for
 anything else. So a job stopped by a `UserError` raises `FailedSweepJob`,
 whose message is built when Hydra prints it: by then every job has run, and
-the table shows them all, read from their `metrics.json`. Searches (the
+the table shows them all, read from their `metrics.json`; a job whose process
+was killed (a cancelled SLURM job, the out-of-memory killer) still says
+`running` there, and shows as `killed` (or `killed or running` when it ran
+on another host), as in the comparison. Searches (the
 Optuna sweeper) only read the job's status, so they are unaffected. A job
 that fails with any other exception keeps its traceback: that is a bug.
 Light on imports (no torch), like everything the entry points use first.
@@ -17,6 +20,7 @@ from hydra.errors import CompactHydraException
 
 from backprop_lab.errors import UserError
 from backprop_lab.runs.job_folders import job_dirs, load_summary, load_yaml
+from backprop_lab.runs.summary import describe_status
 
 ERROR_WIDTH = 100  # characters of each job's error shown in the table
 
@@ -27,7 +31,7 @@ def _status(job_dir: Path) -> tuple[str, str]:
     except UserError:
         return "unreadable metrics.json", ""
     error = str(summary.get("error") or "")
-    return str(summary.get("status", "?")), error if len(error) <= ERROR_WIDTH else error[: ERROR_WIDTH - 3] + "..."
+    return describe_status(summary), error if len(error) <= ERROR_WIDTH else error[: ERROR_WIDTH - 3] + "..."
 
 
 def _overrides(job_dir: Path) -> list[str]:
