@@ -87,3 +87,9 @@ def test_a_storage_that_cannot_hold_the_study_is_refused_in_one_paragraph(tmp_pa
     message = proc.stderr.strip().splitlines()[-1]
     assert message.startswith("error: hydra.sweeper.storage=") and "nothing was run" in message
     assert not list((tmp_path / "sweep").glob("*/.hydra"))  # no trial ran
+
+
+def test_a_batch_size_below_one_is_refused_naming_the_field(tmp_path):
+    proc = run_in_process(TRAIN_SCRIPT, *SEARCH, "hydra.sweeper.n_jobs=0", f"hydra.sweep.dir={tmp_path}")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("error: hydra.sweeper.n_jobs=0 is not allowed")
