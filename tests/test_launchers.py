@@ -5,6 +5,7 @@ subprocesses): each pays Lightning's import, so the sweeps are tiny.
 """
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -22,6 +23,10 @@ GRID = ["optimizer=sgd,adam", "trainer.max_epochs=3", *QUIET, *PICTURES_OFF]
 
 def sweep(sweep_dir, *overrides: str) -> subprocess.CompletedProcess:
     return run_in_process(TRAIN_SCRIPT, "-m", *overrides, f"hydra.sweep.dir={sweep_dir}")
+
+
+def docs_lines(page: str) -> list[str]:
+    return [line.strip() for line in (ROOT / "docs" / page).read_text().splitlines()]
 
 
 def weights(job_dir) -> dict[str, torch.Tensor]:
@@ -116,3 +121,28 @@ def test_the_sweeps_table_shows_a_job_whose_process_was_killed_as_killed(tmp_pat
         (tmp_path / job / ".hydra" / "overrides.yaml").write_text(f"- seed={job}\n")
         (tmp_path / job / "metrics.json").write_text(json.dumps(record))
     assert [row[:3] for row in job_rows(tmp_path)] == [("0", "success", "seed=0"), ("1", "killed", "seed=1")]
+
+
+@pytest.mark.slow  # Hydra composes each of the grid's 18 job configs before handing them over
+def test_the_documented_slurm_command_asks_slurm_for_what_it_says(tmp_path, monkeypatch):
+    """docs/distributed.md's knobs reach submitit's SLURM executor; the jobs are caught before sbatch runs."""
+    import submitit
+
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "srun").write_text("#!/bin/sh\n")  # submitit looks for it to tell it is on a cluster
+    (tmp_path / "bin" / "srun").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    submitted = {}
+
+    def hold(executor, function, *job_args):
+        submitted.update(executor._executor.parameters, jobs=len(job_args[0]), cluster=executor.cluster)
+        raise RuntimeError("held before sbatch")
+
+    monkeypatch.setattr(submitit.AutoExecutor, "map_array", hold)
+    commands = [line for line in docs_lines("distributed.md") if line.startswith("python scripts/train.py")]
+    line = next(line for line in commands if "hydra/launcher=slurm" in line)
+    args = line.split("scripts/train.py", 1)[1].split()
+    sweep(tmp_path / "sweep", *[a for a in args if a not in ("-m",) and not a.startswith("hydra.sweep.dir=")])
+    assert submitted["cluster"] == "slurm" and submitted["jobs"] == 18  # the grid, as one job array
+    assert (submitted["partition"], submitted["time"], submitted["gpus_per_node"]) == ("gpu", 30, 1)
+    assert (submitted["cpus_per_task"], submitted["array_parallelism"]) == (4, 8)  # cpus_per_task: torch_threads
