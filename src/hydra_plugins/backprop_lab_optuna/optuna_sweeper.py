@@ -117,6 +117,13 @@ class OptunaSweeper(Sweeper):
                 search.record(shared, trial, job, metric)
 
         best = search.write_best(shared, sweep_dir, metric)
+        running = len(shared.get_trials(deepcopy=False, states=(search.TrialState.RUNNING,)))
+        if best["best_value"] is None and running:
+            log.info(
+                "No trial has succeeded yet; %d are still running in other workers, whose last writes the best.",
+                running,
+            )
+            return best
         if best["best_value"] is None:
             raise RuntimeError(
                 f"hparams_search: none of the {best['trials']['fail']} trials succeeded; each job folder under "
