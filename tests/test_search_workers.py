@@ -106,3 +106,14 @@ def test_a_batch_size_below_one_is_refused_naming_the_field(tmp_path):
     proc = run_in_process(TRAIN_SCRIPT, *SEARCH, "hydra.sweeper.n_jobs=0", f"hydra.sweep.dir={tmp_path}")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     assert proc.stderr.strip().splitlines()[-1].startswith("error: hydra.sweeper.n_jobs=0 is not allowed")
+
+
+def test_a_storage_whose_database_driver_is_not_installed_names_the_package(tmp_path, monkeypatch):
+    for driver in ("psycopg", "psycopg2"):  # SQLAlchemy's PostgreSQL drivers, as if not installed
+        monkeypatch.setitem(sys.modules, driver, None)
+    storage = "hydra.sweeper.storage=postgresql://user:secret@localhost/studies"
+    proc = run_in_process(TRAIN_SCRIPT, *SEARCH, storage, f"hydra.sweep.dir={tmp_path}")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    message = proc.stderr.strip().splitlines()[-1]
+    assert "needs the Python package 'psycopg'" in message and "pip install psycopg" in message
+    assert "secret" not in proc.stdout + proc.stderr  # the password is never printed

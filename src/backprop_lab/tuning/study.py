@@ -19,6 +19,7 @@ import optuna
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 from optuna.trial import Trial, TrialState
+from sqlalchemy.engine import make_url
 
 from backprop_lab.errors import ConfigError
 from backprop_lab.runs.summary import RUNNING, describe_status
@@ -35,6 +36,14 @@ def storage_url(storage: str | None, sweep_dir: Path) -> str:
     return storage or f"sqlite:///{(sweep_dir / DB_NAME).resolve()}"
 
 
+def without_password(url: str) -> str:
+    """The URL as it may be printed: a database password never reaches the console or a log."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy can parse: nothing in it is known to be a password
+        return url
+
+
 def open_study(url: str, study_name: str, direction: str, sampler: DictConfig) -> optuna.Study:
     """Create the study in the storage at `url`, or load it to resume or to join the workers already on it.
 
@@ -42,19 +51,21 @@ def open_study(url: str, study_name: str, direction: str, sampler: DictConfig) -
     already in the study, so a resumed search is reproducible and does not replay its first trials, and a
     worker joining a running study does not repeat the first worker's samples.
     """
+    shown = without_password(url)
     try:
         study = optuna.create_study(storage=url, study_name=study_name, direction=direction, load_if_exists=True)
-    except ImportError as err:  # the database's driver (e.g. psycopg2 for postgresql://) is not installed
+    except ImportError as err:  # Optuna's wrapper of the database driver's ModuleNotFoundError (psycopg, pymysql)
+        driver = getattr(err.__cause__ or err.__context__, "name", None) or err.name or "its database driver"
         raise ConfigError(
-            f"hydra.sweeper.storage={url!r} needs the Python package {err.name!r}, which is not installed; nothing "
-            f"was run. Install it (pip install {err.name}, or the driver your database's SQLAlchemy dialect names), "
+            f"hydra.sweeper.storage={shown!r} needs the Python package {driver!r}, which is not installed; nothing "
+            f"was run. Install it (pip install {driver}, or the driver your database's SQLAlchemy dialect names), "
             "or leave hydra.sweeper.storage unset to keep the study in <sweep dir>/optuna.db."
         ) from err
     except Exception as err:  # SQLAlchemy's URL and connection errors, Optuna's direction mismatch: all input
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise ConfigError(
-            f"hydra.sweeper.storage={url!r} cannot hold the study {study_name!r} ({reason}); nothing was run. "
-            "Give a SQLAlchemy URL of a database this machine can reach, e.g. "
+            f"hydra.sweeper.storage={shown!r} cannot hold the study {study_name!r} ({reason.replace(url, shown)}); "
+            "nothing was run. Give a SQLAlchemy URL of a database this machine can reach, e.g. "
             "hydra.sweeper.storage=sqlite:///logs/optuna.db or postgresql://user:password@host/db, with the "
             "study's own direction, or leave it unset to keep the study in <sweep dir>/optuna.db."
         ) from err

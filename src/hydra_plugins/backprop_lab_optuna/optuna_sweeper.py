@@ -93,7 +93,7 @@ class OptunaSweeper(Sweeper):
         log.info(
             "Optuna study %r in %s: %d of %d trials done or running; searching %s to %s %s, %d at a time.",
             self.study_name,
-            self.storage or sweep_dir / study.DB_NAME,
+            study.without_password(self.storage) if self.storage else sweep_dir / study.DB_NAME,
             study.trials_counted(shared),
             self.n_trials,
             ", ".join(space),
