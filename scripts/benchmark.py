@@ -20,15 +20,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # benchmarks/ sits beside the package, not inside it
 
-from benchmarks import CASES  # noqa: E402
+from benchmarks import CASES, DEFAULT_CASES  # noqa: E402
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
         "--cases",
-        default=",".join(CASES),
-        help="comma-separated, from: xor (1), throughput (2), cold_start (3), wide (4), sweep (5); numbers work too",
+        default=",".join(DEFAULT_CASES),
+        help="comma-separated, from: xor (1), throughput (2), cold_start (3), wide (4), sweep (5); numbers work too "
+        "(default: 1-4)",
     )
     parser.add_argument("--repeats", type=int, default=5, help="rounds; each runs every side once (default 5)")
     parser.add_argument("--accelerator", choices=["cpu", "gpu"], default="cpu")
