@@ -94,8 +94,8 @@ def fail_stale_trials(study: optuna.Study) -> None:
     A trial asked on another machine is left alone: from here its worker cannot be told from a live one.
     """
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        if _gone(t.user_attrs.get(WORKER)):
-            worker = t.user_attrs.get(WORKER)
+        worker = t.user_attrs.get(WORKER)
+        if _gone(worker):
             log.warning("Trial %d was cut off with its worker (%s): marked failed, not counted.", t.number, worker)
             study.tell(t.number, state=TrialState.FAIL)
 

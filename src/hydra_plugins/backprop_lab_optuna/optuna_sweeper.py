@@ -37,8 +37,8 @@ class OptunaSweeper(Sweeper):
         study_name: str,
         sampler: DictConfig,
         params: DictConfig,
-        n_jobs: int = 1,
-        storage: str | None = None,
+        n_jobs: int,
+        storage: str | None,
     ) -> None:
         self.n_trials = n_trials
         self.direction = direction
