@@ -77,6 +77,6 @@ class FailedSweepJob(CompactHydraException):
         failed = sum(1 for row in rows if row[1] != "success")
         return (
             f"{failed} of {len(rows)} jobs of the sweep in {self.sweep_dir} did not succeed (each job folder's "
-            f"metrics.json has its status and error; the first failed job's error is above):\n{job_table(rows)}\n"
+            f"metrics.json has its status and whole error, whichever launcher ran it):\n{job_table(rows)}\n"
             f"Compare the jobs that ran with: python scripts/compare_runs.py {self.sweep_dir}"
         )
