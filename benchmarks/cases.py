@@ -5,8 +5,15 @@ import sys
 from benchmarks.cold_start import cold_start_case
 from benchmarks.settings import Settings
 from benchmarks.step_cases import throughput_case, wide_case, xor_case
+from benchmarks.sweep_launchers import sweep_case
 
-RUNNERS = {"xor": xor_case, "throughput": throughput_case, "cold_start": cold_start_case, "wide": wide_case}
+RUNNERS = {
+    "xor": xor_case,
+    "throughput": throughput_case,
+    "cold_start": cold_start_case,
+    "wide": wide_case,
+    "sweep": sweep_case,
+}
 
 
 def run_cases(names: list[str], settings: Settings) -> list[dict]:

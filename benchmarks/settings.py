@@ -22,6 +22,8 @@ class Sizes:
     wide_hidden: tuple[int, ...] = (256, 256)
     wide_classes: int = 10
     cold_start_overrides: tuple[str, ...] = ()
+    # Case 5: added to `-m experiment=optimizer_grid` (its 18 jobs of 100 full-batch steps as they are).
+    sweep_overrides: tuple[str, ...] = ()
 
 
 SMOKE = Sizes(
@@ -37,6 +39,7 @@ SMOKE = Sizes(
     wide_hidden=(16, 16),
     wide_classes=3,
     cold_start_overrides=("trainer.max_epochs=2",),
+    sweep_overrides=("optimizer.lr=0.1,1", "trainer.max_epochs=2"),
 )
 
 

@@ -3,6 +3,7 @@
     python scripts/benchmark.py --cases xor,throughput --repeats 5 --markdown logs/benchmark.md
     python scripts/benchmark.py --cases throughput,wide --compile     # also every side compiled
     python scripts/benchmark.py --accelerator gpu                      # on a CUDA machine
+    python scripts/benchmark.py --cases sweep --repeats 3              # the grid: serial against joblib
     python scripts/benchmark.py --smoke --repeats 1                    # tiny sizes: checks it runs
 
 A thin entry point; the cases live in `benchmarks/` at the repository's
@@ -19,15 +20,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # benchmarks/ sits beside the package, not inside it
 
-from benchmarks import CASES  # noqa: E402
+from benchmarks import CASES, DEFAULT_CASES  # noqa: E402
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
         "--cases",
-        default=",".join(CASES),
-        help="comma-separated, from: xor (1), throughput (2), cold_start (3), wide (4); numbers work too",
+        default=",".join(DEFAULT_CASES),
+        help="comma-separated, from: xor (1), throughput (2), cold_start (3), wide (4), sweep (5); numbers work too "
+        "(default: 1-4)",
     )
     parser.add_argument("--repeats", type=int, default=5, help="rounds; each runs every side once (default 5)")
     parser.add_argument("--accelerator", choices=["cpu", "gpu"], default="cpu")

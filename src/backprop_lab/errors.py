@@ -10,6 +10,7 @@ not an error of its own, so it lives with the sweep's job table.)
 
 import functools
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -21,6 +22,7 @@ from omegaconf import DictConfig, OmegaConf
 T = TypeVar("T")
 P = ParamSpec("P")
 SIGINT_EXIT = 130  # the shell's status for a process ended by Ctrl-C
+SCHEMA_MATCHED = r"\s*'hydra/launcher/\w+' is validated against ConfigStore schema with the same name"
 
 
 class UserError(Exception):
@@ -151,9 +153,16 @@ def _record_start(cfg: DictConfig, err: BaseException) -> None:
 
 
 def run_main(main: Callable[[], Any]) -> None:
-    """Call a script's Hydra `main`; a Ctrl-C while Hydra composes the config exits with 130, without a traceback."""
+    """Call a script's Hydra `main`; a Ctrl-C while Hydra composes the config exits with 130, without a traceback.
+
+    `configs/hydra/launcher/joblib.yaml` and `submitit_local.yaml` share their names with the schemas the
+    launcher plugins register, so Hydra validates them against those (wanted: a wrong type is refused) and
+    warns, twice, about a Hydra 1.1 deprecation that no user of this project can act on: that warning is off.
+    """
     try:
-        main()
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", SCHEMA_MATCHED, UserWarning)
+            main()
     except KeyboardInterrupt:
         print("Interrupted by Ctrl-C (SIGINT) before the run started: nothing was run.", file=sys.stderr)
         sys.exit(SIGINT_EXIT)

@@ -5,7 +5,10 @@ once the whole batch has run raises the first failed job's exception; it
 prints a `CompactHydraException` as its message alone, and a traceback for
 anything else. So a job stopped by a `UserError` raises `FailedSweepJob`,
 whose message is built when Hydra prints it: by then every job has run, and
-the table shows them all, read from their `metrics.json`. Searches (the
+the table shows them all, read from their `metrics.json`; a job whose process
+was killed (a cancelled SLURM job, the out-of-memory killer) still says
+`running` there, and shows as `killed` (or `killed or running` when it ran
+on another host), as in the comparison. Searches (the
 Optuna sweeper) only read the job's status, so they are unaffected. A job
 that fails with any other exception keeps its traceback: that is a bug.
 Light on imports (no torch), like everything the entry points use first.
@@ -17,6 +20,7 @@ from hydra.errors import CompactHydraException
 
 from backprop_lab.errors import UserError
 from backprop_lab.runs.job_folders import job_dirs, load_summary, load_yaml
+from backprop_lab.runs.summary import describe_status
 
 ERROR_WIDTH = 100  # characters of each job's error shown in the table
 
@@ -27,7 +31,7 @@ def _status(job_dir: Path) -> tuple[str, str]:
     except UserError:
         return "unreadable metrics.json", ""
     error = str(summary.get("error") or "")
-    return str(summary.get("status", "?")), error if len(error) <= ERROR_WIDTH else error[: ERROR_WIDTH - 3] + "..."
+    return describe_status(summary), error if len(error) <= ERROR_WIDTH else error[: ERROR_WIDTH - 3] + "..."
 
 
 def _overrides(job_dir: Path) -> list[str]:
@@ -64,11 +68,15 @@ class FailedSweepJob(CompactHydraException):
         super().__init__(str(error))
         self.error, self.sweep_dir = error, Path(sweep_dir)
 
+    def __reduce__(self) -> tuple[type, tuple[Exception, Path]]:
+        """Rebuilt from both arguments: launchers that run jobs in other processes (joblib, submitit) pickle it."""
+        return type(self), (self.error, self.sweep_dir)
+
     def __str__(self) -> str:
         rows = job_rows(self.sweep_dir)
         failed = sum(1 for row in rows if row[1] != "success")
         return (
             f"{failed} of {len(rows)} jobs of the sweep in {self.sweep_dir} did not succeed (each job folder's "
-            f"metrics.json has its status and error; the first failed job's error is above):\n{job_table(rows)}\n"
+            f"metrics.json has its status and whole error, whichever launcher ran it):\n{job_table(rows)}\n"
             f"Compare the jobs that ran with: python scripts/compare_runs.py {self.sweep_dir}"
         )

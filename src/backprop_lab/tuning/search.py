@@ -1,9 +1,9 @@
 """Hyperparameter search with Optuna: the search space from Hydra overrides, the study, the best trial.
 
 The Hydra sweeper in `hydra_plugins/backprop_lab_optuna` drives the loop
-(ask, launch a job, tell); this module holds what does not depend on Hydra's
-plugin machinery. The search space is written in Hydra's override grammar,
-as in `configs/hparams_search/`:
+(ask a batch, launch its jobs, tell); this module holds what does not depend
+on Hydra's plugin machinery, and `study.py` the study its workers share. The
+search space is written in Hydra's override grammar, as in `configs/hparams_search/`:
 
     optimizer: choice(sgd,adam,rmsprop)          -> categorical
     optimizer.lr: tag(log, interval(1e-3, 1.0))  -> float, log scale
@@ -21,19 +21,18 @@ from typing import Any
 import optuna
 from hydra.core.override_parser.types import Override
 from hydra.core.utils import JobReturn, JobStatus
-from hydra.utils import instantiate
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import OmegaConf
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.trial import FrozenTrial, Trial, TrialState
 
 from backprop_lab.errors import ConfigError
 from backprop_lab.runs.atomic import write_text_atomic
 from backprop_lab.runs.summary import read_summary
+from backprop_lab.tuning.study import RAN
 
 log = logging.getLogger(__name__)
 
-DB_NAME, BEST_NAME = "optuna.db", "best_trial.yaml"
-RAN = "ran"  # user attr of a trial whose job ran to its end (success or failure), as opposed to an interrupted one
+BEST_NAME = "best_trial.yaml"
 JOB_DIR = "job_dir"
 
 
@@ -65,31 +64,6 @@ def search_space(overrides: list[Override]) -> tuple[dict[str, BaseDistribution]
 def trial_overrides(trial: Trial | FrozenTrial) -> list[str]:
     """The trial's parameters as Hydra overrides, e.g. `optimizer.lr=0.0123`."""
     return [f"{name}={value}" for name, value in trial.params.items()]
-
-
-def open_study(sweep_dir: Path, study_name: str, direction: str, sampler: DictConfig) -> optuna.Study:
-    """Create the study in `<sweep_dir>/optuna.db`, or load it to resume.
-
-    The sampler is built from its config; a seeded one is re-seeded with seed + the number of trials
-    already in the study, so a resumed search is reproducible and does not replay its first trials.
-    """
-    storage = f"sqlite:///{(sweep_dir / DB_NAME).resolve()}"
-    study = optuna.create_study(storage=storage, study_name=study_name, direction=direction, load_if_exists=True)
-    seed = {"seed": sampler.seed + len(study.trials)} if sampler.get("seed") is not None else {}
-    study.sampler = instantiate(sampler, **seed)
-    return study
-
-
-def trials_that_ran(study: optuna.Study) -> int:
-    """Trials that count towards `n_trials`: finished ones, not those cut off by an interruption."""
-    return sum(1 for t in study.get_trials(deepcopy=False) if t.user_attrs.get(RAN))
-
-
-def fail_stale_trials(study: optuna.Study) -> None:
-    """Trials left RUNNING by an interrupted search are marked failed; they do not count towards n_trials."""
-    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        log.warning("Trial %d was interrupted in an earlier run: marked failed, it will not count.", t.number)
-        study.tell(t.number, state=TrialState.FAIL)
 
 
 def record(study: optuna.Study, trial: Trial, job: JobReturn, metric: str | None) -> None:

@@ -8,6 +8,7 @@ for single runs too: Optuna is imported only when a search starts.
 """
 
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,18 +22,31 @@ log = logging.getLogger(__name__)
 
 
 class OptunaSweeper(Sweeper):
-    """Ask Optuna for a trial, run it as one Hydra job, tell Optuna its metric; `n_trials` in all.
+    """Ask Optuna for `n_jobs` trials, run them as one batch of jobs, tell Optuna their metrics; `n_trials` in all.
 
-    The study lives in `<sweep dir>/optuna.db`: running the same command with the same `hydra.sweep.dir`
-    resumes it, and a larger `n_trials` extends it. Job folder N holds trial N.
+    The launcher runs a batch's jobs (one after the other by default; side by side with `hydra/launcher=joblib`
+    or on SLURM). The study lives in `storage` (by default `<sweep dir>/optuna.db`): running the same command
+    with the same `hydra.sweep.dir` resumes it, a larger `n_trials` extends it, and a second process on the
+    same storage joins it as another worker. Job folder N holds trial N.
     """
 
-    def __init__(self, n_trials: int, direction: str, study_name: str, sampler: DictConfig, params: DictConfig) -> None:
+    def __init__(
+        self,
+        n_trials: int,
+        direction: str,
+        study_name: str,
+        sampler: DictConfig,
+        params: DictConfig,
+        n_jobs: int,
+        storage: str | None,
+    ) -> None:
         self.n_trials = n_trials
         self.direction = direction
         self.study_name = study_name
         self.sampler = sampler
         self.params = params or {}
+        self.n_jobs = n_jobs
+        self.storage = storage
         self.config: DictConfig | None = None
         self.hydra_context: HydraContext | None = None
         self.launcher: Any = None
@@ -45,9 +59,25 @@ class OptunaSweeper(Sweeper):
         )
 
     def sweep(self, arguments: list[str]) -> Any:
-        from backprop_lab.tuning import search
+        """The search; a setting it cannot use is one paragraph on stderr and exit code 2, not a traceback."""
+        from backprop_lab.errors import UserError
+
+        try:
+            return self._search(arguments)
+        except UserError as err:
+            print(f"error: {err}", file=sys.stderr)
+            sys.exit(2)
+
+    def _search(self, arguments: list[str]) -> Any:
+        from backprop_lab.errors import ConfigError
+        from backprop_lab.tuning import search, study
 
         assert self.config is not None and self.hydra_context is not None
+        if not isinstance(self.n_jobs, int) or self.n_jobs < 1:
+            raise ConfigError(
+                f"hydra.sweeper.n_jobs={self.n_jobs!r} is not allowed: it must be a whole number >= 1, the trials "
+                "asked at a time and run as one batch, e.g. hydra.sweeper.n_jobs=4 with hydra/launcher=joblib."
+            )
         parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
         overrides = parser.parse_overrides([f"{k}={v}" for k, v in self.params.items()] + list(arguments))
         space, fixed = search.search_space(overrides)
@@ -56,31 +86,44 @@ class OptunaSweeper(Sweeper):
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
         metric = self.config.get("optimized_metric")
 
-        study = search.open_study(sweep_dir, self.study_name, self.direction, self.sampler)
-        search.fail_stale_trials(study)
-        done = search.trials_that_ran(study)
+        shared = study.open_study(
+            study.storage_url(self.storage, sweep_dir), self.study_name, self.direction, self.sampler
+        )
+        study.fail_stale_trials(shared)
         log.info(
-            "Optuna study %r in %s: %d of %d trials done; searching %s to %s %s.",
+            "Optuna study %r in %s: %d of %d trials done or running; searching %s to %s %s, %d at a time.",
             self.study_name,
-            sweep_dir,
-            done,
+            study.without_password(self.storage) if self.storage else sweep_dir / study.DB_NAME,
+            study.trials_counted(shared),
             self.n_trials,
             ", ".join(space),
             self.direction,
             metric,
+            self.n_jobs,
         )
-        for _ in range(self.n_trials - done):
-            trial = study.ask(space)
-            job_overrides = [*fixed, *search.trial_overrides(trial)]
+        while (left := self.n_trials - study.trials_counted(shared)) > 0:
+            trials = [study.ask(shared, space) for _ in range(min(self.n_jobs, left))]
+            # Trial numbers come from the shared study (another worker may hold the numbers between them):
+            # each job's folder is named by its trial's number, not by its place in the batch.
+            batch = [[*fixed, *search.trial_overrides(t), f"hydra.sweep.subdir={t.number}"] for t in trials]
             try:
-                self.validate_batch_is_legal([job_overrides])
-                [job] = self.launcher.launch([job_overrides], initial_job_idx=trial.number)
+                self.validate_batch_is_legal(batch)
+                jobs = self.launcher.launch(batch, initial_job_idx=trials[0].number)
             except BaseException:
-                study.tell(trial, state=search.TrialState.FAIL)  # interrupted: does not count towards n_trials
+                for trial in trials:  # interrupted: marked failed, and they do not count towards n_trials
+                    shared.tell(trial, state=search.TrialState.FAIL)
                 raise
-            search.record(study, trial, job, metric)
+            for trial, job in zip(trials, jobs, strict=True):
+                search.record(shared, trial, job, metric)
 
-        best = search.write_best(study, sweep_dir, metric)
+        best = search.write_best(shared, sweep_dir, metric)
+        running = len(shared.get_trials(deepcopy=False, states=(search.TrialState.RUNNING,)))
+        if best["best_value"] is None and running:
+            log.info(
+                "No trial has succeeded yet; %d are still running in other workers, whose last writes the best.",
+                running,
+            )
+            return best
         if best["best_value"] is None:
             raise RuntimeError(
                 f"hparams_search: none of the {best['trials']['fail']} trials succeeded; each job folder under "
