@@ -1,5 +1,9 @@
 """DDP through Hydra: `trainer=ddp_cpu` trains XOR like one process does, into one run folder, recorded once."""
 
+import socket
+import subprocess
+import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import lightning as L
@@ -12,7 +16,7 @@ from backprop_lab.errors import ConfigError
 from backprop_lab.runs.distributed import check_sweep_launch
 from backprop_lab.runs.name import tensorboard_dir
 
-from helpers import QUIET, compose_train, read_metrics
+from helpers import QUIET, TRAIN_SCRIPT, compose_train, read_metrics
 
 EPOCHS = "trainer.max_epochs=30"  # enough for SGD to solve XOR; the processes' start-up dominates anyway
 
@@ -79,3 +83,35 @@ def test_ddp_that_reruns_the_command_line_is_refused_inside_a_sweep(monkeypatch)
     check_sweep_launch(one)
     with pytest.raises(ConfigError, match=r"trainer.strategy: DDPStrategy with 2 processes cannot run inside a sweep"):
         check_sweep_launch(ddp)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_two_nodes_started_by_torchrun_train_to_the_weights_of_one_process(tmp_path):
+    """Two `torchrun --nnodes=2` launches on localhost, one process each: Lightning's sampler shards the rows."""
+    from backprop_lab.train import train
+
+    single_dir, ddp_dir = tmp_path / "single", tmp_path / "two_nodes"
+    train(compose_train(*QUIET, EPOCHS, "logger=none", output_dir=single_dir))
+    torchrun = Path(sys.executable).with_name("torchrun")
+    rendezvous = ["--nnodes=2", "--nproc_per_node=1", "--master_addr=127.0.0.1", f"--master_port={free_port()}"]
+    run = [TRAIN_SCRIPT, *QUIET, EPOCHS, "logger=none", "trainer=ddp_cpu", "trainer.devices=1", "trainer.num_nodes=2"]
+    nodes = [
+        subprocess.Popen(
+            [torchrun, *rendezvous, f"--node_rank={rank}", *map(str, run), f"hydra.run.dir={ddp_dir}"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for rank in range(2)
+    ]
+    outputs = [node.communicate(timeout=240)[0] for node in nodes]
+    assert [node.returncode for node in nodes] == [0, 0], outputs
+    assert read_metrics(ddp_dir)["global_step"] == read_metrics(single_dir)["global_step"]
+    for name, weight in final_weights(single_dir).items():
+        torch.testing.assert_close(final_weights(ddp_dir)[name], weight, rtol=0, atol=1e-5)
