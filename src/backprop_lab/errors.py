@@ -56,10 +56,6 @@ class DataError(ConfigError):
     """
 
 
-class UnsafeTargetError(UserError):
-    """A `_target_` read from outside names something the project does not allow to be called."""
-
-
 class FolderInUse(UserError):
     """Another live run holds the run folder."""
 

@@ -29,7 +29,8 @@ from backprop_lab.config.builders import (
     scheduler_factory,
 )
 from backprop_lab.config.checks import check_config, run_tags
-from backprop_lab.config.task_choice import chosen_task, net_width
+from backprop_lab.config.model import build_task_model
+from backprop_lab.config.task_choice import chosen_task
 from backprop_lab.config.tree import flat_params, print_config_tree
 from backprop_lab.errors import RunInterrupted
 from backprop_lab.loggers import finish_wandb_run
@@ -38,8 +39,9 @@ from backprop_lab.runs.atomic import as_write_failure, write_failures_in_threads
 from backprop_lab.runs.checkpoints import LAST_NAME
 from backprop_lab.runs.distributed import check_sweep_launch, is_rank_zero
 from backprop_lab.runs.interrupts import describe, interruption_exit_code
-from backprop_lab.runs.rebuild import RecordInCheckpoint, training_settings
+from backprop_lab.runs.record_writer import RecordInCheckpoint
 from backprop_lab.runs.resume import checkpoint_to_resume, checkpoint_to_test, resume_command
+from backprop_lab.runs.stored_paths import StoredPathsStayInRun
 from backprop_lab.runs.summary import FAILED, INTERRUPTED, RUNNING, SUCCESS, RunSummary, reserve_space
 from backprop_lab.tuning.lr_finder import tune_learning_rate
 
@@ -101,10 +103,10 @@ def instantiate_each(group: DictConfig | None, name: str = "callbacks") -> list[
 def build_model(cfg: DictConfig, datamodule: L.LightningDataModule) -> L.LightningModule:
     """The LightningModule the config describes; the input width and the task (see task_choice) come from the data."""
     task, num_classes, _ = chosen_task(cfg.model.get("task"), datamodule, cfg.model.get("loss", "mse"))
-    net = instantiate(cfg.model.net, in_features=datamodule.num_features, **net_width(task, num_classes))
     optimizer, scheduler = optimizer_factory(cfg.optimizer), scheduler_factory(cfg.get("scheduler"))
-    check_optimizer_and_scheduler(cfg, optimizer, scheduler, net.parameters())
-    return instantiate(cfg.model, net=net, optimizer=optimizer, scheduler=scheduler, task=task, num_classes=num_classes)
+    model = build_task_model(cfg.model, task, num_classes, datamodule.num_features, optimizer, scheduler)
+    check_optimizer_and_scheduler(cfg, optimizer, scheduler, model.parameters())
+    return model
 
 
 def build(cfg: DictConfig) -> tuple[L.LightningDataModule, L.LightningModule, L.Trainer]:
@@ -121,7 +123,8 @@ def build(cfg: DictConfig) -> tuple[L.LightningDataModule, L.LightningModule, L.
 
     loggers: list[Logger] = instantiate_each(cfg.get("logger"), "logger")
     callbacks: list[Callback] = instantiate_each(cfg.get("callbacks"))
-    callbacks.append(RecordInCheckpoint(training_settings(cfg)))  # what eval/predict rebuild from (runs/rebuild.py)
+    callbacks.append(RecordInCheckpoint(cfg))  # what eval/predict rebuild from (runs/record.py)
+    callbacks.append(StoredPathsStayInRun())  # a resumed checkpoint's file paths are not followed
     if not loggers:
         # LearningRateMonitor refuses to run without a logger; with `logger=none` there is nothing to monitor into.
         callbacks = [c for c in callbacks if not isinstance(c, LearningRateMonitor)]

@@ -6,7 +6,7 @@ or not at all for `max_epochs=0`). These checks name the config field, say
 what is allowed and stop the run before it starts. They are the only ones:
 the network, data modules and callbacks the config builds take their
 arguments as given, and eval and predict check a checkpoint's recorded
-settings with this same table (`rebuild.read_record`).
+settings with this same table (`runs/rebuild.read_record`).
 """
 
 import math
