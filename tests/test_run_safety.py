@@ -94,7 +94,7 @@ def test_a_changed_target_in_the_run_folders_config_is_never_read(tmp_path):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda r: r["settings"].__setitem__("data._target_", "shutil.copyfile"), "is not the 'backprop_lab.data"),
+        (lambda r: r["settings"].__setitem__("data._target_", "shutil.copyfile"), "_lab.data.xor.XORDataModule' of"),
         (lambda r: r["settings"].__setitem__("data._args_", ["a", "b"]), "data._args_ is not a key of configs/data"),
         (lambda r: r["settings"].__setitem__("data.sampler.n", 1), "data.sampler.n is not a key of configs/data"),
         (lambda r: r["settings"].__setitem__("model.net.extra", 1), "settings that configs/model/mlp.yaml cannot take"),

@@ -7,7 +7,8 @@ from omegaconf import DictConfig, OmegaConf
 
 from backprop_lab.config.options import flatten, option_of
 from backprop_lab.errors import ConfigError
-from backprop_lab.runs.record import GROUPS, RECORD_KEY, SETTINGS, RunRecord, record_as_data, settings_problem
+from backprop_lab.runs import record
+from backprop_lab.runs.record import GROUPS, SETTINGS, RunRecord
 
 
 def training_settings(cfg: DictConfig) -> dict[str, Any]:
@@ -22,7 +23,7 @@ def training_settings(cfg: DictConfig) -> dict[str, Any]:
         settings.update(
             flatten(OmegaConf.to_container(value, resolve=True) if OmegaConf.is_config(value) else value, key)
         )
-    problem = settings_problem(settings)
+    problem = record.settings_problem(settings)
     if problem:
         raise ConfigError(
             f"Invalid config, nothing was trained. {problem}. Every value under {', '.join(SETTINGS)} is stored in "
@@ -42,7 +43,7 @@ class RecordInCheckpoint(L.Callback):
     def on_save_checkpoint(self, trainer: L.Trainer, pl_module: L.LightningModule, checkpoint: dict) -> None:
         datamodule = trainer.datamodule
         fitted = getattr(datamodule, "fitted_preprocessing", None)
-        record = RunRecord(
+        made = RunRecord(
             options=self.options,
             settings=self.settings,
             in_features=int(datamodule.num_features),
@@ -51,4 +52,4 @@ class RecordInCheckpoint(L.Callback):
             class_names=[str(name) for name in getattr(datamodule, "class_names", [])],
             preprocessing=fitted() if callable(fitted) else {},
         )
-        checkpoint[RECORD_KEY] = record_as_data(record)
+        checkpoint[record.RECORD_KEY] = record.record_as_data(made)
