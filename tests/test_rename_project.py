@@ -13,7 +13,7 @@ from helpers import QUIET, ROOT, read_metrics, run_in_process, run_script
 
 # What a fork needs; not .git, .venv, logs/ or caches.
 PROJECT = ["src", "benchmarks", "configs", "scripts", "tests", "docs", "pyproject.toml", "README.md"]
-PROJECT += [".ci", ".pre-commit-config.yaml"]
+PROJECT += [".ci", ".github", ".pre-commit-config.yaml", "constraints.txt"]
 IGNORE = shutil.ignore_patterns("__pycache__", "*.egg-info", ".pytest_cache", "*.png")
 # Longer than the old name and sorting before `conftest`; sorting after `test_`: each once broke `ruff check .`.
 NEW_NAMES = ["aa_forked_lab_with_long_name", "zeta_lab"]
