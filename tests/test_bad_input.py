@@ -14,7 +14,7 @@ from backprop_lab.errors import ConfigError, UserError
 from backprop_lab.runs.resume import check_room_to_train
 from backprop_lab.train import build, train
 
-from helpers import compose_train, read_metrics
+from helpers import SCRIPTS, compose_train, read_metrics, run_in_process
 
 # id: override(s), what the message must say: the value, then what is allowed.
 CONFIG_CASES = {
@@ -184,3 +184,22 @@ def test_test_only_run_refuses_a_bad_checkpoint_before_testing(content, message,
     with pytest.raises(UserError, match=message):
         train(cfg)
     assert read_metrics(tmp_path / "run")["status"] == "failed"
+
+
+@pytest.mark.parametrize(
+    ("script", "args", "message"),
+    [
+        ("backprop_by_hand.py", ["--hidden", "0"], "argument --hidden: 0 is not allowed"),
+        ("backprop_by_hand.py", ["--lr", "nan"], "argument --lr: 'nan' is not allowed"),
+        ("backprop_by_hand.py", ["--epochs", "-5"], "argument --epochs: -5 is not allowed"),
+        ("benchmark.py", ["--repeats", "0"], "argument --repeats: 0 is not allowed"),
+        ("compare_sklearn.py", ["--seeds", "1", "-2"], "argument --seeds: -2 is not allowed"),
+        ("decision_boundary_filmstrip.py", ["--columns", "x"], "argument --columns: 'x' is not a whole number"),
+        ("gpu_check.py", ["--repeats", "-1"], "argument --repeats: -1 is not allowed"),
+        ("option_cost.py", ["--repeats", "0"], "argument --repeats: 0 is not allowed"),
+        ("telemetry_cost.py", ["--repeats", "1.5"], "argument --repeats: '1.5' is not a whole number"),
+    ],
+)
+def test_every_scripts_numeric_options_are_checked_when_parsed(script, args, message):
+    proc = run_in_process(SCRIPTS / script, *args)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
