@@ -30,6 +30,7 @@ from backprop_lab.config.builders import (
 )
 from backprop_lab.config.checks import check_config, run_tags
 from backprop_lab.config.model import build_task_model
+from backprop_lab.config.monitors import check_monitors
 from backprop_lab.config.task_choice import chosen_task
 from backprop_lab.config.tree import flat_params, print_config_tree
 from backprop_lab.errors import RunInterrupted
@@ -120,6 +121,7 @@ def build(cfg: DictConfig) -> tuple[L.LightningDataModule, L.LightningModule, L.
     L.seed_everything(cfg.seed, workers=True)
     datamodule = instantiate(cfg.data)
     model = build_model(cfg, datamodule)
+    check_monitors(cfg.get("callbacks"), model)  # val/acc on a regression: refused before training
 
     loggers: list[Logger] = instantiate_each(cfg.get("logger"), "logger")
     callbacks: list[Callback] = instantiate_each(cfg.get("callbacks"))
