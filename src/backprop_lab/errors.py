@@ -56,6 +56,10 @@ class DataError(ConfigError):
     """
 
 
+class StoreUnavailable(UserError):
+    """A logger's store (MLflow's database or server) cannot be written or reached."""
+
+
 class FolderInUse(UserError):
     """Another live run holds the run folder."""
 

@@ -8,6 +8,14 @@ config's `tags` list becomes MLflow run tags, the run folder is recorded as
 a tag, the checkpoint logged is the best one by val/loss rather than
 `last.ckpt` (see `after_save_checkpoint`), and metrics are written in batches.
 
+Why a lock: MLflow creates a new SQLite store's tables on first use, and
+runs that start together (a parallel sweep) created them at once and failed
+("duplicate column name", "UNIQUE constraint failed"); so every process
+writes a local SQLite store in turn, under `<database>.lock`. A store that
+cannot be written or reached (read-only, full, a server that does not answer
+within a few seconds) ends the run with one paragraph; the run folder and
+its checkpoints stay as they are.
+
 Why batches: Lightning's logger writes each `log_metrics` call as its own
 `log_batch`, one SQLite transaction; the update telemetry and the epoch
 metrics make about seven such calls an XOR epoch, and the transactions cost
@@ -17,20 +25,46 @@ ends), they cost a small part of an epoch. A run killed outright loses at
 most one batch.
 """
 
+import contextlib
 import logging
+import os
+import sqlite3
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.loggers import MLFlowLogger
+from lightning.pytorch.loggers.logger import rank_zero_experiment
 from lightning.pytorch.utilities import rank_zero_only
+
+from backprop_lab.errors import StoreUnavailable, UserError
+
+try:
+    import fcntl
+except ImportError:  # Windows: no lock between processes; parallel runs there need a tracking server
+    fcntl = None
 
 log = logging.getLogger(__name__)
 
 SQLITE = "sqlite:///"
+
+
+# A tracking server that does not answer: MLflow's defaults retry for minutes (252 s measured) before failing.
+HTTP_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1", "MLFLOW_HTTP_REQUEST_TIMEOUT": "10"}
+HTTP_DEFAULTS["MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR"] = "1"
+
+
+def unusable(uri: str, err: BaseException) -> StoreUnavailable:
+    first = (str(err).strip().splitlines() or [""])[0][:300]
+    return StoreUnavailable(
+        f"The MLflow store {uri} cannot be used ({type(err).__name__}: {first}). A local store must be a "
+        "writable folder with free space; a server must answer (logger.mlflow.tracking_uri=http://HOST:5000). "
+        "Fix it, point logger.mlflow.tracking_uri elsewhere, or log without MLflow (logger=tensorboard). "
+        "The run folder and its checkpoints are kept."
+    )
 
 
 def local_tracking_uri(uri: str) -> str:
@@ -38,8 +72,22 @@ def local_tracking_uri(uri: str) -> str:
     if not uri.startswith(SQLITE):
         return uri
     database = Path(uri.removeprefix(SQLITE)).absolute()
-    database.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        database.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise unusable(uri, err) from err
     return SQLITE + str(database)
+
+
+def check_opens(uri: str) -> None:
+    """Open a local SQLite store once: MLflow retries a database it cannot open for 100 s before it fails."""
+    if not uri.startswith(SQLITE):
+        return
+    try:
+        with contextlib.closing(sqlite3.connect(uri.removeprefix(SQLITE).split("?")[0])) as database:
+            database.execute("PRAGMA schema_version")
+    except sqlite3.Error as err:
+        raise unusable(uri, err) from err
 
 
 def local_artifact_location(location: str | None) -> str | None:
@@ -74,16 +122,53 @@ class LocalMLFlowLogger(MLFlowLogger):
         flush_every_s: float = 10.0,
         **kwargs: Any,
     ) -> None:
-        super().__init__(
-            experiment_name=experiment_name,
-            tracking_uri=local_tracking_uri(tracking_uri),
-            artifact_location=local_artifact_location(artifact_location),
-            tags=run_tags(tags, run_folder),
-            **kwargs,
-        )
+        if tracking_uri.startswith(("http://", "https://")):
+            for name, value in HTTP_DEFAULTS.items():
+                os.environ.setdefault(name, value)  # what the environment sets wins
+        self._held = 0
+        self._uri = local_tracking_uri(tracking_uri)
+        with self._store():
+            check_opens(self._uri)
+            super().__init__(
+                experiment_name=experiment_name,
+                tracking_uri=self._uri,
+                artifact_location=local_artifact_location(artifact_location),
+                tags=run_tags(tags, run_folder),
+                **kwargs,
+            )
         self.flush_every, self.flush_every_s = flush_every, flush_every_s
         self._pending: list[Any] = []
         self._flushed_at = time.monotonic()
+
+    @contextlib.contextmanager
+    def _store(self) -> Iterator[None]:
+        """The store to this process alone (a local SQLite one, under its lock); its failures as one paragraph."""
+        with contextlib.ExitStack() as held:
+            try:
+                if self._held == 0 and fcntl is not None and self._uri.startswith(SQLITE):
+                    lock = held.enter_context(Path(self._uri.removeprefix(SQLITE).split("?")[0] + ".lock").open("a"))
+                    fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+                self._held += 1
+                held.callback(self._release)
+                yield
+            except UserError:
+                raise
+            except Exception as err:  # MLflow, SQLAlchemy and requests each fail in their own classes
+                raise unusable(self._uri, err) from err
+
+    def _release(self) -> None:
+        self._held -= 1
+
+    @property
+    @rank_zero_experiment
+    def experiment(self) -> Any:
+        with self._store():
+            return MLFlowLogger.experiment.fget(self)
+
+    @rank_zero_only
+    def log_hyperparams(self, params: Any) -> None:
+        with self._store():
+            super().log_hyperparams(params)
 
     @rank_zero_only
     def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
@@ -107,14 +192,22 @@ class LocalMLFlowLogger(MLFlowLogger):
     def flush(self) -> None:
         """Write the collected metrics, at most 1000 a call (MLflow's limit)."""
         pending, self._pending = self._pending, []
-        for start in range(0, len(pending), 1000):
-            self.experiment.log_batch(run_id=self.run_id, metrics=pending[start : start + 1000])
+        with self._store():
+            for start in range(0, len(pending), 1000):
+                self.experiment.log_batch(run_id=self.run_id, metrics=pending[start : start + 1000])
         self._flushed_at = time.monotonic()
 
     @rank_zero_only
     def finalize(self, status: str = "success") -> None:
-        self.flush()
-        super().finalize(status)
+        """Write what is left and close the run; after a failure, a store that fails too only gets a warning."""
+        try:
+            with self._store():
+                self.flush()
+                super().finalize(status)
+        except StoreUnavailable as err:
+            if status == "success":
+                raise
+            log.warning("%s", err)
 
     def after_save_checkpoint(self, checkpoint_callback: ModelCheckpoint) -> None:
         """Keep the checkpoint callback that monitors a metric, if there is one.
