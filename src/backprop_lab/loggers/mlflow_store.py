@@ -8,13 +8,8 @@ config's `tags` list becomes MLflow run tags, the run folder is recorded as
 a tag, the checkpoint logged is the best one by val/loss rather than
 `last.ckpt` (see `after_save_checkpoint`), and metrics are written in batches.
 
-Why a lock: MLflow creates a new SQLite store's tables on first use, and
-runs that start together (a parallel sweep) created them at once and failed
-("duplicate column name", "UNIQUE constraint failed"); so every process
-writes a local SQLite store in turn, under `<database>.lock`. A store that
-cannot be written or reached (read-only, full, a server that does not answer
-within a few seconds) ends the run with one paragraph; the run folder and
-its checkpoints stay as they are.
+Parallel runs into one new SQLite store, and a store that cannot be used:
+see `loggers/store_access.py` (one process at a time, one paragraph).
 
 Why batches: Lightning's logger writes each `log_metrics` call as its own
 `log_batch`, one SQLite transaction; the update telemetry and the epoch
@@ -25,12 +20,10 @@ ends), they cost a small part of an epoch. A run killed outright loses at
 most one batch.
 """
 
-import contextlib
 import logging
 import os
-import sqlite3
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
@@ -40,31 +33,10 @@ from lightning.pytorch.loggers import MLFlowLogger
 from lightning.pytorch.loggers.logger import rank_zero_experiment
 from lightning.pytorch.utilities import rank_zero_only
 
-from backprop_lab.errors import StoreUnavailable, UserError
-
-try:
-    import fcntl
-except ImportError:  # Windows: no lock between processes; parallel runs there need a tracking server
-    fcntl = None
+from backprop_lab.errors import StoreUnavailable
+from backprop_lab.loggers.store_access import HTTP_DEFAULTS, SQLITE, StoreAccess, check_opens, unusable
 
 log = logging.getLogger(__name__)
-
-SQLITE = "sqlite:///"
-
-
-# A tracking server that does not answer: MLflow's defaults retry for minutes (252 s measured) before failing.
-HTTP_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1", "MLFLOW_HTTP_REQUEST_TIMEOUT": "10"}
-HTTP_DEFAULTS["MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR"] = "1"
-
-
-def unusable(uri: str, err: BaseException) -> StoreUnavailable:
-    first = (str(err).strip().splitlines() or [""])[0][:300]
-    return StoreUnavailable(
-        f"The MLflow store {uri} cannot be used ({type(err).__name__}: {first}). A local store must be a "
-        "writable folder with free space; a server must answer (logger.mlflow.tracking_uri=http://HOST:5000). "
-        "Fix it, point logger.mlflow.tracking_uri elsewhere, or log without MLflow (logger=tensorboard). "
-        "The run folder and its checkpoints are kept."
-    )
 
 
 def local_tracking_uri(uri: str) -> str:
@@ -77,17 +49,6 @@ def local_tracking_uri(uri: str) -> str:
     except OSError as err:
         raise unusable(uri, err) from err
     return SQLITE + str(database)
-
-
-def check_opens(uri: str) -> None:
-    """Open a local SQLite store once: MLflow retries a database it cannot open for 100 s before it fails."""
-    if not uri.startswith(SQLITE):
-        return
-    try:
-        with contextlib.closing(sqlite3.connect(uri.removeprefix(SQLITE).split("?")[0])) as database:
-            database.execute("PRAGMA schema_version")
-    except sqlite3.Error as err:
-        raise unusable(uri, err) from err
 
 
 def local_artifact_location(location: str | None) -> str | None:
@@ -125,13 +86,13 @@ class LocalMLFlowLogger(MLFlowLogger):
         if tracking_uri.startswith(("http://", "https://")):
             for name, value in HTTP_DEFAULTS.items():
                 os.environ.setdefault(name, value)  # what the environment sets wins
-        self._held = 0
-        self._uri = local_tracking_uri(tracking_uri)
+        uri = local_tracking_uri(tracking_uri)
+        self._store = StoreAccess(uri)
         with self._store():
-            check_opens(self._uri)
+            check_opens(uri)
             super().__init__(
                 experiment_name=experiment_name,
-                tracking_uri=self._uri,
+                tracking_uri=uri,
                 artifact_location=local_artifact_location(artifact_location),
                 tags=run_tags(tags, run_folder),
                 **kwargs,
@@ -139,25 +100,6 @@ class LocalMLFlowLogger(MLFlowLogger):
         self.flush_every, self.flush_every_s = flush_every, flush_every_s
         self._pending: list[Any] = []
         self._flushed_at = time.monotonic()
-
-    @contextlib.contextmanager
-    def _store(self) -> Iterator[None]:
-        """The store to this process alone (a local SQLite one, under its lock); its failures as one paragraph."""
-        with contextlib.ExitStack() as held:
-            try:
-                if self._held == 0 and fcntl is not None and self._uri.startswith(SQLITE):
-                    lock = held.enter_context(Path(self._uri.removeprefix(SQLITE).split("?")[0] + ".lock").open("a"))
-                    fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-                self._held += 1
-                held.callback(self._release)
-                yield
-            except UserError:
-                raise
-            except Exception as err:  # MLflow, SQLAlchemy and requests each fail in their own classes
-                raise unusable(self._uri, err) from err
-
-    def _release(self) -> None:
-        self._held -= 1
 
     @property
     @rank_zero_experiment
