@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(f"  {line}" for line in changes))
     if not args.dry_run:
         print(reformat(root))
-        reinstall = f'pip uninstall -y {OLD_DISTRIBUTION} && pip install -e ".[test]"'
+        reinstall = f'pip uninstall -y {OLD_DISTRIBUTION} && pip install -c constraints.txt -e ".[test]"'
         print(f"Next: reinstall so the new name is importable: {reinstall}")
     return 0
 

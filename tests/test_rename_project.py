@@ -48,7 +48,7 @@ def test_renamed_copy_has_no_old_name_lints_clean_and_trains(tmp_path, monkeypat
     assert proc.returncode == 0, proc.stderr
     assert f"renamed src/backprop_lab/ -> src/{NEW}/" in proc.stdout
     assert "pyproject.toml: " in proc.stdout and "configs/model/mlp.yaml: " in proc.stdout
-    assert 'pip install -e ".[test]"' in proc.stdout  # the README's install command
+    assert 'pip install -c constraints.txt -e ".[test]"' in proc.stdout  # the README's install command
 
     files = [p for p in copy.rglob("*") if p.is_file()]
     left = [str(p) for p in files if "backprop_lab" in p.read_text(errors="ignore")]
@@ -59,6 +59,8 @@ def test_renamed_copy_has_no_old_name_lints_clean_and_trains(tmp_path, monkeypat
         proc = subprocess.run([sys.executable, "-m", "ruff", *lint], capture_output=True, text=True, cwd=copy)
         assert proc.returncode == 0, proc.stdout + proc.stderr
 
+    if NEW != "zeta_lab":
+        return  # training does not depend on the name's place in the alphabet: one name trains
     # The copy's package, not the installed one: only the copy has a package of the new name, so the run
     # below, whose config names its classes, shows it imports and trains. Run here: the new name cannot
     # clash with this project's modules, and the copy's modules are dropped again after the run.

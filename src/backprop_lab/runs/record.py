@@ -184,7 +184,8 @@ def parse_record(checkpoint: dict[str, Any], source: str) -> RunRecord:
     """The checkpoint's record, checked field by field; `CheckpointError` (one paragraph) when it is not one."""
     if RECORD_KEY not in checkpoint:
         raise CheckpointError(
-            f"{source} holds no run record (the '{RECORD_KEY}' entry training writes into every checkpoint), so "
+            f"{source[:1].upper()}{source[1:]} holds no run record (the '{RECORD_KEY}' entry training writes into "
+            "every checkpoint), so "
             "this project cannot tell which model and data it was trained with. Use a checkpoint written by "
             "scripts/train.py of this version, or train again."
         )
@@ -199,8 +200,7 @@ def parse_record(checkpoint: dict[str, Any], source: str) -> RunRecord:
 
 
 def record_as_data(record: RunRecord) -> dict[str, Any]:
-    """The record as the plain dict a checkpoint stores, checked as eval will check it: a record it would refuse
-    is a bug of training's, not a checkpoint to write."""
+    """The record as the plain dict a checkpoint stores, checked as eval will check it (else: a bug, not a file)."""
     data = asdict(record)
     _check(data)
     return data
