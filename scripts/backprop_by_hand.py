@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from backprop_lab import reference as ref
+from backprop_lab.config.cli import positive_number, whole_number
 
 OPTIMIZER_NAMES = {name.lower(): name for name in ref.OPTIMIZERS}  # "adamw" -> "AdamW"
 DEFAULT_LR = {"sgd": 0.5, "adam": 0.05, "adamw": 0.05, "rmsprop": 0.02}
@@ -22,13 +23,15 @@ DEFAULT_LR = {"sgd": 0.5, "adam": 0.05, "adamw": 0.05, "rmsprop": 0.02}
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--hidden", type=int, nargs="+", default=[3], help="hidden layer widths (default: 3)")
+    parser.add_argument(
+        "--hidden", type=whole_number(1, 3), nargs="+", default=[3], help="hidden layer widths (default: 3)"
+    )
     parser.add_argument("--activation", choices=sorted(ref.ACTIVATIONS), default="tanh")
     parser.add_argument("--optimizer", choices=sorted(OPTIMIZER_NAMES), default="sgd")
-    parser.add_argument("--lr", type=float, help=f"learning rate (default per optimizer: {DEFAULT_LR})")
-    parser.add_argument("--seed", type=int, default=0, help="seed for the initial weights")
+    parser.add_argument("--lr", type=positive_number(0.5), help=f"learning rate (default per optimizer: {DEFAULT_LR})")
+    parser.add_argument("--seed", type=whole_number(0, 0), default=0, help="seed for the initial weights")
     parser.add_argument("--train", action="store_true", help="train to the end instead of one explained step")
-    parser.add_argument("--epochs", type=int, default=2000, help="full-batch steps for --train")
+    parser.add_argument("--epochs", type=whole_number(1, 2000), default=2000, help="full-batch steps for --train")
     args = parser.parse_args(argv)
     if args.lr is None:
         args.lr = DEFAULT_LR[args.optimizer]

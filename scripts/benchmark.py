@@ -17,6 +17,8 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from backprop_lab.config.cli import whole_number
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # benchmarks/ sits beside the package, not inside it
 
@@ -31,12 +33,16 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         help="comma-separated, from: xor (1), throughput (2), cold_start (3), wide (4), sweep (5); numbers work too "
         "(default: 1-4)",
     )
-    parser.add_argument("--repeats", type=int, default=5, help="rounds; each runs every side once (default 5)")
+    parser.add_argument(
+        "--repeats", type=whole_number(1, 5), default=5, help="rounds; each runs every side once (default 5)"
+    )
     parser.add_argument("--accelerator", choices=["cpu", "gpu"], default="cpu")
     parser.add_argument("--compile", action="store_true", help="cases 2 and 4 also with every side's network compiled")
     parser.add_argument("--markdown", type=Path, help="write the table to this file too")
     parser.add_argument("--json", type=Path, help="write every run, the machine and its load to this file")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads, the same on every side (default 1)")
+    parser.add_argument(
+        "--threads", type=whole_number(1, 1), default=1, help="torch threads, the same on every side (default 1)"
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, to check the benchmark works, not to time")
     parser.add_argument(
         "--one-at-a-time",

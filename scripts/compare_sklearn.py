@@ -12,13 +12,14 @@ import sys
 from pathlib import Path
 
 from backprop_lab.analysis.sklearn_baseline import EXPERIMENTS, compare, markdown_table
+from backprop_lab.config.cli import whole_number
 from backprop_lab.errors import reports_user_errors
 
 
 @reports_user_errors
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--seeds", type=whole_number(0, 0), nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--experiments", nargs="+", default=list(EXPERIMENTS), choices=list(EXPERIMENTS))
     parser.add_argument("--out", type=Path, default=Path("logs/compare_sklearn.md"), help="where to write the table")
     args = parser.parse_args(argv)

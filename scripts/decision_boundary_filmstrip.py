@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from backprop_lab.analysis.filmstrip import read_frames, write_filmstrip
+from backprop_lab.config.cli import whole_number
 from backprop_lab.errors import reports_user_errors
 
 DEFAULT_NAME = "decision_boundary_filmstrip.png"
@@ -25,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("run_dir", type=Path, help="a run folder, e.g. logs/train/runs/<timestamp>")
     parser.add_argument("out", type=Path, nargs="?", help=f"the PNG to write (default: <run_dir>/{DEFAULT_NAME})")
     parser.add_argument("--steps", help="comma-separated steps to show (default: every image)")
-    parser.add_argument("--columns", type=int, default=4, help="images per row")
+    parser.add_argument("--columns", type=whole_number(1, 4), default=4, help="images per row")
     args = parser.parse_args(argv)
     steps = [int(s) for s in args.steps.split(",")] if args.steps else None
     path = write_filmstrip(read_frames(args.run_dir), args.out or args.run_dir / DEFAULT_NAME, steps, args.columns)

@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from backprop_lab.config.cli import whole_number
+
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN = ROOT / "scripts" / "train.py"
 QUIET = ["~callbacks.progress_bar", "trainer.enable_progress_bar=false"]
@@ -73,7 +75,9 @@ def train_once(label: str, overrides: list[str] | str, folder: Path) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dry", action="store_true", help="on the CPU at tiny sizes, to check the script itself")
-    parser.add_argument("--repeats", type=int, default=3, help="benchmark rounds (default 3, to stay near 5 minutes)")
+    parser.add_argument(
+        "--repeats", type=whole_number(1, 3), default=3, help="benchmark rounds (default 3, to stay near 5 minutes)"
+    )
     parser.add_argument("--markdown", type=Path, help="write the report to this file too")
     args = parser.parse_args()
 

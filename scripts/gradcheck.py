@@ -11,8 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from hydra import compose, initialize_config_dir
-
+from backprop_lab.config.checks import check_config
+from backprop_lab.config.cli import compose_overrides, whole_number
 from backprop_lab.errors import reports_user_errors
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
@@ -22,10 +22,12 @@ CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("overrides", nargs="*", help="Hydra overrides, as for scripts/train.py")
-    parser.add_argument("--rows", type=int, default=8, help="training rows the loss is taken on (default 8)")
+    rows = whole_number(1, 8)
+    parser.add_argument("--rows", type=rows, default=8, help="training rows the loss is taken on (default 8)")
     args = parser.parse_args(argv)
-    with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
-        cfg = compose(config_name="train", overrides=args.overrides)
+    # Nothing is written: the run folder the config names is never made, but its checks resolve the name.
+    cfg = compose_overrides(CONFIGS, "train", ["paths.output_dir=unused", *args.overrides])
+    check_config(cfg)  # the values train.py refuses (model.net.hidden=[0]), refused here too
     from backprop_lab.analysis.gradcheck import check_gradients
 
     results = check_gradients(cfg, args.rows)

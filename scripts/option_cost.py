@@ -22,6 +22,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from backprop_lab.config.cli import whole_number
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # benchmarks/ sits beside the package, not inside it
 
@@ -42,7 +44,9 @@ def main() -> None:
     parser.add_argument("--off", nargs="*", default=[], help="overrides for the 'without' side only")
     parser.add_argument("--base", nargs="*", default=[], help="overrides for both sides, e.g. optimizer=adam")
     parser.add_argument("--epochs", default="10,60", help="the two epoch counts (default 10,60)")
-    parser.add_argument("--repeats", type=int, default=3, help="runs per side and epoch count (default 3)")
+    parser.add_argument(
+        "--repeats", type=whole_number(1, 3), default=3, help="runs per side and epoch count (default 3)"
+    )
     args = parser.parse_args()
     epochs = tuple(int(e) for e in args.epochs.split(","))
     if len(epochs) != 2 or not 0 < epochs[0] < epochs[1] or args.repeats < 1:

@@ -15,7 +15,9 @@ Python line would pass ruff's line-length is refused before anything changes.
 import argparse
 import importlib.util
 import keyword
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -45,6 +47,10 @@ def _patterns(new: str) -> list[tuple[re.Pattern[str], str]]:
         (re.compile(rf"(?<![\w-]){re.escape(OLD_PACKAGE)}(?![A-Za-z0-9])"), new),
         (re.compile(rf"(?<![\w-]){re.escape(OLD_DISTRIBUTION)}(?![\w-])"), new.replace("_", "-")),
     ]
+
+
+def _count(text: str, new: str) -> int:
+    return sum(len(pattern.findall(text)) for pattern, _ in _patterns(new))
 
 
 def line_length(root: Path) -> int:
@@ -83,27 +89,89 @@ def project_files(root: Path) -> list[Path]:
     return files
 
 
-def rename(root: Path, new: str, dry_run: bool = False) -> list[str]:
-    """Rewrite the files and rename the package folder; return one line per change."""
+class NothingChanged(Exception):
+    """The rename could not be done; every file and folder is as it was."""
+
+
+def plan(root: Path, new: str) -> tuple[list[tuple[Path, str, str]], list[tuple[Path, Path]]]:
+    """(file, old text, new text) for each file to rewrite, and (folder, new folder) for each folder to rename."""
     patterns = _patterns(new)
-    changes = []
+    files = []
     for path in project_files(root):
-        text = path.read_text(encoding="utf-8")
-        count = 0
+        old = path.read_text(encoding="utf-8")
+        text = old
         for pattern, replacement in patterns:
-            text, n = pattern.subn(replacement, text)
-            count += n
-        if count:
-            changes.append(f"{path.relative_to(root)}: {count} replacement{'s' * (count > 1)}")
-            if not dry_run:
-                path.write_text(text, encoding="utf-8")
+            text = pattern.sub(replacement, text)
+        if text != old:
+            files.append((path, old, text))
     # The package folder, and folders named after it such as src/hydra_plugins/backprop_lab_optuna/.
-    folders = [p for p in (root / "src").rglob(f"{OLD_PACKAGE}*") if p.is_dir() and "__pycache__" not in p.parts]
-    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
-        target = folder.with_name(new + folder.name[len(OLD_PACKAGE) :])
-        changes.append(f"renamed {folder.relative_to(root)}/ -> {target.relative_to(root)}/")
-        if not dry_run:
+    found = [p for p in (root / "src").rglob(f"{OLD_PACKAGE}*") if p.is_dir() and "__pycache__" not in p.parts]
+    deepest_first = sorted(found, key=lambda p: len(p.parts), reverse=True)
+    return files, [(folder, folder.with_name(new + folder.name[len(OLD_PACKAGE) :])) for folder in deepest_first]
+
+
+def _staged_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}.renaming")
+
+
+def _write_staged(path: Path, text: str) -> Path:
+    """`text` in a hidden file next to `path`, with its permissions: swapped in by one rename later."""
+    staged = _staged_name(path)
+    staged.write_text(text, encoding="utf-8")
+    shutil.copymode(path, staged)
+    return staged
+
+
+def _stage(files: list[tuple[Path, str, str]], folders: list[tuple[Path, Path]]) -> list[Path]:
+    """Prove every change can be written before making one: each new text is written next to its file."""
+    staged: list[Path] = []
+    try:
+        for path, _, text in files:
+            with path.open("r+b"):  # the file itself must be writable, not only its folder
+                pass
+            staged.append(_write_staged(path, text))
+        for folder, _ in folders:
+            probe = folder.parent / f".{folder.name}.renaming"
+            probe.mkdir()
+            probe.rmdir()
+    except OSError as err:
+        for path in staged:
+            path.unlink(missing_ok=True)
+        raise NothingChanged(f"cannot write {err.filename}: {err.strerror or err}") from err
+    return staged
+
+
+def _commit(files: list[tuple[Path, str, str]], staged: list[Path], folders: list[tuple[Path, Path]]) -> None:
+    """Swap every staged file in and rename the folders; on any failure, put back what was already changed."""
+    replaced: list[tuple[Path, str]] = []
+    renamed: list[tuple[Path, Path]] = []
+    try:
+        for (path, old, _), ready in zip(files, staged, strict=True):
+            os.replace(ready, path)
+            replaced.append((path, old))
+        for folder, target in folders:
             folder.rename(target)
+            renamed.append((folder, target))
+    except OSError as err:
+        for folder, target in reversed(renamed):
+            target.rename(folder)
+        for path, old in reversed(replaced):
+            os.replace(_write_staged(path, old), path)
+        for ready in staged:
+            ready.unlink(missing_ok=True)
+        raise NothingChanged(f"cannot write {err.filename}: {err.strerror or err}") from err
+
+
+def rename(root: Path, new: str, dry_run: bool = False) -> list[str]:
+    """Rewrite the files and rename the package folder, all or nothing; return one line per change."""
+    files, folders = plan(root, new)
+    changes = [
+        f"{path.relative_to(root)}: {_count(old, new)} replacement{'s' * (_count(old, new) > 1)}"
+        for path, old, _ in files
+    ]
+    changes += [f"renamed {folder.relative_to(root)}/ -> {target.relative_to(root)}/" for folder, target in folders]
+    if not dry_run:
+        _commit(files, _stage(files, folders), folders)
     return changes
 
 
@@ -143,14 +211,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot rename {OLD_PACKAGE} to {args.new_name!r}: {problem}.", file=sys.stderr)
         return 2
 
-    changes = rename(root, args.new_name, dry_run=args.dry_run)
+    try:
+        changes = rename(root, args.new_name, dry_run=args.dry_run)
+    except NothingChanged as err:
+        print(
+            f"error: cannot rename {OLD_PACKAGE} to {args.new_name!r}: {err}. Nothing was changed: every file and "
+            "folder is as it was. Make it writable (or free space) and run the command again.",
+            file=sys.stderr,
+        )
+        return 2
     done = ("Would rewrite", "rename") if args.dry_run else ("Rewrote", "renamed")
     renamed = sum(line.startswith("renamed ") for line in changes)
     print(f"{done[0]} {len(changes) - renamed} files and {done[1]} {renamed} folders in {root}:")
     print("\n".join(f"  {line}" for line in changes))
     if not args.dry_run:
         print(reformat(root))
-        reinstall = f'pip uninstall -y {OLD_DISTRIBUTION} && pip install -e ".[test]"'
+        reinstall = f'pip uninstall -y {OLD_DISTRIBUTION} && pip install -c constraints.txt -e ".[test]"'
         print(f"Next: reinstall so the new name is importable: {reinstall}")
     return 0
 

@@ -22,6 +22,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from backprop_lab.config.cli import whole_number
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # benchmarks/ sits beside the package, not inside it
 
@@ -33,7 +35,9 @@ TELEMETRY = ["update_telemetry", "histograms", "decision_boundary", "hparams", "
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5, help="rounds: one run with telemetry on, one off")
+    parser.add_argument(
+        "--repeats", type=whole_number(1, 5), default=5, help="rounds: one run with telemetry on, one off"
+    )
     parser.add_argument(
         "--off", action="append", choices=TELEMETRY, help="callbacks to switch off (repeatable; default: all of them)"
     )

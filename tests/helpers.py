@@ -216,5 +216,27 @@ def _train_hydra() -> Hydra:
         return GlobalHydra.instance().hydra
 
 
+def fake_run(run_dir: Path, *overrides: str) -> Path:
+    """A run folder as training leaves it (config, checkpoint and its run record), without training: initial weights."""
+    import torch
+    from omegaconf import OmegaConf
+
+    from backprop_lab.runs.record_writer import RecordInCheckpoint
+    from backprop_lab.train import build
+
+    cfg = compose_train(*overrides, output_dir=run_dir)
+    datamodule, model, trainer = build(cfg)
+    (run_dir / ".hydra").mkdir(parents=True)
+    OmegaConf.save(cfg, run_dir / ".hydra" / "config.yaml")
+    (run_dir / "checkpoints").mkdir()
+    checkpoint = {"state_dict": model.state_dict(), "epoch": 0, "global_step": 0}
+    recorder = next(c for c in trainer.callbacks if isinstance(c, RecordInCheckpoint))
+    trainer.datamodule = datamodule
+    recorder.on_save_checkpoint(trainer, model, checkpoint)
+    path = run_dir / "checkpoints" / "last.ckpt"
+    torch.save(checkpoint, path)
+    return path
+
+
 def read_metrics(run_dir: Path) -> dict:
     return json.loads((run_dir / "metrics.json").read_text())

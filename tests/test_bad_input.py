@@ -14,8 +14,9 @@ from backprop_lab.errors import ConfigError, UserError
 from backprop_lab.runs.resume import check_room_to_train
 from backprop_lab.train import build, train
 
-from helpers import compose_train, read_metrics
+from helpers import SCRIPTS, compose_train, read_metrics, run_in_process
 
+EARLY = "callbacks=[default,early_stopping]"
 # id: override(s), what the message must say: the value, then what is allowed.
 CONFIG_CASES = {
     "negative lr": ("optimizer.lr=-1", "optimizer.lr=-1", "a positive number"),
@@ -36,6 +37,9 @@ CONFIG_CASES = {
     "validate every 0": ("trainer.check_val_every_n_epoch=0", "trainer.check_val_every_n_epoch=0", "a whole number"),
     "validate every 0 steps": ("+trainer.val_check_interval=0", "trainer.val_check_interval=0", "a positive number"),
     "negative clip": ("trainer.gradient_clip_val=-1", "trainer.gradient_clip_val=-1", "a number >= 0"),
+    "patience text": (f"{EARLY} callbacks.early_stopping.patience=abc", "patience='abc'", "a whole number of checks"),
+    "patience -1": (f"{EARLY} callbacks.early_stopping.patience=-1", "patience=-1", "a whole number of checks"),
+    "early stop mode": (f"{EARLY} callbacks.early_stopping.mode=lowest", "mode='lowest'", "min or max"),
 }
 
 
@@ -184,3 +188,47 @@ def test_test_only_run_refuses_a_bad_checkpoint_before_testing(content, message,
     with pytest.raises(UserError, match=message):
         train(cfg)
     assert read_metrics(tmp_path / "run")["status"] == "failed"
+
+
+@pytest.mark.parametrize(
+    ("script", "args", "message"),
+    [
+        ("backprop_by_hand.py", ["--hidden", "0"], "argument --hidden: 0 is not allowed"),
+        ("backprop_by_hand.py", ["--lr", "nan"], "argument --lr: 'nan' is not allowed"),
+        ("backprop_by_hand.py", ["--epochs", "-5"], "argument --epochs: -5 is not allowed"),
+        ("benchmark.py", ["--repeats", "0"], "argument --repeats: 0 is not allowed"),
+        ("compare_sklearn.py", ["--seeds", "1", "-2"], "argument --seeds: -2 is not allowed"),
+        ("decision_boundary_filmstrip.py", ["--columns", "x"], "argument --columns: 'x' is not a whole number"),
+        ("gpu_check.py", ["--repeats", "-1"], "argument --repeats: -1 is not allowed"),
+        ("option_cost.py", ["--repeats", "0"], "argument --repeats: 0 is not allowed"),
+        ("telemetry_cost.py", ["--repeats", "1.5"], "argument --repeats: '1.5' is not a whole number"),
+    ],
+)
+def test_every_scripts_numeric_options_are_checked_when_parsed(script, args, message):
+    proc = run_in_process(SCRIPTS / script, *args)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("overrides", "monitor", "task"),
+    [
+        ([EARLY, "callbacks.early_stopping.monitor=val/accuracy"], "val/accuracy", "binary"),
+        ([EARLY, "experiment=diabetes", "callbacks.early_stopping.monitor=val/acc"], "val/acc", "regression"),
+        (["experiment=diabetes", "callbacks.model_checkpoint.monitor=val/auroc"], "val/auroc", "regression"),
+    ],
+    ids=["never-logged", "acc-on-regression", "checkpoint-monitor"],
+)
+def test_a_monitor_the_run_does_not_log_is_refused_before_training(tmp_path, overrides, monitor, task):
+    with pytest.raises(ConfigError, match=rf"monitor='{monitor}' is not a metric this run logs: the {task} task logs"):
+        train(compose_train(*overrides, "~callbacks.progress_bar", output_dir=tmp_path))
+    assert read_metrics(tmp_path)["status"] == "failed" and not (tmp_path / "checkpoints").exists()
+
+
+def test_non_finite_validation_and_test_metrics_end_the_run_as_failed(tmp_path):
+    data = tmp_path / "huge.csv"  # targets near 1e20: their squared errors overflow float32
+    data.write_text("x,y\n" + "".join(f"{i % 7},{(1 + i % 5) * 1e20}\n" for i in range(40)))
+    overrides = ["data=csv", f"data.path={data}", "data.target=y", "data.task=regression", "trainer.max_epochs=2"]
+    with pytest.raises(UserError, match=r"metrics are not finite: .*val/mse=inf"):
+        train(compose_train(*overrides, "debug=quiet", output_dir=tmp_path / "run"))
+    summary = read_metrics(tmp_path / "run")
+    assert summary["status"] == "failed" and "not finite" in summary["error"]

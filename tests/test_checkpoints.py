@@ -1,30 +1,17 @@
 """Bad checkpoints and run folders: each gets one clear paragraph, a non-zero exit, nothing that looks like success."""
 
 import functools
-from pathlib import Path
 
 import pytest
 import torch
-from omegaconf import OmegaConf
 
 from backprop_lab.errors import CheckpointError
-from backprop_lab.evaluate import evaluate, restore_model
+from backprop_lab.evaluate import restore_model
 from backprop_lab.runs.checkpoints import find_last_checkpoint, load_checkpoint
-from backprop_lab.train import build, train
+from backprop_lab.runs.record import RECORD_KEY
+from backprop_lab.train import train
 
-from helpers import compose_train, read_metrics
-
-
-def fake_run(run_dir: Path, *overrides: str) -> Path:
-    """A run folder as training leaves it (config + checkpoint), without training: the weights are the initial ones."""
-    cfg = compose_train(*overrides, output_dir=run_dir)
-    _, model, _ = build(cfg)
-    (run_dir / ".hydra").mkdir(parents=True)
-    OmegaConf.save(cfg, run_dir / ".hydra" / "config.yaml")
-    (run_dir / "checkpoints").mkdir()
-    path = run_dir / "checkpoints" / "last.ckpt"
-    torch.save({"state_dict": model.state_dict(), "epoch": 0, "global_step": 0}, path)
-    return path
+from helpers import EVAL_SCRIPT, compose_train, fake_run, read_metrics, run_in_process
 
 
 def test_a_good_checkpoint_restores_the_model(tmp_path):
@@ -60,11 +47,12 @@ def test_bad_checkpoint_files_are_named_with_the_fix(tmp_path, content, message)
 
 def test_checkpoint_of_another_model_shape_names_the_layer(tmp_path):
     ckpt = fake_run(tmp_path / "wide", "model.net.hidden=[16]")
-    narrow = fake_run(tmp_path / "narrow")
-    ckpt.replace(narrow)  # a [16]-wide checkpoint in a run folder whose config says [8]
+    checkpoint = torch.load(ckpt, weights_only=True)
+    checkpoint[RECORD_KEY]["settings"]["model.net.hidden"] = [8]  # a record that does not match its weights
+    torch.save(checkpoint, ckpt)
     expected = r"different model: net.hidden1.weight: checkpoint \(16, 2\), model \(8, 2\)"
     with pytest.raises(CheckpointError, match=expected):
-        restore_model(narrow)
+        restore_model(ckpt)
 
 
 def test_resume_from_a_folder_without_checkpoints_says_so(tmp_path):
@@ -72,13 +60,12 @@ def test_resume_from_a_folder_without_checkpoints_says_so(tmp_path):
         find_last_checkpoint(tmp_path)
 
 
-def test_eval_of_a_checkpoint_outside_a_run_folder_fails_and_says_why(tmp_path):
+def test_eval_of_a_checkpoint_outside_its_run_folder_works_from_its_record(tmp_path):
     stray = tmp_path / "stray.ckpt"
     fake_run(tmp_path / "run").replace(stray)
-    cfg = OmegaConf.create({"ckpt_path": str(stray), "paths": {"output_dir": str(tmp_path / "eval")}})
-    with pytest.raises(CheckpointError, match="is not inside a training run folder"):
-        evaluate(cfg)
-    assert read_metrics(tmp_path / "eval")["status"] == "failed"
+    proc = run_in_process(EVAL_SCRIPT, f"ckpt_path={stray}", f"hydra.run.dir={tmp_path / 'eval'}", "logger=none")
+    assert proc.returncode == 0, proc.stderr
+    assert read_metrics(tmp_path / "eval")["status"] == "success"
 
 
 def test_resuming_from_a_corrupt_checkpoint_stops_before_training(tmp_path):
@@ -101,3 +88,14 @@ def test_a_run_folder_that_cannot_be_written_stops_the_run_before_anything(train
     assert message.startswith(f"error: Cannot write the run folder {blocker / 'run'}: {blocker} is a file")
     assert "hydra.run.dir=<folder>" in message and "Traceback" not in proc.stderr
     assert blocker.read_text() == ""
+
+
+@pytest.mark.parametrize(("key", "value"), [("global_step", "many"), ("epoch", "3")])
+def test_text_where_a_resume_counter_is_stored_is_refused_before_training(tmp_path, key, value):
+    ckpt = fake_run(tmp_path / "run")
+    checkpoint = torch.load(ckpt, weights_only=True)
+    checkpoint[key] = value
+    torch.save(checkpoint, ckpt)
+    with pytest.raises(CheckpointError, match=f"stores {key}={value!r}, which is not a count"):
+        train(compose_train(f"ckpt_path={ckpt}", "~callbacks.progress_bar", output_dir=tmp_path / "again"))
+    assert read_metrics(tmp_path / "again")["status"] == "failed"

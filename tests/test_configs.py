@@ -17,7 +17,7 @@ from backprop_lab.callbacks.decision_boundary import DecisionBoundary
 from backprop_lab.callbacks.histograms import ParameterHistograms
 from backprop_lab.callbacks.loss_landscape import LossLandscape
 from backprop_lab.callbacks.update_telemetry import UpdateTelemetry
-from backprop_lab.config.allowlist import check_targets
+from backprop_lab.config.options import flatten, option_of, section_problems
 from backprop_lab.errors import ConfigError, IncompatibleData, MissingPackage
 from backprop_lab.train import build, build_model, instantiate_each
 
@@ -36,7 +36,7 @@ OPTIONS = [
     for path in sorted((CONFIGS / group).glob("*.yaml"))
 ]
 # The groups a run folder's config holds that eval and predict instantiate (tests/test_run_safety.py).
-CHECKED_TARGETS = ("data", "model", "optimizer", "scheduler", "callbacks", "logger")
+REBUILT_FROM_RECORD = ("data", "model")
 # `# @package _global_` groups: they set keys all over the config, so the whole run is built.
 GLOBAL_GROUPS = ("experiment", "debug")
 # The debug modes that leave out what only watches training, and what that is.
@@ -74,8 +74,10 @@ def test_every_option_composes_and_instantiates(group, option, tmp_path):
     required = REQUIRED_VALUES.get((group, option), lambda tmp: [])(tmp_path)
     cfg = compose_train(f"{group}={option}", *required, output_dir=tmp_path)
     node = cfg.get(group)
-    if group in CHECKED_TARGETS:  # what eval and predict read back from a run folder passes the allowlist
-        check_targets(OmegaConf.to_container(node, resolve=True), group, f"configs/{group}/{option}.yaml")
+    if group in REBUILT_FROM_RECORD:  # eval and predict rebuild it from a checkpoint's record: every value fits
+        found = option_of(group, node)
+        assert found is not None
+        assert section_problems(group, found, flatten(OmegaConf.to_container(node, resolve=True), group)) == []
     if group == "optimizer":
         factory = instantiate(node)
         assert isinstance(factory, functools.partial)
@@ -175,6 +177,16 @@ def test_every_experiment_pins_its_steps(name):
     cfg = compose_train(f"experiment={name}")
     experiment = OmegaConf.load(CONFIGS / "experiment" / f"{name}.yaml")
     assert "max_epochs" in experiment.trainer and experiment.data.passes_per_epoch == cfg.data.passes_per_epoch == 1
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (CONFIGS / "experiment").glob("*.yaml")))
+def test_every_experiments_data_and_model_can_be_rebuilt_from_a_record(name):
+    """Eval rebuilds them from the project's option and the record's values: the experiment's values must fit."""
+    cfg = compose_train(f"experiment={name}")
+    for group in REBUILT_FROM_RECORD:
+        option = option_of(group, cfg[group])
+        assert option is not None, group
+        assert section_problems(group, option, flatten(OmegaConf.to_container(cfg[group], resolve=True), group)) == []
 
 
 def test_command_line_overrides_beat_the_experiment(tmp_path):

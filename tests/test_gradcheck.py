@@ -3,12 +3,13 @@
 from collections import OrderedDict
 
 import lightning as L
+import pytest
 import torch
 from torch import nn
 
 from backprop_lab.analysis.gradcheck import check_gradients, check_module
 
-from helpers import compose_train
+from helpers import SCRIPTS, compose_train, run_in_process
 
 
 class _WrongTanh(torch.autograd.Function):
@@ -69,3 +70,22 @@ def test_a_wrong_backward_fails_on_the_parameters_before_it():
         "net.output.weight": True,
         "net.output.bias": True,
     }
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["foo.bar=1"], "Could not override 'foo.bar'"),
+        (["optimizer=nope"], "Could not find 'optimizer/nope'"),
+        (["model.net.hidden=[1,"], "no viable alternative at input '[1,'"),
+        (["model.net.hidden=[0]"], "model.net.hidden=[0] is not allowed"),
+        (["--rows", "-3"], "argument --rows: -3 is not allowed: give a whole number >= 1"),
+        (["--rows", "abc"], "argument --rows: 'abc' is not a whole number"),
+    ],
+    ids=["unknown-key", "unknown-option", "override-syntax", "hidden-0", "rows-negative", "rows-text"],
+)
+def test_bad_overrides_and_options_are_refused_in_one_paragraph(args, message):
+    proc = run_in_process(SCRIPTS / "gradcheck.py", *args)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert message in proc.stderr and "Traceback" not in proc.stderr and "Config search path" not in proc.stderr
+    assert "pass" not in proc.stdout

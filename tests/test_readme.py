@@ -19,3 +19,8 @@ def test_readme_setup_command_trains_the_default_config():
     setup = next(c for c in readme_commands() if "pip install" in c and "pytest" not in c)
     assert setup.endswith("python scripts/train.py")
     assert "pip install torch==2.13.0" in setup
+
+
+def test_both_readme_install_commands_use_the_constraints():
+    installs = [c for c in readme_commands() if "pip install -c" in c or "pip install -e" in c]
+    assert len(installs) == 2 and all("pip install -c constraints.txt -e " in c for c in installs)

@@ -12,33 +12,15 @@ import torch
 
 from backprop_lab import reference as ref
 
+from reference_twins import TORCH_ACTIVATIONS, torch_twin
+
 REFERENCE_DIR = Path(ref.__file__).parent
-TORCH_ACTIVATIONS = {
-    "sigmoid": torch.nn.Sigmoid,
-    "tanh": torch.nn.Tanh,
-    "relu": torch.nn.ReLU,
-    "identity": torch.nn.Identity,
-}
 ARCHITECTURES = {
     "no-hidden-3-1": [3, 1],
     "2-4-1": [2, 4, 1],
     "5-3-4-1": [5, 3, 4, 1],
     "4-6-5-3-1": [4, 6, 5, 3, 1],
 }
-
-
-def torch_twin(params: ref.Params, activation: str) -> torch.nn.Sequential:
-    """The same network in torch: Linear, act, ..., Linear, loaded with the same numbers."""
-    layers: list[torch.nn.Module] = []
-    for i, (W, b) in enumerate(params):
-        linear = torch.nn.Linear(W.shape[1], W.shape[0], dtype=torch.float64)
-        with torch.no_grad():
-            linear.weight.copy_(torch.from_numpy(W))
-            linear.bias.copy_(torch.from_numpy(b))
-        layers.append(linear)
-        if i < len(params) - 1:
-            layers.append(TORCH_ACTIVATIONS[activation]())
-    return torch.nn.Sequential(*layers)
 
 
 def torch_loss(net: torch.nn.Module, X: np.ndarray, y: np.ndarray, from_logits: bool) -> torch.Tensor:

@@ -7,10 +7,9 @@ from torch import nn
 
 from backprop_lab import reference as ref
 from backprop_lab.train import build
-from test_reference_gradients import torch_twin
-from test_template_matches_reference import linear_params, optimizer_kwargs
 
 from helpers import compose_train
+from reference_twins import linear_params, optimizer_kwargs, torch_twin
 
 TORCH_LOSSES = {"softmax_ce": (nn.CrossEntropyLoss, 3), "mse": (nn.MSELoss, 1)}
 

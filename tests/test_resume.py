@@ -92,10 +92,13 @@ def test_same_seed_twice_gives_identical_runs(uninterrupted, tmp_path):
 
 def test_resume_with_a_different_optimizer_setting_is_refused(uninterrupted):
     """Lightning would restore the old lr from the checkpoint and silently ignore the new one."""
+    last = uninterrupted / "checkpoints" / "last.ckpt"
+    checkpoint = torch.load(last, weights_only=True)
     cfg = compose_train(*SETUP, f"resume={uninterrupted}", "optimizer.lr=0.001", "trainer.max_epochs=50")
     with pytest.raises(ConfigError, match="optimizer.lr=0.05 in that run but 0.001 now"):
-        check_same_training(cfg, uninterrupted)
-    check_same_training(compose_train(*SETUP, "trainer.max_epochs=50"), uninterrupted)  # training longer is fine
+        check_same_training(cfg, uninterrupted, checkpoint, last)
+    longer = compose_train(*SETUP, "trainer.max_epochs=50")
+    check_same_training(longer, uninterrupted, checkpoint, last)  # training longer is fine
 
 
 def test_resume_with_max_epochs_already_reached_is_refused_before_training(uninterrupted, tmp_path):

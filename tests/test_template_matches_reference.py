@@ -11,25 +11,16 @@ theta <- update(theta, grad L), they would drift apart.
 import numpy as np
 import pytest
 import torch
-from omegaconf import OmegaConf
 from torch import nn
 
 from backprop_lab import reference as ref
 from backprop_lab.train import build
 
 from helpers import compose_train
+from reference_twins import linear_params, optimizer_kwargs
 
 # Bare training: no callbacks, loggers, checkpoints or validation to pay for; one full-batch step an epoch.
 BARE = ["debug=bare", "trainer.accelerator=cpu", "data.passes_per_epoch=1"]
-
-
-def linear_params(net: nn.Module) -> ref.Params:
-    """The net's Linear layers as the reference's [(W, b), ...], float64."""
-    return [
-        (m.weight.detach().double().numpy().copy(), m.bias.detach().double().numpy().copy())
-        for m in net.modules()
-        if isinstance(m, nn.Linear)
-    ]
 
 
 def train_template(tmp_path, *overrides: str, bare: tuple[str, ...] = tuple(BARE)):
@@ -38,15 +29,6 @@ def train_template(tmp_path, *overrides: str, bare: tuple[str, ...] = tuple(BARE
     initial = linear_params(model.net)
     trainer.fit(model, datamodule=datamodule)
     return cfg, initial, linear_params(model.net), trainer.global_step
-
-
-def optimizer_kwargs(cfg) -> dict:
-    kwargs = OmegaConf.to_container(cfg.optimizer, resolve=True)
-    target = kwargs.pop("_target_")
-    kwargs.pop("_partial_")
-    if "betas" in kwargs:
-        kwargs["betas"] = tuple(kwargs["betas"])
-    return {"target": target, **kwargs}
 
 
 @pytest.mark.parametrize(

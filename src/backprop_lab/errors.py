@@ -58,8 +58,8 @@ class IncompatibleData(ConfigError):
     """A network that cannot take the data's rows (a conv net on flat rows, say): this pair cannot train."""
 
 
-class UnsafeTargetError(UserError):
-    """A `_target_` read from outside names something the project does not allow to be called."""
+class StoreUnavailable(UserError):
+    """A logger's store (MLflow's database or server) cannot be written or reached."""
 
 
 class FolderInUse(UserError):

@@ -1,10 +1,11 @@
 """The eval task: test a checkpoint on the test split of the data it was trained with.
 
-The model and data settings come from the checkpoint's own record (see
-`backprop_lab.runs.rebuild`), or, for a checkpoint older than that record, from
-its run folder's `.hydra/config.yaml`; whatever they name must pass
-`backprop_lab.config.allowlist`. The results go to this task's own run folder
-(`logs/eval/runs/<timestamp>/`), so evaluating never writes into the training run.
+The model and data are rebuilt from the checkpoint's own record (see
+`backprop_lab.runs.rebuild`): plain data, checked, applied to the project's
+own config options; the training run's folder is not read. The loggers are
+this task's own (`configs/eval.yaml`), never the record's. The results go to
+this task's own run folder (`logs/eval/runs/<timestamp>/`), so evaluating
+never writes into the training run.
 """
 
 import logging
@@ -17,7 +18,7 @@ from omegaconf import DictConfig
 from backprop_lab.config.builders import build_trainer
 from backprop_lab.errors import ConfigError
 from backprop_lab.runs.checkpoints import check_fits, load_checkpoint
-from backprop_lab.runs.rebuild import build_data, build_model, check_classes, read_record
+from backprop_lab.runs.rebuild import build_data, check_classes, read_record, rebuild_model
 from backprop_lab.runs.summary import FAILED, SUCCESS, RunSummary
 from backprop_lab.train import instantiate_each, task_scope
 
@@ -37,31 +38,23 @@ def restore_model(ckpt_path: Any) -> tuple[L.LightningModule, L.LightningDataMod
     _require(ckpt_path)
     checkpoint = load_checkpoint(ckpt_path)
     record = read_record(checkpoint, ckpt_path)
-    datamodule = build_data(record)
-    if "task" in record:
-        check_classes(record, datamodule, ckpt_path)
-    model = build_model(record, record.get("input_shape") or datamodule.input_shape)
+    datamodule = build_data(record, ckpt_path)
+    check_classes(record, datamodule, ckpt_path)
+    model = rebuild_model(record, ckpt_path)
     check_fits(model, checkpoint, ckpt_path)
     model.load_state_dict(checkpoint["state_dict"])
     return model.eval(), datamodule, checkpoint
 
 
 def restore_for_predict(ckpt_path: Any) -> tuple[L.LightningModule, tuple[int, ...], dict[str, Any], list[str]]:
-    """The trained model, its input rows' shape, preprocessing and class names (the data read only if unrecorded)."""
+    """The trained model, its input rows' shape, preprocessing and class names: from the checkpoint alone."""
     _require(ckpt_path)
     checkpoint = load_checkpoint(ckpt_path)
     record = read_record(checkpoint, ckpt_path)
-    shape, preprocessing = record.get("input_shape"), record.get("preprocessing") or {}
-    names = list(record.get("class_names") or ["0", "1"])
-    if not shape:  # a run folder's config alone: the data must be loaded to know the shape and refit the scaling
-        datamodule = build_data(record)
-        shape = datamodule.input_shape
-        fitted = getattr(datamodule, "fitted_preprocessing", None)
-        preprocessing = fitted() if callable(fitted) else {}
-    model = build_model(record, shape)
+    model = rebuild_model(record, ckpt_path)
     check_fits(model, checkpoint, ckpt_path)
     model.load_state_dict(checkpoint["state_dict"])
-    return model.eval(), tuple(shape), preprocessing, names
+    return model.eval(), tuple(record.input_shape), record.preprocessing, record.class_names or ["0", "1"]
 
 
 def evaluate(cfg: DictConfig) -> dict[str, float]:

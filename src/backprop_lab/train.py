@@ -30,19 +30,21 @@ from backprop_lab.config.builders import (
     scheduler_factory,
 )
 from backprop_lab.config.checks import check_config, run_tags
+from backprop_lab.config.model import build_task_model
+from backprop_lab.config.monitors import check_monitors
 from backprop_lab.config.task_choice import chosen_task
 from backprop_lab.config.tree import flat_params, print_config_tree
 from backprop_lab.data.checks import CheckFirstBatches, input_shape_of
 from backprop_lab.data.tensors import TensorDataModule
 from backprop_lab.errors import RunInterrupted
 from backprop_lab.loggers import finish_wandb_run
-from backprop_lab.models.build import build_net
 from backprop_lab.runs.atomic import as_write_failure, write_failures_in_threads_logged
 from backprop_lab.runs.checkpoints import LAST_NAME
 from backprop_lab.runs.distributed import check_sweep_launch, is_rank_zero
 from backprop_lab.runs.interrupts import describe, interruption_exit_code
-from backprop_lab.runs.rebuild import RecordInCheckpoint, training_settings
+from backprop_lab.runs.record_writer import RecordInCheckpoint
 from backprop_lab.runs.resume import checkpoint_to_resume, checkpoint_to_test, resume_command
+from backprop_lab.runs.stored_paths import StoredPathsStayInRun
 from backprop_lab.runs.summary import FAILED, INTERRUPTED, RUNNING, SUCCESS, RunSummary, reserve_space
 from backprop_lab.tuning.lr_finder import tune_learning_rate
 
@@ -104,10 +106,10 @@ def instantiate_each(group: DictConfig | None, name: str = "callbacks") -> list[
 def build_model(cfg: DictConfig, datamodule: L.LightningDataModule) -> L.LightningModule:
     """The LightningModule the config describes; the input shape and the task (see task_choice) come from the data."""
     task, num_classes, _ = chosen_task(cfg.model.get("task"), datamodule, cfg.model.get("loss", "mse"))
-    net = build_net(cfg.model.net, input_shape_of(datamodule), num_classes if task == "multiclass" else 1)
     optimizer, scheduler = optimizer_factory(cfg.optimizer), scheduler_factory(cfg.get("scheduler"))
-    check_optimizer_and_scheduler(cfg, optimizer, scheduler, net.parameters())
-    return instantiate(cfg.model, net=net, optimizer=optimizer, scheduler=scheduler, task=task, num_classes=num_classes)
+    model = build_task_model(cfg.model, task, num_classes, input_shape_of(datamodule), optimizer, scheduler)
+    check_optimizer_and_scheduler(cfg, optimizer, scheduler, model.parameters())
+    return model
 
 
 def build(cfg: DictConfig) -> tuple[L.LightningDataModule, L.LightningModule, L.Trainer]:
@@ -125,10 +127,12 @@ def build(cfg: DictConfig) -> tuple[L.LightningDataModule, L.LightningModule, L.
         # advises workers on machines of many cores all the same; the filter lasts as long as the task's scope.
         warnings.filterwarnings("ignore", r"The '\w+' does not have many workers", PossibleUserWarning)
     model = build_model(cfg, datamodule)
+    check_monitors(cfg.get("callbacks"), model)  # val/acc on a regression: refused before training
 
     loggers: list[Logger] = instantiate_each(cfg.get("logger"), "logger")
     callbacks: list[Callback] = instantiate_each(cfg.get("callbacks"))
-    callbacks.append(RecordInCheckpoint(training_settings(cfg)))  # what eval/predict rebuild from (runs/rebuild.py)
+    callbacks.append(RecordInCheckpoint(cfg))  # what eval/predict rebuild from (runs/record.py)
+    callbacks.append(StoredPathsStayInRun())  # a resumed checkpoint's file paths are not followed
     # The data's faults are named as such before the first step, not later as a divergence (data/checks.py).
     task, num_classes, _ = chosen_task(cfg.model.get("task"), datamodule, cfg.model.get("loss", "mse"))
     callbacks.append(CheckFirstBatches(task, num_classes))

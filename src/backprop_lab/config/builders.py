@@ -26,7 +26,7 @@ from hydra.utils import instantiate
 from lightning.fabric.utilities.exceptions import MisconfigurationException
 from omegaconf import DictConfig
 
-from backprop_lab.errors import ConfigError, MissingPackage
+from backprop_lab.errors import ConfigError, MissingPackage, UserError
 
 # Words torch and Lightning use in their messages for a config field's name.
 ALIASES = {"lr": "learning rate", "eps": "epsilon", "betas": "beta", "accelerator": "backend"}
@@ -107,15 +107,23 @@ def build_part(group: str, node: DictConfig, **kwargs: Any) -> Any:
         return instantiate(node, **kwargs)
     except InstantiationException as err:
         cause = err.__cause__
-        if isinstance(cause, ModuleNotFoundError):  # what Lightning raises for a logger's missing extra
-            raise MissingPackage(
-                f"{group} ({node.get('_target_')}) needs a package that is not installed: {cause}. Install the "
-                "project's extra for it: pip install -e '.[mlflow]' (logger=mlflow), '.[wandb]' (logger=wandb) or "
-                "'.[rich]' (callbacks/progress_bar=rich); or choose another one, e.g. logger=tensorboard."
-            ) from err
-        if cause is not None and not isinstance(cause, REFUSALS):
-            raise  # not an argument problem: a bug, keep its traceback
-        raise refused(group, node, cause or err) from err
+        if not isinstance(cause, UserError):
+            _reword(group, node, err, cause)
+    # The class's own one-paragraph refusal (an MLflow store it cannot use), raised here, outside the handler:
+    # raised inside it, it would hold Hydra's wrapper as its context, which holds it as its cause (a cycle).
+    raise cause
+
+
+def _reword(group: str, node: DictConfig, err: InstantiationException, cause: BaseException | None) -> None:
+    if isinstance(cause, ModuleNotFoundError):  # what Lightning raises for a logger's missing extra
+        raise MissingPackage(
+            f"{group} ({node.get('_target_')}) needs a package that is not installed: {cause}. Install the "
+            "project's extra for it: pip install -e '.[mlflow]' (logger=mlflow), '.[wandb]' (logger=wandb) or "
+            "'.[rich]' (callbacks/progress_bar=rich); or choose another one, e.g. logger=tensorboard."
+        ) from err
+    if cause is not None and not isinstance(cause, REFUSALS):
+        raise err  # not an argument problem: a bug, keep its traceback
+    raise refused(group, node, cause or err) from err
 
 
 def checked_partial(group: str, node: DictConfig) -> functools.partial:

@@ -6,7 +6,7 @@ or not at all for `max_epochs=0`). These checks name the config field, say
 what is allowed and stop the run before it starts. They are the only ones:
 the network, data modules and callbacks the config builds take their
 arguments as given, and eval and predict check a checkpoint's recorded
-settings with this same table (`rebuild.read_record`).
+settings with this same table (`runs/rebuild.read_record`).
 """
 
 import math
@@ -146,6 +146,9 @@ CHECKS: list[tuple[str, Callable[[Any], bool], str]] = [
         _tags,
         "a list of short words (1-32 letters, digits, '-', '_' or '.'), e.g. 'tags=[baseline,xor]', or []",
     ),
+    ("callbacks.early_stopping.patience", _whole_from(0), "a whole number of checks >= 0, e.g. patience=20"),
+    ("callbacks.early_stopping.min_delta", _non_negative, "a number >= 0, e.g. min_delta=0.001"),
+    ("callbacks.early_stopping.mode", lambda v: v in ("min", "max"), "min or max, e.g. mode=max for val/acc"),
     ("callbacks.update_telemetry.every_n_steps", _at_least_one, "a whole number >= 1, e.g. every_n_steps=10"),
     ("callbacks.histograms.every_n_epochs", _at_least_one, "a whole number >= 1, e.g. every_n_epochs=10"),
     ("callbacks.decision_boundary.every_n_epochs", _at_least_one, "a whole number >= 1, e.g. every_n_epochs=10"),

@@ -121,7 +121,8 @@ class SplitDataModule(TensorDataModule):
         self.setup()
         fitted: dict[str, Any] = {}
         if self._scale is not None:
-            fitted.update(mean=self._scale[0].tolist(), std=self._scale[1].tolist())
+            # Flat lists, one number per input value in the row's order: the same for rows, images and sequences.
+            fitted.update(mean=self._scale[0].flatten().tolist(), std=self._scale[1].flatten().tolist())
         if self._target_scale is not None:
             fitted.update(target_mean=self._target_scale[0], target_std=self._target_scale[1])
         return fitted
@@ -155,7 +156,9 @@ class SplitDataModule(TensorDataModule):
         if not self.standardize:
             return splits
         # kept for prepare_inputs and the checkpoint: predictions on raw rows
-        self._scale = self._fixed_scale if self._fixed_scale is not None else scaling(splits["train"][0])
+        fixed = self._fixed_scale
+        row_shape = splits["train"][0].shape[1:]
+        self._scale = tuple(s.reshape(row_shape) for s in fixed) if fixed is not None else scaling(splits["train"][0])
         return standardize(splits, self._scale, in_place=True)  # the splits are this method's own copies
 
     def _scale_target(self, splits: dict[str, Split]) -> dict[str, Split]:

@@ -8,6 +8,9 @@ config's `tags` list becomes MLflow run tags, the run folder is recorded as
 a tag, the checkpoint logged is the best one by val/loss rather than
 `last.ckpt` (see `after_save_checkpoint`), and metrics are written in batches.
 
+Parallel runs into one new SQLite store, and a store that cannot be used:
+see `loggers/store_access.py` (one process at a time, one paragraph).
+
 Why batches: Lightning's logger writes each `log_metrics` call as its own
 `log_batch`, one SQLite transaction; the update telemetry and the epoch
 metrics make about seven such calls an XOR epoch, and the transactions cost
@@ -18,6 +21,7 @@ most one batch.
 """
 
 import logging
+import os
 import time
 from collections.abc import Mapping, Sequence
 from importlib.util import find_spec
@@ -26,11 +30,13 @@ from typing import Any
 
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.loggers import MLFlowLogger
+from lightning.pytorch.loggers.logger import rank_zero_experiment
 from lightning.pytorch.utilities import rank_zero_only
 
-log = logging.getLogger(__name__)
+from backprop_lab.errors import StoreUnavailable
+from backprop_lab.loggers.store_access import HTTP_DEFAULTS, SQLITE, StoreAccess, check_opens, unusable
 
-SQLITE = "sqlite:///"
+log = logging.getLogger(__name__)
 
 
 def local_tracking_uri(uri: str) -> str:
@@ -38,7 +44,10 @@ def local_tracking_uri(uri: str) -> str:
     if not uri.startswith(SQLITE):
         return uri
     database = Path(uri.removeprefix(SQLITE)).absolute()
-    database.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        database.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise unusable(uri, err) from err
     return SQLITE + str(database)
 
 
@@ -74,16 +83,34 @@ class LocalMLFlowLogger(MLFlowLogger):
         flush_every_s: float = 10.0,
         **kwargs: Any,
     ) -> None:
-        super().__init__(
-            experiment_name=experiment_name,
-            tracking_uri=local_tracking_uri(tracking_uri),
-            artifact_location=local_artifact_location(artifact_location),
-            tags=run_tags(tags, run_folder),
-            **kwargs,
-        )
+        if tracking_uri.startswith(("http://", "https://")):
+            for name, value in HTTP_DEFAULTS.items():
+                os.environ.setdefault(name, value)  # what the environment sets wins
+        uri = local_tracking_uri(tracking_uri)
+        self._store = StoreAccess(uri)
+        with self._store():
+            check_opens(uri)
+            super().__init__(
+                experiment_name=experiment_name,
+                tracking_uri=uri,
+                artifact_location=local_artifact_location(artifact_location),
+                tags=run_tags(tags, run_folder),
+                **kwargs,
+            )
         self.flush_every, self.flush_every_s = flush_every, flush_every_s
         self._pending: list[Any] = []
         self._flushed_at = time.monotonic()
+
+    @property
+    @rank_zero_experiment
+    def experiment(self) -> Any:
+        with self._store():
+            return MLFlowLogger.experiment.fget(self)
+
+    @rank_zero_only
+    def log_hyperparams(self, params: Any) -> None:
+        with self._store():
+            super().log_hyperparams(params)
 
     @rank_zero_only
     def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
@@ -107,14 +134,22 @@ class LocalMLFlowLogger(MLFlowLogger):
     def flush(self) -> None:
         """Write the collected metrics, at most 1000 a call (MLflow's limit)."""
         pending, self._pending = self._pending, []
-        for start in range(0, len(pending), 1000):
-            self.experiment.log_batch(run_id=self.run_id, metrics=pending[start : start + 1000])
+        with self._store():
+            for start in range(0, len(pending), 1000):
+                self.experiment.log_batch(run_id=self.run_id, metrics=pending[start : start + 1000])
         self._flushed_at = time.monotonic()
 
     @rank_zero_only
     def finalize(self, status: str = "success") -> None:
-        self.flush()
-        super().finalize(status)
+        """Write what is left and close the run; after a failure, a store that fails too only gets a warning."""
+        try:
+            with self._store():
+                self.flush()
+                super().finalize(status)
+        except StoreUnavailable as err:
+            if status == "success":
+                raise
+            log.warning("%s", err)
 
     def after_save_checkpoint(self, checkpoint_callback: ModelCheckpoint) -> None:
         """Keep the checkpoint callback that monitors a metric, if there is one.

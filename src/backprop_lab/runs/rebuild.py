@@ -1,154 +1,114 @@
-"""What eval and predict need to rebuild a trained model, stored in its checkpoint as plain data.
+"""Eval's and predict's side of the run record: the trained model and its data, rebuilt from the checkpoint alone.
 
-Every checkpoint of a training run carries, under `backprop_lab`, the run's
-training settings (data, model, optimizer, scheduler, seed; resolved, plain
-dicts), the shape of the network's input rows, the task with its number of classes
-and class names, and the data's fitted preprocessing (feature means and
-scales, a regression target's mean and scale, column names, a fingerprint
-of the data file).
-It loads with `torch.load(weights_only=True)` like the weights, so a
-checkpoint copied out of its run folder still predicts, with the scaling it
-was trained with rather than one recomputed from today's data file.
-
-A checkpoint written before this record existed falls back to its run
-folder's `.hydra/config.yaml`. Either way every `_target_` passes
-`backprop_lab.config.allowlist` before anything is instantiated.
+The record (`runs/record.py`) is checked as data first. Then the classes come
+from the project's own config option it names (`configs/model/mlp.yaml`,
+`configs/data/xor.yaml`) and only the values from the record, each of which
+must be a key that option has, of the type it has there; the run folder's
+`.hydra/` is never read. The model is built by `config.model.build_task_model`,
+as training built it. Nothing here makes a logger, a writer or a store.
 """
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import lightning as L
 import torch
+from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
 
-from backprop_lab.config.allowlist import check_targets
 from backprop_lab.config.checks import config_problems
+from backprop_lab.config.model import build_task_model
+from backprop_lab.config.options import option_file, project_section, section_problems
 from backprop_lab.errors import CheckpointError
-from backprop_lab.models.build import build_net
-from backprop_lab.runs.checkpoints import run_dir_of
+from backprop_lab.runs.record import RunRecord, parse_record
 
-RECORD_KEY = "backprop_lab"
-SETTINGS = ("data", "model", "optimizer", "scheduler", "seed")
+AGAIN = "Use a checkpoint written by scripts/train.py of this project, or train again."
 
 
-def training_settings(cfg: DictConfig) -> dict[str, Any]:
-    """The settings that define a training, resolved into plain values."""
-    settings = {}
-    for key in SETTINGS:
-        value = OmegaConf.select(cfg, key, default=None)
-        settings[key] = OmegaConf.to_container(value, resolve=True) if OmegaConf.is_config(value) else value
-    return settings
-
-
-class RecordInCheckpoint(L.Callback):
-    """Adds the rebuild record to every checkpoint the Trainer saves."""
-
-    def __init__(self, settings: dict[str, Any]) -> None:
-        self.settings = settings
-
-    def on_save_checkpoint(self, trainer: L.Trainer, pl_module: L.LightningModule, checkpoint: dict) -> None:
-        datamodule = trainer.datamodule
-        fitted = getattr(datamodule, "fitted_preprocessing", None)
-        task = getattr(pl_module, "task", None)
-        checkpoint[RECORD_KEY] = {
-            "settings": self.settings,
-            "input_shape": list(getattr(datamodule, "input_shape", None) or ()),
-            "preprocessing": fitted() if callable(fitted) else {},
-            "task": getattr(task, "name", "binary"),
-            "num_classes": getattr(task, "num_classes", 2),
-            "class_names": list(getattr(datamodule, "class_names", [])),
-        }
-
-
-def read_record(checkpoint: dict[str, Any], ckpt_path: str | Path) -> dict[str, Any]:
-    """The checkpoint's rebuild record, or one made from its run folder's config; every target checked."""
-    record = checkpoint.get(RECORD_KEY)
+def read_record(checkpoint: dict[str, Any], ckpt_path: str | Path) -> RunRecord:
+    """The checkpoint's record, checked as data and against the project's options and config checks."""
     source = f"the checkpoint {ckpt_path}"
-    if not isinstance(record, dict) or not isinstance(record.get("settings"), dict):
-        path = run_dir_of(ckpt_path) / ".hydra" / "config.yaml"
-        if not path.is_file():
-            raise CheckpointError(
-                f"{ckpt_path} holds no record of the model and data it was trained with (it predates that record) "
-                f"and is not inside a training run folder: there is no {path}. Use a checkpoint where training "
-                "left it, <run folder>/checkpoints/*.ckpt, or copy the whole run folder."
-            )
-        source = str(path)
+    record = parse_record(checkpoint, source)
+    problems = []
+    for group, option in record.options.items():
+        if option is not None and option_file(group, option).is_file():
+            problems += section_problems(group, option, record.section(group))
+    if not problems:
         try:
-            record = {"settings": training_settings(OmegaConf.load(path)), "input_shape": None, "preprocessing": {}}
-        except OmegaConfBaseException as err:
-            raise CheckpointError(f"Cannot read {path}: {err}. Restore the run folder's config.yaml.") from err
-    settings = record["settings"]
-    for key in ("data", "model", "optimizer", "scheduler"):
-        check_targets(settings.get(key), key, source)
-    model = settings.get("model")
-    if not all(isinstance(settings.get(k), dict) for k in ("data", "optimizer")) or not (
-        isinstance(model, dict) and isinstance(model.get("net"), dict)
-    ):
-        raise CheckpointError(
-            f"{source} does not describe a model and data this project can rebuild (it needs data, model.net and "
-            "optimizer sections). Use a checkpoint written by scripts/train.py, in its run folder."
-        )
-    try:
-        problems = config_problems(OmegaConf.create({key: settings.get(key) for key in SETTINGS}))
-    except OmegaConfBaseException as err:
-        problems = [f"they are not plain config values ({err})"]
+            problems = config_problems(OmegaConf.create(record.settings_tree()))
+        except Exception as err:  # whatever keeps the values from forming a config, the refusal is the same
+            problems = [f"they do not form a config ({err})"]
     if problems:
         raise CheckpointError(
-            f"{source} records settings this project refuses: {'; '.join(problems)}. "
-            "Use a checkpoint written by scripts/train.py, in its run folder."
+            f"The checkpoint {ckpt_path} records settings this project refuses: {'; '.join(problems)}. {AGAIN}"
         )
     return record
 
 
-def build_data(record: dict[str, Any]) -> L.LightningDataModule:
+def _section(record: RunRecord, group: str, ckpt_path: str | Path) -> DictConfig:
+    option = record.options[group]
+    if option is None or not option_file(group, option).is_file():
+        raise CheckpointError(
+            f"The checkpoint {ckpt_path} was trained with {group} settings that are no file of configs/{group}/ "
+            f"(its record names {option!r}), so this project cannot rebuild its {group}. Add that option's YAML "
+            f"back to configs/{group}/, or train again with one that exists."
+        )
+    return project_section(group, option, record.section(group), {"seed": record.seed})
+
+
+def _built(group: str, build: Callable[[], Any], record: RunRecord, ckpt_path: str | Path) -> Any:
+    """`build()`; the class of the project's option refusing the record's values is the record's fault."""
+    try:
+        return build()
+    except (InstantiationException, TypeError, ValueError) as err:
+        cause = err.__cause__ or err
+        raise CheckpointError(
+            f"The checkpoint {ckpt_path} records {group} settings that configs/{group}/{record.options[group]}.yaml "
+            f"cannot take: {' '.join(str(cause).split())}. {AGAIN}"
+        ) from err
+
+
+def build_data(record: RunRecord, ckpt_path: str | Path) -> L.LightningDataModule:
     """The data module of the training run, set to scale with the training run's own statistics."""
-    datamodule = instantiate(record["settings"]["data"])
+    section = _section(record, "data", ckpt_path)
+    datamodule = _built("data", lambda: instantiate(section), record, ckpt_path)
     use = getattr(datamodule, "use_preprocessing", None)
-    if record.get("preprocessing") and callable(use):
-        use(record["preprocessing"])
+    if record.preprocessing and callable(use):
+        use(record.preprocessing)
     return datamodule
 
 
-def record_task(record: dict[str, Any]) -> tuple[str, int]:
-    """The record's task and number of classes (binary for a checkpoint older than tasks)."""
-    return str(record.get("task") or "binary"), int(record.get("num_classes") or 2)
-
-
-def check_classes(record: dict[str, Any], datamodule: L.LightningDataModule, ckpt_path: str | Path) -> None:
+def check_classes(record: RunRecord, datamodule: L.LightningDataModule, ckpt_path: str | Path) -> None:
     """Refuse data whose task or number of classes is not the checkpoint's: its scores would be nonsense."""
-    task, num_classes = record_task(record)
     classes = getattr(datamodule, "num_classes", 2)  # reads the data first: a CSV's task comes from its labels
     theirs = (getattr(datamodule, "task", "binary"), classes)
-    if theirs != (task, num_classes if task != "regression" else 0):
+    if theirs != (record.task, record.num_classes):
         raise CheckpointError(
-            f"Checkpoint {ckpt_path} was trained for the {task} task with {num_classes} classes, but the data hold "
-            f"the {theirs[0]} task with {theirs[1]} classes. Evaluate it on the data it was trained on (the same "
-            "data settings and file), or train a new model on these data."
+            f"Checkpoint {ckpt_path} was trained for the {record.task} task with {record.num_classes} classes, but "
+            f"the data hold the {theirs[0]} task with {theirs[1]} classes. Evaluate it on the data it was trained "
+            "on (the same data settings and file), or train a new model on these data."
         )
 
 
-def build_model(record: dict[str, Any], input_shape: Sequence[int]) -> L.LightningModule:
-    """The LightningModule of the training run, from the record's (checked) settings, task and classes."""
-    settings = record["settings"]
-    model = dict(settings["model"])
-    task, num_classes = record_task(record)
-    net = build_net(model.pop("net"), input_shape, num_classes if task == "multiclass" else 1)
-    scheduler = instantiate(settings["scheduler"]) if settings.get("scheduler") else None
-    optimizer = instantiate(settings["optimizer"])
-    built = instantiate(model, net=net, optimizer=optimizer, scheduler=scheduler, task=task, num_classes=num_classes)
-    scale = record.get("preprocessing", {}).get("target_mean")
-    if scale is not None:
-        built.task.mean, built.task.std = scale, record["preprocessing"]["target_std"]
-    return built
+def rebuild_model(record: RunRecord, ckpt_path: str | Path) -> L.LightningModule:
+    """The LightningModule of the training run, built as training built it, with its target's scaling."""
+    section = _section(record, "model", ckpt_path)
+    build = functools.partial(build_task_model, section, record.task, record.num_classes, record.input_shape)
+    model = _built("model", build, record, ckpt_path)
+    if "target_mean" in record.preprocessing:
+        model.task.mean, model.task.std = record.preprocessing["target_mean"], record.preprocessing["target_std"]
+    return model
 
 
 def scale_inputs(x: torch.Tensor, preprocessing: dict[str, Any]) -> torch.Tensor:
-    """Raw input rows scaled as the training rows were (no-op without stored statistics)."""
+    """Raw input rows scaled as the training rows were (no-op without stored statistics).
+
+    The statistics are stored flat, one per input value; they take the rows' shape here.
+    """
     if "mean" not in preprocessing:
         return x.float()
-    mean, std = torch.tensor(preprocessing["mean"]), torch.tensor(preprocessing["std"])
+    mean, std = (torch.tensor(preprocessing[key]).reshape(x.shape[1:]) for key in ("mean", "std"))
     return (x.float() - mean) / std

@@ -15,16 +15,16 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+import yaml
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
-from backprop_lab.errors import ConfigError
+from backprop_lab.errors import CheckpointError, ConfigError
 from backprop_lab.runs.checkpoints import check_fits, find_last_checkpoint, load_checkpoint, run_dir_of
 from backprop_lab.runs.lock import latest_attempt
-from backprop_lab.runs.rebuild import RECORD_KEY
-
-MUST_MATCH = ("data", "model", "optimizer", "scheduler", "seed")
+from backprop_lab.runs.record import parse_record
+from backprop_lab.runs.record_writer import training_settings
 
 
 def checkpoint_to_resume(cfg: DictConfig, model: nn.Module) -> str | None:
@@ -41,7 +41,7 @@ def checkpoint_to_resume(cfg: DictConfig, model: nn.Module) -> str | None:
     checkpoint = load_checkpoint(path)
     check_fits(model, checkpoint, path)
     check_room_to_train(cfg, checkpoint, path)
-    check_same_training(cfg, run_dir_of(path), checkpoint.get(RECORD_KEY))
+    check_same_training(cfg, run_dir_of(path), checkpoint, path)
     return str(path)
 
 
@@ -57,10 +57,23 @@ def checkpoint_to_test(cfg: DictConfig, model: nn.Module) -> str:
     return str(ckpt_path)
 
 
-def epochs_done(checkpoint: dict[str, Any]) -> int:
+def _count(value: Any, name: str, path: Path) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= -1:
+        return value
+    raise CheckpointError(
+        f"Checkpoint {path} stores {name}={value!r}, which is not a count (a whole number): the file was changed "
+        "after training wrote it. Resume from another checkpoint of the run (best-epochNNNN.ckpt), or train again."
+    )
+
+
+def epochs_done(checkpoint: dict[str, Any], path: Path) -> int:
     """Epochs the run behind `checkpoint` finished: Lightning's fit-loop counter, as it restores it."""
-    progress = checkpoint.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {}).get("current", {})
-    return int(progress.get("processed", checkpoint.get("epoch", -1) + 1))
+    progress: Any = checkpoint
+    for key in ("loops", "fit_loop", "epoch_progress", "current"):
+        progress = progress.get(key, {}) if isinstance(progress, dict) else {}
+    if isinstance(progress, dict) and "processed" in progress:
+        return _count(progress["processed"], "loops.fit_loop.epoch_progress.current.processed", path)
+    return _count(checkpoint.get("epoch", -1), "epoch", path) + 1
 
 
 def check_room_to_train(cfg: DictConfig, checkpoint: dict[str, Any], path: Path) -> None:
@@ -69,7 +82,7 @@ def check_room_to_train(cfg: DictConfig, checkpoint: dict[str, Any], path: Path)
     Lightning would stop at once (limit equal) or end in a long traceback
     (limit below: "You restored a checkpoint with current_epoch=...").
     """
-    done, steps = epochs_done(checkpoint), int(checkpoint.get("global_step", 0))
+    done, steps = epochs_done(checkpoint, path), _count(checkpoint.get("global_step", 0), "global_step", path)
     max_epochs, max_steps = cfg.trainer.get("max_epochs"), cfg.trainer.get("max_steps", -1)
     if max_epochs not in (None, -1) and max_epochs <= done:
         raise ConfigError(
@@ -86,56 +99,37 @@ def check_room_to_train(cfg: DictConfig, checkpoint: dict[str, Any], path: Path)
         )
 
 
-def _flatten(node: Any, prefix: str) -> dict[str, Any]:
-    if isinstance(node, dict):
-        return {k: v for key, value in node.items() for k, v in _flatten(value, f"{prefix}.{key}").items()}
-    return {prefix: node}
+def _saved_overrides(cfg: DictConfig, run_dir: Path) -> list[str]:
+    """What was typed for the run that wrote the checkpoint (an earlier attempt's, when resuming into its folder).
 
-
-def _training_settings(cfg: DictConfig) -> dict[str, Any]:
-    settings: dict[str, Any] = {}
-    for key in MUST_MATCH:
-        value = OmegaConf.select(cfg, key, default=None)
-        value = OmegaConf.to_container(value, resolve=True) if OmegaConf.is_config(value) else value
-        settings.update(_flatten(value, key))
-    return settings
-
-
-def _saved_record(cfg: DictConfig, run_dir: Path) -> Path:
-    """The `.hydra` folder of the run that wrote the checkpoint: an earlier attempt's, when resuming into its folder."""
-    output_dir = OmegaConf.select(cfg, "paths.output_dir", default=None)
-    if output_dir and Path(output_dir).resolve() == run_dir.resolve():
-        earlier = latest_attempt(run_dir)
-        return (earlier or run_dir) / ".hydra"
-    return run_dir / ".hydra"
-
-
-def check_same_training(cfg: DictConfig, run_dir: Path, record: Any = None) -> None:
-    """Raise `ConfigError` listing the settings that differ from those the checkpoint was trained with.
-
-    They come from the checkpoint's own record (`runs/rebuild.py`), which also
-    covers a checkpoint copied out of its run folder; for an older checkpoint,
-    from its run folder's saved config (an earlier attempt's, when resuming
-    into the same folder).
+    Only shown in a message: read as YAML text, never resolved.
     """
-    hydra_dir = _saved_record(cfg, run_dir)
-    saved_path = hydra_dir / "config.yaml"
-    if isinstance(record, dict) and isinstance(record.get("settings"), dict):
-        then = {k: v for key, value in record["settings"].items() for k, v in _flatten(value, key).items()}
-    elif saved_path.is_file():
-        then = _training_settings(OmegaConf.load(saved_path))
-    else:
-        return  # an old checkpoint outside a run folder: nothing to compare with
-    now = _training_settings(cfg)
+    output_dir = OmegaConf.select(cfg, "paths.output_dir", default=None)
+    hydra_dir = run_dir / ".hydra"
+    if output_dir and Path(output_dir).resolve() == run_dir.resolve():
+        hydra_dir = (latest_attempt(run_dir) or run_dir) / ".hydra"
+    try:
+        overrides = yaml.safe_load((hydra_dir / "overrides.yaml").read_text())
+    except (OSError, yaml.YAMLError):
+        return []
+    return [o for o in overrides if isinstance(o, str)] if isinstance(overrides, list) else []
+
+
+def check_same_training(cfg: DictConfig, run_dir: Path, checkpoint: dict[str, Any], path: Path) -> None:
+    """Raise `ConfigError` listing the settings that differ from those in the checkpoint's run record.
+
+    The record (`runs/record.py`) is checked as data first; it also covers a
+    checkpoint copied out of its run folder.
+    """
+    then = parse_record(checkpoint, f"the checkpoint {path}").settings
+    now = training_settings(cfg)
     keys = sorted(k for k in then.keys() | now.keys() if then.get(k) != now.get(k))
     # A swapped class (optimizer=sgd instead of adam) is one difference, not one per argument.
     swapped = [k for k in keys if k.endswith("._target_")]
     keys = [k for k in keys if k in swapped or not any(k.startswith(t.removesuffix("_target_")) for t in swapped)]
     differ = [f"{k}={then.get(k)!r} in that run but {now.get(k)!r} now" for k in keys]
     if differ:
-        overrides_path = hydra_dir / "overrides.yaml"
-        overrides = OmegaConf.load(overrides_path) if overrides_path.is_file() else []
-        kept = [o for o in overrides if not o.startswith(("hydra.", "resume=", "ckpt_path="))]
+        kept = [o for o in _saved_overrides(cfg, run_dir) if not o.startswith(("hydra.", "resume=", "ckpt_path="))]
         original = " ".join(map(shlex.quote, kept)) or "(none)"
         raise ConfigError(
             f"Cannot resume from {run_dir}: the config differs from the run that wrote the checkpoint: "

@@ -6,6 +6,7 @@ ended and what it reached, in one file a script can read: that is this module.
 """
 
 import json
+import math
 import os
 import socket
 import sys
@@ -15,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from backprop_lab.errors import WriteFailed
+from backprop_lab.errors import TrainingDiverged, WriteFailed
 from backprop_lab.runs.atomic import write_json_atomic
 
 SUCCESS, FAILED, INTERRUPTED = "success", "failed", "interrupted"
@@ -34,6 +35,18 @@ __all__ = [
     "reserve_space",
     "write_json_atomic",
 ]
+
+
+def check_finite(metrics: dict[str, float]) -> None:
+    """Raise `TrainingDiverged` naming every val or test metric that is NaN or infinite."""
+    scored = {name: value for name, value in metrics.items() if name.startswith(("val/", "test/"))}
+    bad = [f"{name}={value}" for name, value in scored.items() if not math.isfinite(value)]
+    if bad:
+        raise TrainingDiverged(
+            f"The run's metrics are not finite: {', '.join(bad)}, so it did not succeed. The model's outputs or "
+            "the metrics overflowed float32 (about 3.4e38): values near 1e20 square to more. Scale the targets or "
+            "features down (e.g. to thousands), or lower the learning rate. The checkpoints are kept."
+        )
 
 
 def _now() -> str:
@@ -68,6 +81,13 @@ class RunSummary:
     _cpu0: float = field(default_factory=time.process_time, repr=False)
 
     def finish(self, status: str, error: BaseException | None = None) -> None:
+        """End the record with `status`; a success whose val or test metrics are not finite raises instead.
+
+        Such a run did not succeed (a regression on values near 1e20 ends with `val/mse=inf`); the caller
+        records it as failed, with this message.
+        """
+        if status == SUCCESS:
+            check_finite(self.metrics)
         self.status = status
         self.error = None if error is None else f"{type(error).__name__}: {error}"
         self.finished_at = _now()
