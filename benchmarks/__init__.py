@@ -1,7 +1,8 @@
 """The template against Lightning alone and the plain PyTorch loop: `python scripts/benchmark.py`.
 
 Not part of the installed package. `cases.py` names the cases
-(`step_cases.py`, `cold_start.py`); each side of a case runs in its own
+(`step_cases.py` with the template's overrides in `case_configs.py`,
+`cold_start.py`); each side of a case runs in its own
 process (`processes.py`, `worker.py`): the template as `scripts/train.py`
 builds it (`template.py`), Lightning alone (`lightning_alone.py`) and the
 plain loop (`plain.py`), both built by hand (`hand_built.py`). Rounds
@@ -11,4 +12,4 @@ and `scripts/option_cost.py`); `report.py` writes the table.
 """
 
 # The cases, in their numbered order; named here so the entry point can check its arguments before importing torch.
-CASES = ("xor", "throughput", "cold_start", "wide")
+CASES = ("xor", "throughput", "cold_start", "wide", "digits_cnn")

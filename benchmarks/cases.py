@@ -4,9 +4,15 @@ import sys
 
 from benchmarks.cold_start import cold_start_case
 from benchmarks.settings import Settings
-from benchmarks.step_cases import throughput_case, wide_case, xor_case
+from benchmarks.step_cases import digits_cnn_case, throughput_case, wide_case, xor_case
 
-RUNNERS = {"xor": xor_case, "throughput": throughput_case, "cold_start": cold_start_case, "wide": wide_case}
+RUNNERS = {
+    "xor": xor_case,
+    "throughput": throughput_case,
+    "cold_start": cold_start_case,
+    "wide": wide_case,
+    "digits_cnn": digits_cnn_case,
+}
 
 
 def run_cases(names: list[str], settings: Settings) -> list[dict]:

@@ -1,22 +1,28 @@
 """Lightning alone: the plainest `LightningModule` a user would write, in a `Trainer` with every extra off.
 
-No template code: the same `nn.Sequential`, loss, optimizer, seed and
-batches as the plain loop (`hand_built.py`), `training_step` returns the
-loss and logs it with `self.log` as a user would, and Lightning's automatic
-optimization runs zero_grad, backward and step. The `Trainer` has no logger,
-checkpoint, progress bar, summary or validation. The template's ratio over
-this floor is what the template adds; the floor's ratio over the plain loop
-is what any template built on Lightning's `Trainer` pays.
+No template code in the module or the training: the same network, loss,
+optimizer and seed as the plain loop (`hand_built.py`); `training_step`
+returns the loss and logs it with `self.log` as a user would, and
+Lightning's automatic optimization runs zero_grad, backward and step. The
+`Trainer` has no logger, checkpoint, progress bar, summary or validation.
+The batches come from the very `DataLoader` the template's data module
+builds (its `TensorRows`, `stacked`, batch size, shuffle and seeded
+generator; XOR's `Passes`), so the two sides differ by the template's own
+code, not by their data path. The template's ratio over this floor is what
+the template adds; the floor's ratio over the plain loop is what any
+template built on Lightning's `Trainer` pays.
 """
 
-from collections.abc import Iterator
 from typing import Any
 
 import lightning as L
 import torch
 from torch import Tensor, nn
+from torch.utils.data import DataLoader, SequentialSampler
 
-from benchmarks.hand_built import Batch, batch_count, batches, loss_fn, loss_of, make_optimizer, sequential
+from backprop_lab.data.tensors import Passes, TensorRows, stacked
+
+from benchmarks.hand_built import Batch, loader, loss_fn, loss_of, make_optimizer, sequential
 from benchmarks.step_clock import StepClock
 
 
@@ -39,25 +45,28 @@ class PlainModule(L.LightningModule):
         return make_optimizer(self.parameters(), self.spec)
 
 
-class Batches:
-    """The plain loop's batches, with the length Lightning asks of a loader."""
-
-    def __init__(self, x: Tensor, y: Tensor, spec: dict[str, Any]) -> None:
-        self.x, self.y, self.spec = x, y, spec
-
-    def __len__(self) -> int:
-        return batch_count(len(self.x), self.spec)
-
-    def __iter__(self) -> Iterator[Batch]:
-        return batches(self.x, self.y, self.spec)
+def template_loader(x: Tensor, y: Tensor, spec: dict[str, Any]) -> DataLoader:
+    """The template's training loader over these rows; with `passes`, XOR's full batch that many times an epoch."""
+    passes = spec.get("passes", 1)
+    if passes == 1:
+        return loader(x, y, spec, TensorRows, stacked)
+    rows = TensorRows(x, y)
+    batches = Passes(SequentialSampler(rows), spec.get("batch_size") or len(rows), passes=passes)
+    return DataLoader(rows, batch_sampler=batches, collate_fn=stacked)
 
 
-def bare_trainer(accelerator: str, clock: StepClock) -> L.Trainer:
-    """One epoch with no logger, checkpoint, progress bar, summary or validation: `clock` its only callback."""
+def bare_trainer(accelerator: str, clock: StepClock, spec: dict[str, Any] | None = None) -> L.Trainer:
+    """No logger, checkpoint, progress bar, summary or validation: `clock` its only callback.
+
+    The spec's `epochs`, `steps` (a cap) and `max_batches` an epoch, as the template's trainer has them.
+    """
+    spec = spec or {}
     return L.Trainer(
         accelerator=accelerator,
         devices=1,
-        max_epochs=1,
+        max_epochs=spec.get("epochs", 1),
+        max_steps=spec.get("steps") or -1,
+        limit_train_batches=spec.get("max_batches") or 1.0,
         logger=False,
         enable_checkpointing=False,
         enable_progress_bar=False,
@@ -70,13 +79,13 @@ def bare_trainer(accelerator: str, clock: StepClock) -> L.Trainer:
 def train(spec: dict[str, Any], x: Tensor, y: Tensor) -> dict[str, Any]:
     """Train as the plain loop would, inside a bare `Trainer`; time the steps after `warmup`."""
     torch.manual_seed(spec["seed"])
-    net = sequential(spec, x.shape[1])
+    net = sequential(spec, x.shape[1:])
     if spec.get("compile"):
         net = torch.compile(net)
     # The data on the device from the start, as the plain loop has it: the batches then need no copying.
     device = torch.device("cuda" if spec["accelerator"] == "gpu" else "cpu")
     x, y = x.to(device), y.to(device)
     clock = StepClock(spec["warmup"], spec.get("turn"))
-    trainer = bare_trainer(spec["accelerator"], clock)
-    trainer.fit(PlainModule(net, spec), train_dataloaders=Batches(x, y, spec))
+    trainer = bare_trainer(spec["accelerator"], clock, spec)
+    trainer.fit(PlainModule(net, spec), train_dataloaders=template_loader(x, y, spec))
     return clock.reading(trainer)

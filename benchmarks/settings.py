@@ -21,6 +21,8 @@ class Sizes:
     wide_features: int = 64
     wide_hidden: tuple[int, ...] = (256, 256)
     wide_classes: int = 10
+    # Case 5: experiment=digits_cnn, its first epoch untimed; None keeps the experiment's 30 epochs.
+    digits_epochs: int | None = None
     cold_start_overrides: tuple[str, ...] = ()
 
 
@@ -36,6 +38,7 @@ SMOKE = Sizes(
     wide_features=8,
     wide_hidden=(16, 16),
     wide_classes=3,
+    digits_epochs=2,
     cold_start_overrides=("trainer.max_epochs=2",),
 )
 

@@ -1,6 +1,6 @@
 """Benchmark the template against Lightning alone and a plain PyTorch loop: `python scripts/benchmark.py`.
 
-    python scripts/benchmark.py --cases xor,throughput --repeats 5 --markdown logs/benchmark.md
+    python scripts/benchmark.py --cases wide,digits_cnn --repeats 5 --markdown logs/benchmark.md
     python scripts/benchmark.py --cases throughput,wide --compile     # also every side compiled
     python scripts/benchmark.py --accelerator gpu                      # on a CUDA machine
     python scripts/benchmark.py --smoke --repeats 1                    # tiny sizes: checks it runs
@@ -27,7 +27,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--cases",
         default=",".join(CASES),
-        help="comma-separated, from: xor (1), throughput (2), cold_start (3), wide (4); numbers work too",
+        help="comma-separated, from: xor (1), throughput (2), cold_start (3), wide (4), digits_cnn (5); or numbers",
     )
     parser.add_argument("--repeats", type=int, default=5, help="rounds; each runs every side once (default 5)")
     parser.add_argument("--accelerator", choices=["cpu", "gpu"], default="cpu")
