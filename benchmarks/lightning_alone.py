@@ -19,6 +19,8 @@ import lightning as L
 import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, SequentialSampler
+from torchmetrics import Metric
+from torchmetrics.classification import BinaryAccuracy, MulticlassAccuracy
 
 from backprop_lab.data.tensors import Passes, TensorRows, stacked
 
@@ -27,22 +29,42 @@ from benchmarks.step_clock import StepClock
 
 
 class PlainModule(L.LightningModule):
-    """The network and its loss; Lightning runs the optimizer."""
+    """The network and its loss; Lightning runs the optimizer.
+
+    With `log_accuracy` in the spec it also tracks the training accuracy as
+    Lightning's documentation shows it (a torchmetrics object updated every
+    step and logged for the epoch), as the template does: the floor under
+    the template's own logging.
+    """
 
     def __init__(self, net: nn.Module, spec: dict[str, Any]) -> None:
         super().__init__()
         self.net = net
         self.loss = loss_fn(spec)
         self.spec = spec
+        self.accuracy = accuracy(spec["out_features"]) if spec.get("log_accuracy") else None
 
     def training_step(self, batch: Batch, batch_idx: int) -> Tensor:
         x, y = batch
-        loss = loss_of(self.loss, self.net(x), y)
+        logits = self.net(x)
+        loss = loss_of(self.loss, logits, y)
         self.log("train_loss", loss)
+        if self.accuracy is not None:
+            scores = logits.detach()
+            scores = torch.sigmoid(scores.squeeze(-1)) if scores.shape[-1] == 1 else torch.softmax(scores, dim=-1)
+            self.accuracy.update(scores, y.long())
+            self.log("train_acc", self.accuracy, on_step=False, on_epoch=True)
         return loss
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         return make_optimizer(self.parameters(), self.spec)
+
+
+def accuracy(out_features: int) -> Metric:
+    """torchmetrics' accuracy, as the template's tasks build it: binary (one logit) or over C classes."""
+    if out_features == 1:
+        return BinaryAccuracy(validate_args=False)
+    return MulticlassAccuracy(out_features, average="micro", validate_args=False)
 
 
 def template_loader(x: Tensor, y: Tensor, spec: dict[str, Any]) -> DataLoader:
