@@ -7,13 +7,11 @@
 4. `wide`: the same over a million rows of 64 features in 10 classes, MLP
    64-256-256-10, batch 4096 (timed over 60 steps after the warm-up): a
    network whose math outweighs the loop.
-5. `digits_cnn`: `experiment=digits_cnn` (a conv net on 1x8x8 images, batch
-   64, 30 epochs), its first epoch untimed.
+5. `digits_cnn`: `experiment=digits_cnn` (a conv net on 1x8x8 images), its first epoch untimed.
 
 Cases 2, 4 and 5 run the template without the lab's callbacks
 (`case_configs.LAB_CALLBACKS_OFF`). With `compile`, cases 2 and 4 also run
-every side with its network compiled (`model.compile=true` for the template,
-`torch.compile(net)` for the others) in the same rounds.
+every side compiled (`model.compile=true`, `torch.compile(net)`) in the same rounds.
 """
 
 import math
