@@ -4,7 +4,7 @@ import sys
 
 from benchmarks.cold_start import cold_start_case
 from benchmarks.settings import Settings
-from benchmarks.step_cases import throughput_case, wide_case, xor_case
+from benchmarks.step_cases import digits_cnn_case, throughput_case, wide_case, xor_case
 from benchmarks.sweep_launchers import sweep_case
 
 RUNNERS = {
@@ -12,6 +12,7 @@ RUNNERS = {
     "throughput": throughput_case,
     "cold_start": cold_start_case,
     "wide": wide_case,
+    "digits_cnn": digits_cnn_case,
     "sweep": sweep_case,
 }
 

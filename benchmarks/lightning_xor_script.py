@@ -4,18 +4,20 @@ The cold-start case times this file beside `plain_xor_script.py` (the same
 network, seed, optimizer and steps, without Lightning) and `scripts/train.py`.
 Its time over the plain script's is what importing Lightning and running its
 loop cost any template built on Lightning's `Trainer`; the template's time
-over this one is what the template adds. It imports torch and Lightning and
-nothing of the template. The `Trainer` has no logger, checkpoint, progress
-bar, summary or validation; Lightning's automatic optimization runs
-zero_grad, backward and step.
+over this one is what the template adds. Of the template it imports only
+the pieces of its training `DataLoader` (`TensorRows`, `stacked`, `Passes`),
+so both draw XOR's full batch through the same data path. The `Trainer` has
+no logger, checkpoint, progress bar, summary or validation; Lightning's
+automatic optimization runs zero_grad, backward and step.
 """
-
-from collections.abc import Iterator
 
 import lightning as L
 import torch
 from plain_xor_script import parse_args, xor_problem
 from torch import nn
+from torch.utils.data import DataLoader, SequentialSampler
+
+from backprop_lab.data.tensors import Passes, TensorRows, stacked
 
 
 class XOR(L.LightningModule):
@@ -35,17 +37,10 @@ class XOR(L.LightningModule):
         return torch.optim.SGD(self.parameters(), lr=self.lr, momentum=self.momentum)
 
 
-class FullBatch:
-    """XOR's four points as one batch, `passes` times an epoch: what Lightning asks of a loader, no more."""
-
-    def __init__(self, x: torch.Tensor, y: torch.Tensor, passes: int) -> None:
-        self.batch, self.passes = (x, y), passes
-
-    def __len__(self) -> int:
-        return self.passes
-
-    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        return iter([self.batch] * self.passes)
+def full_batches(x: torch.Tensor, y: torch.Tensor, passes: int) -> DataLoader:
+    """XOR's four points as one batch, `passes` times an epoch: the loader the template's data module builds."""
+    rows = TensorRows(x, y)
+    return DataLoader(rows, batch_sampler=Passes(SequentialSampler(rows), len(rows), passes=passes), collate_fn=stacked)
 
 
 def main() -> None:
@@ -61,7 +56,7 @@ def main() -> None:
         enable_progress_bar=False,
         enable_model_summary=False,
     )
-    trainer.fit(module, train_dataloaders=FullBatch(x, y, args.passes_per_epoch))
+    trainer.fit(module, train_dataloaders=full_batches(x, y, args.passes_per_epoch))
     print(f"loss {module.last_loss.item():.6f}")
 
 

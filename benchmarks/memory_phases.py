@@ -1,10 +1,11 @@
 """Where the template's peak memory comes from, phase by phase (Linux): `python -m benchmarks.memory_phases`.
 
-    python -m benchmarks.memory_phases                                     # case 2, the default config
-    python -m benchmarks.memory_phases wide "~callbacks.loss_landscape"   # case 4 without the loss landscape
+    python -m benchmarks.memory_phases                  # case 2 as the benchmark runs it (the lab's callbacks off)
+    python -m benchmarks.memory_phases wide debug=bare  # case 4 with everything off
 
 Runs the template side of case 2 (or of case 4, `wide`) in this process as
-the benchmark's worker does (its overrides, then any given here), and prints
+the benchmark's worker does (its overrides, the lab's callbacks off, then any
+given here), and prints
 after each phase the peak resident memory during it and the resident memory
 at its end, split into anonymous pages (the process's own: tensors, Python
 objects, the heap's free pages) and file pages (the code of the libraries
@@ -58,7 +59,7 @@ def hooks() -> Any:
             phase("fit: validation and epoch end")
 
         def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-            phase("fit: on_train_end (the loss landscape)")
+            phase("fit: on_train_end")
 
     return Phases()
 
@@ -80,8 +81,8 @@ def main(argv: list[str]) -> int:
     from backprop_lab.data.splits import split_sizes
     from backprop_lab.train import build
 
+    from benchmarks.case_configs import LAB_CALLBACKS_OFF, throughput_overrides, wide_overrides
     from benchmarks.settings import Settings, Sizes
-    from benchmarks.step_cases import throughput_overrides, wide_overrides
 
     phase("import hydra, backprop_lab.train")
     sizes, root = Sizes(), Path(__file__).resolve().parents[1]
@@ -91,6 +92,7 @@ def main(argv: list[str]) -> int:
         batches = min(batches, sizes.throughput_warmup + sizes.wide_steps)
     case = wide_overrides(sizes) if wide else throughput_overrides(sizes)
     overrides = [*Settings(root).common, f"data.batch_size={sizes.batch_size}", "trainer.max_epochs=1", *case]
+    overrides += LAB_CALLBACKS_OFF
     overrides += [f"+trainer.limit_train_batches={batches}", *argv[1 if wide else 0 :]]
     with tempfile.TemporaryDirectory(prefix="memory-") as folder:
         with initialize_config_dir(config_dir=str(root / "configs"), version_base="1.3"):

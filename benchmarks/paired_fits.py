@@ -66,9 +66,9 @@ def side(name: str, base: list[str], hand: dict, clock: StepClock, folder: str) 
 
         def fit() -> L.Trainer:
             torch.manual_seed(hand["seed"])
-            trainer = lightning_alone.bare_trainer("cpu", clock)
-            module = lightning_alone.PlainModule(lightning_alone.sequential(hand, x.shape[1]), hand)
-            trainer.fit(module, train_dataloaders=lightning_alone.Batches(x, y, hand))
+            trainer = lightning_alone.bare_trainer("cpu", clock, hand)
+            module = lightning_alone.PlainModule(lightning_alone.sequential(hand, x.shape[1:]), hand)
+            trainer.fit(module, train_dataloaders=lightning_alone.template_loader(x, y, hand))
             return trainer
 
         return fit
@@ -117,7 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     base = case_overrides(sizes, args.steps)
     with tempfile.TemporaryDirectory(prefix="paired-") as folder:
         cfg = composed(base, folder)
-    x, y = instantiate(cfg.data).splits["train"]
+    datamodule = instantiate(cfg.data)
+    datamodule.setup("fit")
+    rows = datamodule.train_dataloader().dataset  # the template's TensorRows: both sides draw the same batches
+    x, y = rows.x, rows.y
     hand = {**hand_spec(cfg), "data": (x, y), "max_batches": args.steps}
     wall, cpu = [], []
     for i in range(args.rounds):

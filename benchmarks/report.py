@@ -19,7 +19,7 @@ SIDES = {"template": "template", "lightning": "Lightning alone", "plain": "plain
 
 ROUND = {
     False: "a round runs every side once, in turn",
-    True: "in a round every side runs in its own process; in cases 1, 2 and 4 the sides take turns step by step",
+    True: "in a round every side runs in its own process; in cases 1, 2, 4 and 5 the sides take turns step by step",
 }
 
 

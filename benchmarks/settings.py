@@ -21,8 +21,10 @@ class Sizes:
     wide_features: int = 64
     wide_hidden: tuple[int, ...] = (256, 256)
     wide_classes: int = 10
+    # Case 5: experiment=digits_cnn, its first epoch untimed; None keeps the experiment's 30 epochs.
+    digits_epochs: int | None = None
     cold_start_overrides: tuple[str, ...] = ()
-    # Case 5: added to `-m experiment=optimizer_grid` (its 18 jobs of 100 full-batch steps as they are).
+    # Case 6: added to `-m experiment=optimizer_grid` (its 18 jobs of 100 full-batch steps as they are).
     sweep_overrides: tuple[str, ...] = ()
 
 
@@ -38,6 +40,7 @@ SMOKE = Sizes(
     wide_features=8,
     wide_hidden=(16, 16),
     wide_classes=3,
+    digits_epochs=2,
     cold_start_overrides=("trainer.max_epochs=2",),
     sweep_overrides=("optimizer.lr=0.1,1", "trainer.max_epochs=2"),
 )

@@ -26,24 +26,30 @@ def hand_spec(cfg: DictConfig, out_features: int = 1) -> dict[str, Any]:
     kwargs.pop("_partial_", None)
     if "betas" in kwargs:
         kwargs["betas"] = tuple(kwargs["betas"])
+    net = OmegaConf.to_container(cfg.model.net, resolve=True)
+    kind = net.pop("_target_").rsplit(".", 1)[-1]  # nets.mlp or nets.cnn: hand_built.py writes both out
     return {
+        **net,
         "side": "plain",
+        "kind": kind,
         "seed": cfg.seed,
-        "hidden": list(cfg.model.net.hidden),
-        "activation": ACTIVATIONS[cfg.model.net.activation].__name__,
+        "activation": ACTIVATIONS[net["activation"]].__name__,
         "out_features": out_features,
         "optimizer": target,
         "optimizer_kwargs": kwargs,
         "batch_size": cfg.data.batch_size,
+        "shuffle": cfg.data.shuffle,
     }
 
 
 def saved_train_split(cfg: DictConfig, folder: str) -> dict[str, Any]:
     """The template's own train split, saved for the other sides: all three train on the very same tensors."""
-    x, y = instantiate(cfg.data).splits["train"]
+    datamodule = instantiate(cfg.data)
+    datamodule.setup("fit")
+    rows = datamodule.train_dataloader().dataset  # the template's `TensorRows` over its train split
     path = Path(folder) / "train_split.pt"
-    torch.save({"x": x.clone(), "y": y.clone()}, path)  # the split alone: it may be a view of all rows
-    return {"path": str(path), "rows": len(x)}
+    torch.save({"x": rows.x.clone(), "y": rows.y.clone()}, path)  # the split alone: it may be a view of all rows
+    return {"path": str(path), "rows": len(rows), "classes": datamodule.num_classes}
 
 
 def same_loss(a: float, b: float) -> bool:

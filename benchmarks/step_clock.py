@@ -22,7 +22,7 @@ class StepClock(L.Callback):
         self.loss = float("nan")
 
     def on_train_batch_start(self, trainer: L.Trainer, pl_module: L.LightningModule, batch: Any, idx: int) -> None:
-        self.timer.boundary(pl_module.device, timed=trainer.global_step >= self.warmup)
+        self.timer.boundary(pl_module.device, timed=trainer.global_step >= self.warmup, new_epoch=idx == 0)
 
     def on_train_batch_end(
         self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any, idx: int
@@ -35,15 +35,7 @@ class StepClock(L.Callback):
         self.loss = float(outputs["loss"])
 
     def reading(self, trainer: L.Trainer) -> dict[str, Any]:
-        """The timed steps' wall and CPU time, the warm-up's wall time, steps, samples and last loss."""
+        """The timed steps' times (see `StepTimer.reading`), steps, samples and last loss."""
         if not self.steps:
             raise RuntimeError(f"the run took {trainer.global_step} steps, not more than the {self.warmup} of warm-up")
-        wall, cpu = self.timer.timed_s()
-        return {
-            "wall_s": wall,
-            "cpu_s": cpu,
-            "warmup_s": self.timer.warmup_s(),
-            "steps": self.steps,
-            "samples": self.samples,
-            "loss": self.loss,
-        }
+        return {**self.timer.reading(), "steps": self.steps, "samples": self.samples, "loss": self.loss}

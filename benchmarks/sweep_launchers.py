@@ -1,4 +1,4 @@
-"""Case 5: the README's optimizer grid as one sweep, its jobs one after the other and side by side.
+"""Case 6: the README's optimizer grid as one sweep, its jobs one after the other and side by side.
 
 The same `scripts/train.py -m experiment=optimizer_grid` command, once with
 Hydra's basic launcher (the default: one job after the other) and once with

@@ -55,7 +55,10 @@ class StepTimer:
     `boundary` comes at the start of every step, `end` after every timed
     step: a timed step's cycle runs from its start to the next step's start
     (the per-batch and per-epoch work between steps included); the last timed
-    step counts to its end.
+    step counts to its end. What falls between a timed step's end and the
+    first step of the next epoch (`new_epoch`: validation, checkpoints, epoch
+    logging, the loader's next iterator) is also summed apart, in
+    `between_epochs`, so a case can report the steps with and without it.
     """
 
     turn: Turn | None = None
@@ -65,12 +68,17 @@ class StepTimer:
     timed: bool = False
     last_end: Stamp | None = None
     pending: tuple[float, float] = (0.0, 0.0)
+    between_epochs: list[float] = field(default_factory=lambda: [0.0, 0.0])
 
-    def boundary(self, device: Any, timed: bool) -> None:
+    def boundary(self, device: Any, timed: bool, new_epoch: bool = False) -> None:
         now = stamp(device)
         if self.resumed is not None:
             self.wall[self.timed] += now.wall - self.resumed.wall
             self.cpu[self.timed] += now.cpu - self.resumed.cpu
+        if new_epoch and self.timed and self.last_end is not None:
+            self.between_epochs[0] += now.wall - self.last_end.wall
+            self.between_epochs[1] += now.cpu - self.last_end.cpu
+        self.last_end = None
         if self.turn is not None:
             self.turn.take()
         self.resumed, self.timed, self.pending = stamp(device), timed, (0.0, 0.0)
@@ -79,6 +87,7 @@ class StepTimer:
         """After a timed step: what the last one adds if no boundary follows it."""
         now = stamp(device)
         self.pending = (now.wall - self.resumed.wall, now.cpu - self.resumed.cpu)
+        self.last_end = now
 
     def timed_s(self) -> tuple[float, float]:
         """Wall and CPU seconds of the timed steps."""
@@ -86,6 +95,18 @@ class StepTimer:
 
     def warmup_s(self) -> float:
         return self.wall[False]
+
+    def reading(self) -> dict[str, float]:
+        """The timed steps' wall and CPU seconds, with and without the work between epochs, and the warm-up's."""
+        wall, cpu = self.timed_s()
+        between_wall, between_cpu = self.between_epochs
+        return {
+            "wall_s": wall,
+            "cpu_s": cpu,
+            "steps_wall_s": wall - between_wall,
+            "steps_cpu_s": cpu - between_cpu,
+            "warmup_s": self.warmup_s(),
+        }
 
 
 class WorkerStopped(RuntimeError):

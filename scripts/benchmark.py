@@ -1,6 +1,6 @@
 """Benchmark the template against Lightning alone and a plain PyTorch loop: `python scripts/benchmark.py`.
 
-    python scripts/benchmark.py --cases xor,throughput --repeats 5 --markdown logs/benchmark.md
+    python scripts/benchmark.py --cases wide,digits_cnn --repeats 5 --markdown logs/benchmark.md
     python scripts/benchmark.py --cases throughput,wide --compile     # also every side compiled
     python scripts/benchmark.py --accelerator gpu                      # on a CUDA machine
     python scripts/benchmark.py --cases sweep --repeats 3              # the grid: serial against joblib
@@ -30,8 +30,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--cases",
         default=",".join(DEFAULT_CASES),
-        help="comma-separated, from: xor (1), throughput (2), cold_start (3), wide (4), sweep (5); numbers work too "
-        "(default: 1-4)",
+        help="comma-separated, from: xor (1), throughput (2), cold_start (3), wide (4), digits_cnn (5), sweep (6); "
+        "numbers work too (default: 1-5)",
     )
     parser.add_argument(
         "--repeats", type=whole_number(1, 5), default=5, help="rounds; each runs every side once (default 5)"

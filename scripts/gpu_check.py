@@ -6,7 +6,7 @@
 It trains the default config on `trainer=gpu`, then with
 `trainer.precision=16-mixed`, `bf16-mixed` and `model.compile=true`, each
 `scripts/train.py` in a fresh process, and runs the GPU benchmark cases
-(`scripts/benchmark.py --accelerator gpu --cases xor,throughput,wide`:
+(`scripts/benchmark.py --accelerator gpu --cases xor,throughput,wide,digits_cnn`:
 template against Lightning alone and the plain loop). It prints one
 Markdown report (and writes it to `--markdown`): a table of the runs, then
 the benchmark's table. Exits 1 if any step failed.
@@ -91,7 +91,7 @@ def main() -> int:
             lines.append(train_once(label, overrides, Path(tmp)))
     failed = any("**failed**" in line for line in lines)
 
-    cases = "throughput" if args.dry else "xor,throughput,wide"
+    cases = "throughput" if args.dry else "xor,throughput,wide,digits_cnn"
     bench = [sys.executable, str(ROOT / "scripts" / "benchmark.py"), "--cases", cases]
     bench += ["--repeats", str(args.repeats), "--accelerator", "cpu" if args.dry else "gpu"]
     bench += ["--smoke"] if args.dry else []

@@ -16,6 +16,7 @@ from functools import partial
 
 import pytest
 import torch
+from hydra.utils import instantiate as hydra_instantiate
 
 from helpers import ROOT, run_in_process, run_script
 
@@ -78,6 +79,44 @@ def test_sides_take_turns_one_step_at_a_time_and_their_waits_stay_out_of_their_t
     assert turns["a"].waited_s >= 0.02
 
 
+def test_the_work_between_epochs_is_timed_apart_from_the_steps():
+    timer = StepTimer()
+    for _ in range(2):
+        for index in range(2):
+            timer.boundary(torch.device("cpu"), timed=True, new_epoch=index == 0)
+            time.sleep(0.01)
+            timer.end(torch.device("cpu"))
+        time.sleep(0.05)  # an epoch's end: validation, checkpoints
+    reading = timer.reading()
+    # The epoch end between the two epochs counts in the whole and not in the steps; the last one follows no step.
+    assert reading["wall_s"] - reading["steps_wall_s"] >= 0.05
+    assert 0.04 <= reading["steps_wall_s"] < reading["wall_s"] - 0.04
+
+
+def test_lightning_alone_and_the_plain_loop_draw_the_template_s_batches_in_its_order():
+    from benchmarks.hand_built import loader
+    from benchmarks.lightning_alone import template_loader
+    from benchmarks.settings import Settings
+    from benchmarks.specs import composed
+
+    cfg = composed(Settings(ROOT), ["data=blobs", "data.n_samples=300", "data.batch_size=32", "seed=3"])
+
+    def template_loader_of_a_fresh_run() -> torch.utils.data.DataLoader:
+        datamodule = hydra_instantiate(cfg.data)
+        datamodule.setup("fit")
+        return datamodule.train_dataloader()
+
+    rows = template_loader_of_a_fresh_run().dataset
+    spec = {"seed": cfg.seed, "batch_size": cfg.data.batch_size, "shuffle": cfg.data.shuffle}
+    for other in (template_loader(rows.x, rows.y, spec), loader(rows.x, rows.y, spec)):
+        template = template_loader_of_a_fresh_run()
+        for _ in range(2):  # two epochs: each draws its order from the same seeded generator
+            pairs = list(zip(template, other, strict=True))
+            assert len(pairs) == 6  # 180 training rows in batches of 32
+            assert all(torch.equal(a[0], b[0]) and torch.equal(a[1], b[1]) for a, b in pairs)
+    assert not torch.equal(next(iter(template))[0], rows.x[:32])  # shuffled, not in the split's order
+
+
 def test_a_side_that_stops_before_saying_it_is_done_is_named():
     seats, turns = seated(["template", "plain"])
     turns["plain"].take = lambda: None
@@ -115,7 +154,7 @@ def workers_here(monkeypatch):
 def test_benchmark_smoke_run_compares_the_template_with_lightning_alone_and_the_plain_loop(tmp_path, workers_here):
     out = tmp_path / "benchmark.json"
     # One side at a time: the sides run in this process here (`workers_here`); taking turns needs a process each.
-    args = ["--smoke", "--one-at-a-time", "--repeats", "1", "--cases", "cold_start,wide", "--compile"]
+    args = ["--smoke", "--one-at-a-time", "--repeats", "1", "--cases", "cold_start,wide,digits_cnn", "--compile"]
     args += ["--json", str(out)]
     proc = run_in_process(BENCHMARK, *args, "--markdown", str(tmp_path / "benchmark.md"))
     # Exit 0 also says every side ended at the plain loop's loss: they train the same math from the same weights.
@@ -125,6 +164,16 @@ def test_benchmark_smoke_run_compares_the_template_with_lightning_alone_and_the_
     measures = [row["measure"] for row in rows]
     for expected in ("3. Cold start", "3. `train.py --help`", "4. Blobs", "peak memory (RSS)", "compiled / eager"):
         assert any(expected in m for m in measures), expected
+    # The conv net case: the training steps compared (its first epoch untimed), the work between epochs reported.
+    digits = [row for row in rows if row["measure"].startswith("5. digits_cnn")]
+    assert [row["measure"].rsplit(": ", 1)[-1] for row in digits] == [
+        "training steps",
+        "training steps, against Lightning alone logging the accuracy too",
+        "steps and the work between epochs",
+        "peak memory (RSS)",
+    ]
+    steps, whole = digits[0]["values"], digits[2]["values"]
+    assert all(steps[side] >= whole[side] for side in steps)
     for row in rows:
         assert all(value > 0 for value in row["values"].values()) or "compiled - eager" in row["measure"]
     wide = next(row for row in rows if row["measure"].startswith("4. Blobs") and row["unit"] == "samples/s")
@@ -159,5 +208,5 @@ def test_gpu_check_dry_mode_trains_and_runs_the_benchmark_on_the_cpu(tmp_path):
 def test_benchmark_rejects_an_unknown_case_with_a_clear_message(tmp_path):
     proc = run_script(BENCHMARK, "--cases", "xor,warp", "--markdown", str(tmp_path / "b.md"))
     assert proc.returncode == 2
-    assert "--cases takes xor, throughput, cold_start, wide" in proc.stderr and "warp" in proc.stderr
+    assert "--cases takes xor, throughput, cold_start, wide, digits_cnn" in proc.stderr and "warp" in proc.stderr
     assert not (tmp_path / "b.md").exists()
