@@ -6,7 +6,7 @@ from typing import Any
 import lightning as L
 import torch
 from torch import Tensor, nn
-from torchmetrics import MetricCollection
+from torchmetrics import MeanMetric
 
 from backprop_lab.models.tasks import make_task
 
@@ -27,9 +27,11 @@ class TaskModel(L.LightningModule):
     checkpoint holds only tensors and plain values and loads with
     `torch.load(weights_only=True)`.
 
-    Every value is logged with `self.log` once per epoch; metrics are
-    torchmetrics objects, which Lightning computes, resets and (under DDP)
-    gathers across processes.
+    Each step updates torchmetrics objects (the loss's mean and the task's
+    scores); each epoch's end computes them (under DDP over every process's
+    rows), logs them with `self.log_dict` and resets them. Logging a metric
+    object on every step instead costs Lightning's bookkeeping per call, a
+    fifth of a small conv net's step (docs/performance.md, case 5).
     """
 
     def __init__(
@@ -50,9 +52,11 @@ class TaskModel(L.LightningModule):
         self.loss_fn = self.task.data_loss  # on the data's own targets: what the loss landscape evaluates
         self.optimizer_factory = optimizer
         self.scheduler_factory = scheduler
-        self.train_metrics = self.task.scores("train/", train=True)
-        self.val_metrics = self.task.scores("val/")
-        self.test_metrics = self.task.scores("test/")
+        # One loss mean and one collection of scores per stage: modules, so Lightning moves them with the model.
+        self.train_loss, self.val_loss, self.test_loss = MeanMetric(), MeanMetric(), MeanMetric()
+        self.train_scores = self.task.scores("train/", train=True)
+        self.val_scores = self.task.scores("val/")
+        self.test_scores = self.task.scores("test/")
 
     def setup(self, stage: str) -> None:
         """A regression model takes the target's standardisation from the data, so its metrics are in its units."""
@@ -70,25 +74,43 @@ class TaskModel(L.LightningModule):
         """Logits (or values) of shape (N,), or (N, C) for C classes."""
         return self.task.output(self.net(x))
 
-    def model_step(self, batch: tuple[Tensor, Tensor], metrics: MetricCollection, stage: str) -> Tensor:
-        """The loss of one batch; updates the stage's metrics and logs both for the epoch."""
+    def model_step(self, batch: tuple[Tensor, Tensor], stage: str) -> Tensor:
+        """The loss of one batch; the stage's loss mean and scores take the batch in."""
         x, y = batch
         logits = self(x)
         loss = self.loss_fn(logits, y)
-        metrics.update(self.task.scored(logits.detach()), self.task.target_for_metrics(y))
-        self.log(f"{stage}/loss", loss, on_step=False, on_epoch=True, prog_bar=True, batch_size=len(y), sync_dist=True)
-        for name, metric in metrics.items():
-            self.log(name, metric, on_step=False, on_epoch=True, prog_bar=name == f"val/{self.task.main_metric}")
+        getattr(self, f"{stage}_loss").update(loss.detach(), weight=len(y))
+        getattr(self, f"{stage}_scores").update(self.task.scored(logits.detach()), self.task.target_for_metrics(y))
         return loss
 
+    def log_epoch(self, stage: str) -> None:
+        """The stage's epoch values, computed over all its batches, logged (the losses and main score in the bar)."""
+        loss, scores = getattr(self, f"{stage}_loss"), getattr(self, f"{stage}_scores")
+        values = {f"{stage}/loss": loss.compute(), **scores.compute()}
+        shown = {f"{stage}/loss", f"val/{self.task.main_metric}"}
+        # sync_dist: the values are global already (torchmetrics gathers before it computes), so it changes none.
+        self.log_dict({k: v for k, v in values.items() if k in shown}, prog_bar=True, sync_dist=True)
+        self.log_dict({k: v for k, v in values.items() if k not in shown}, sync_dist=True)
+        loss.reset()
+        scores.reset()
+
     def training_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> Tensor:
-        return self.model_step(batch, self.train_metrics, "train")
+        return self.model_step(batch, "train")
 
     def validation_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> None:
-        self.model_step(batch, self.val_metrics, "val")
+        self.model_step(batch, "val")
 
     def test_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> None:
-        self.model_step(batch, self.test_metrics, "test")
+        self.model_step(batch, "test")
+
+    def on_train_epoch_end(self) -> None:
+        self.log_epoch("train")
+
+    def on_validation_epoch_end(self) -> None:
+        self.log_epoch("val")
+
+    def on_test_epoch_end(self) -> None:
+        self.log_epoch("test")
 
     def predict_step(self, batch: Any, batch_idx: int) -> Tensor:
         x = batch[0] if isinstance(batch, (tuple, list)) else batch
