@@ -165,10 +165,10 @@ def test_per_layer_telemetry_covers_conv_norm_and_linear_layers(conv_run):
     folder, metrics, _, _ = conv_run
     scalars = set(events(folder).Tags()["scalars"])
     for param in ("conv.weight", "conv.bias", "norm.weight", "norm.bias", "head.weight"):
-        for kind in ("grad_norm", "param_norm", "update_norm", "update_ratio"):
+        for kind in ("grad_norm", "param_norm", "update_norm", "update_ratio_log10"):
             assert f"updates/{param}/{kind}" in scalars, (param, kind)
     assert [e.step for e in events(folder).Scalars("updates/conv.weight/grad_norm")] == [0, 5, 10]  # 12 steps
-    assert {"updates/grad_norm_total", "lr"} <= scalars
+    assert {"updates/total/grad_norm", "updates/total/update_ratio_log10", "lr"} <= scalars
     assert float(metrics["lr"]) == pytest.approx(0.1)  # self.log: it reaches metrics.json
     histograms = set(events(folder).Tags()["histograms"])
     assert {"params/conv.weight", "params/norm.bias", "params/head.weight"} <= histograms
