@@ -27,7 +27,7 @@ from PIL import Image
 
 from backprop_lab.analysis.filmstrip import read_frames, write_filmstrip
 from backprop_lab.analysis.landscape_paths import write_landscape_paths
-from backprop_lab.analysis.reports import read_job, read_sweep, write_comparison
+from backprop_lab.analysis.reports import read_job, read_sweep, sweep_best_drop, write_comparison
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS, RUNS = ROOT / "docs", ROOT / "logs" / "docs"
@@ -85,11 +85,12 @@ def grid() -> None:
     rows = ["| optimizer | lr | final train loss | test acc | first epoch acc = 1.0 | loss | lr regime |"]
     rows.append("|---|---|---|---|---|---|---|")
     results = sorted(read_sweep(sweep), key=lambda r: (r.optimizer, r.lr or 0.0))
+    best = sweep_best_drop(results)
     for r in results:
         epoch = r.first_perfect_epoch
         rows.append(
             f"| {r.optimizer} | {r.lr:g} | {r.final_train_loss:.4g} | {r.test_acc:.2f} | "
-            f"{'never' if epoch is None else epoch} | {r.behaviour} | {r.regime} |"
+            f"{'never' if epoch is None else epoch} | {r.behaviour} | {r.regime(best)} |"
         )
     replace_marked("README.md", "optimizer-grid", "\n".join(rows) + "\n")
 
