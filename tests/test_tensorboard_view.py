@@ -211,15 +211,15 @@ def kind_of(title: str) -> str:
     return "grad_norm" if title.startswith("gradient") else "update_norm"
 
 
-def test_hparams_tab_compares_the_sweep(tensorboard):
+def test_hparams_tab_compares_the_sweep(tensorboard, logdir):
     experiment = tensorboard("/data/plugin/hparams/experiment", body={})
     columns = {info["name"] for info in experiment["hparamInfos"]}
     assert {"optimizer", "lr", "momentum", "beta1", "beta2", "sizes", "activation", "seed", "max_epochs"} <= columns
-    # TensorBoard lists the columns marked `differs` first and ticks the first five for display:
-    # here the optimizer the sweep varies, and the lr.
-    first = [info["name"] for info in experiment["hparamInfos"][:2]]
-    assert sorted(first) == ["lr", "optimizer"]
-    assert {info["name"] for info in experiment["hparamInfos"] if info.get("differs")} == {"lr", "optimizer"}
+    # TensorBoard lists the columns marked `differs` first and ticks the first five for display: here the
+    # optimizer the sweep varies, the lr, and momentum and the betas, which vary with the optimizer.
+    shown = {"lr", "optimizer", "momentum", "beta1", "beta2"}
+    assert {info["name"] for info in experiment["hparamInfos"][:5]} == shown
+    assert {info["name"] for info in experiment["hparamInfos"] if info.get("differs")} == shown
     assert [m["name"]["tag"] for m in experiment["metricInfos"]] == [
         "test/acc",
         "test/loss",
@@ -237,8 +237,11 @@ def test_hparams_tab_compares_the_sweep(tensorboard):
         lambda: tensorboard("/data/plugin/hparams/session_groups", body=query)["sessionGroups"],
         lambda groups: len(groups) == 2,
     )
-    runs = {group["name"]: group for group in groups}
-    assert set(runs) == {SGD_RUN, ADAM_RUN}
+    # Each row is named whole, in the sweep's order: the sweep's folder, the job number, what the job varies.
+    names = [group["name"] for group in groups]
+    assert names == [f"{logdir.name} #000 optimizer=sgd", f"{logdir.name} #001 optimizer=adam"]
+    assert [group["sessions"][0]["name"] for group in groups] == [SGD_RUN, ADAM_RUN]
+    runs = dict(zip((SGD_RUN, ADAM_RUN), groups, strict=True))
     sgd, adam = runs[SGD_RUN]["hparams"], runs[ADAM_RUN]["hparams"]
     assert sgd["optimizer"] == "SGD" and sgd["lr"] == 0.5 and sgd["momentum"] == 0.9 and "beta1" not in sgd
     assert adam["optimizer"] == "Adam" and adam["beta1"] == 0.9 and adam["beta2"] == 0.999
