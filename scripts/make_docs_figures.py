@@ -92,18 +92,36 @@ def grid() -> None:
     if not isinstance(paths, Path):
         sys.exit(f"the grid's jobs drew no shared landscape plane: {paths}")
     save_small_png(paths, DOCS / "landscape_paths.png")
+    grid_table(sweep)
+
+
+def grid_table(sweep: Path) -> None:
+    """The README's table of the grid's jobs, from the sweep folder."""
     rows = ["| optimizer | lr | final train loss | test acc | first epoch acc = 1.0 | drop | loss | lr regime |"]
     rows.append("|---|---|---|---|---|---|---|---|")
     results = sorted(read_sweep(sweep), key=lambda r: (r.optimizer, r.lr or 0.0))
     best = sweep_best_drop(results)
     for r in results:
         epoch, regime = r.first_perfect_epoch, r.regime(best)
-        drop = "-" if r.drop is None else f"{100 * r.drop:.0f}%"
+        drop = "-" if r.drop is None else "rose" if r.behaviour == "diverged" else f"{100 * r.drop:.0f}%"
         rows.append(
             f"| {r.optimizer} | {r.lr:g} | {quoted_loss(r.final_train_loss, regime)} | {r.test_acc:.2f} | "
             f"{'never' if epoch is None else epoch} | {drop} | {r.behaviour} | {regime} |"
         )
     replace_marked("README.md", "optimizer-grid", "\n".join(rows) + "\n")
+
+
+SEED_SWEEP = ["-m", "experiment=digits", "seed=0,1,2,3,4", "optimizer.lr=0.0003,0.003"]
+
+
+def seeds() -> None:
+    """docs/sweeps.md's comparison over seeds: experiment=digits at two learning rates, five seeds each."""
+    from backprop_lab.analysis.seed_groups import seed_table
+
+    sweep = RUNS / "digits_seeds"
+    shutil.rmtree(sweep, ignore_errors=True)
+    train(*SEED_SWEEP, f"hydra.sweep.dir={sweep}")
+    replace_marked("docs/sweeps.md", "digits-seeds", seed_table(read_sweep(sweep)))
 
 
 def quoted_loss(loss: float, regime: str) -> str:
@@ -242,6 +260,7 @@ PARTS: dict[str, Callable[[], None]] = {
     "lr_finder": lr_finder,
     "telemetry": telemetry,
     "screenshots": screenshots,
+    "seeds": seeds,
 }
 
 
