@@ -46,7 +46,10 @@ FILMSTRIP_RUN = [
     "callbacks.decision_boundary.every_n_epochs=2",
 ]
 FILMSTRIP_STEPS = [0, 6, 10, 14, 18, 22, 26, 40]
-LANDSCAPE_RUN = ["optimizer=sgd", "optimizer.momentum=0", "optimizer.lr=10", "callbacks.loss_landscape.every_n_steps=1"]
+LANDSCAPE_RUN = [
+    "optimizer=sgd", "optimizer.momentum=0", "optimizer.lr=10",
+    "callbacks.loss_landscape.every_n_steps=1", "callbacks.loss_landscape.max_points=null",
+]  # fmt: skip
 LR_FINDER_RUNS = {
     "default (SGD)": ["lr_finder=range_test"],
     "optimizer=adam": ["lr_finder=range_test", "optimizer=adam", "lr_finder.num_training=200", "lr_finder.max_lr=10"],

@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from backprop_lab.callbacks.landscape_image import axis_ticks, log_ticks, render_plane
+from backprop_lab.callbacks.landscape_image import PLANE_LEFT, PLANE_TOP, axis_ticks, log_ticks, render_plane
 from backprop_lab.callbacks.landscape_math import (
     bounded_sizes,
     flatten,
@@ -147,7 +147,7 @@ def test_the_plane_is_drawn_to_scale():
     grid = np.exp(-np.add.outer(betas.numpy() ** 2, alphas.numpy() ** 2))
     image = render_plane(grid, alphas.numpy(), betas.numpy(), path.numpy(), ("PC1 (99%)", "PC2 (1%)"), "caption")
     coloured = (image != 255).any(axis=2)
-    left, top = 80, 66  # where render_plane puts the field
+    left, top = PLANE_LEFT, PLANE_TOP  # where render_plane puts the field
     width = int(np.argmin(coloured[top + 1, left:]))  # the field ends where the white gap before the bar starts
     height = int(np.argmin(coloured[top:, left + 1]))
     assert width / height == pytest.approx(span_a / span_b, rel=0.02)

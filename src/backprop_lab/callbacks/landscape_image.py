@@ -20,6 +20,9 @@ VIRIDIS = np.array(
      [39, 173, 129], [92, 200, 99], [170, 220, 50], [253, 231, 37]], dtype=float,
 )  # fmt: skip
 LEVELS = 12  # contour bands of log10(loss) across the picture
+# TensorBoard's image panel shows a picture about 310 px wide at its default size: text of 26 px on a picture
+# about 700 px wide reads at about 12 px there. PLANE_LEFT and PLANE_TOP: where the plane's field starts.
+BIG, SMALL, PLANE_LEFT, PLANE_TOP = 28, 25, 120, 100
 TEXT, GRID_LINE, PATH, START, END = (20, 20, 20), (160, 160, 160), (255, 255, 255), (0, 200, 255), (255, 60, 60)
 
 
@@ -81,7 +84,7 @@ def render_plane(
     path: np.ndarray,
     axis_names: tuple[str, str],
     caption: str,
-    size: int = 460,
+    size: int = 380,
 ) -> np.ndarray:
     """RGB image: log10(loss) over the (alpha, beta) grid (rows: beta) with the path, its start and its end.
 
@@ -101,10 +104,10 @@ def render_plane(
     edge[:, :-1] |= bands[:, :-1] != bands[:, 1:]
     field[edge] = (field[edge] * 0.6).astype(np.uint8)
 
-    big, small = font(17), font(15)
-    left, top, bar = 80, 66, 130
-    bar_h = max(height, 160)
-    canvas = Image.new("RGB", (left + max(width, 300) + bar, top + bar_h + 72), "white")
+    big, small = font(BIG), font(SMALL)
+    left, top, bar = PLANE_LEFT, PLANE_TOP, 190
+    bar_h = max(height, 200)
+    canvas = Image.new("RGB", (left + max(width, 380) + bar, top + bar_h + 120), "white")
     canvas.paste(Image.fromarray(field), (left, top))
     draw = ImageDraw.Draw(canvas)
 
@@ -117,31 +120,31 @@ def render_plane(
     for x, y in points:
         draw.ellipse((x - 2, y - 2, x + 2, y + 2), fill=PATH)
     for (x, y), fill, label in ((points[0], START, "start"), (points[-1], END, "end")):
-        draw.ellipse((x - 7, y - 7, x + 7, y + 7), fill=fill, outline="black", width=2)
-        draw.text((x + 9, y - 20), label, fill="white", font=big, stroke_width=2, stroke_fill="black")
+        draw.ellipse((x - 9, y - 9, x + 9, y + 9), fill=fill, outline="black", width=2)
+        draw.text((x + 11, y - 32), label, fill="white", font=big, stroke_width=2, stroke_fill="black")
 
-    draw.multiline_text((6, 4), caption, fill=TEXT, font=small, spacing=3)
+    draw.multiline_text((6, 4), caption, fill=TEXT, font=small, spacing=4)
     for value in axis_ticks(float(alphas[0]), float(alphas[-1])):
         x = pixel(value, 0.0)[0]
         draw.line((x, top + height, x, top + height + 5), fill=TEXT)
-        draw.text((x, top + height + 7), f"{value:.3g}", fill=TEXT, font=small, anchor="mt")
+        draw.text((x, top + height + 8), f"{value:.3g}", fill=TEXT, font=small, anchor="mt")
     for value in axis_ticks(float(betas[0]), float(betas[-1])):
         y = pixel(0.0, value)[1]
         draw.line((left - 5, y, left, y), fill=TEXT)
-        draw.text((left - 7, y), f"{value:.3g}", fill=TEXT, font=small, anchor="rm")
-    draw.text((left + width / 2, top + height + 28), axis_names[0], fill=TEXT, font=big, anchor="mt")
-    draw.text((4, top - 22), axis_names[1], fill=TEXT, font=big)
-    draw.text((left, top + height + 48), "both axes to scale: equal parameter-space units per pixel", fill=TEXT,
+        draw.text((left - 8, y), f"{value:.3g}", fill=TEXT, font=small, anchor="rm")
+    draw.text((left + width / 2, top + height + 40), axis_names[0], fill=TEXT, font=big, anchor="mt")
+    draw.text((4, top - 34), axis_names[1], fill=TEXT, font=big)
+    draw.text((4, top + height + 80), "axes to scale (equal units per pixel)", fill=TEXT,
               font=small)  # fmt: skip
 
-    bar_x = left + width + 12
-    scale = colour(np.linspace(1, 0, bar_h))[:, None, :].repeat(16, axis=1)
+    bar_x = left + width + 16
+    scale = colour(np.linspace(1, 0, bar_h))[:, None, :].repeat(20, axis=1)
     canvas.paste(Image.fromarray(scale), (bar_x, top))
     for tick in log_ticks(lo, hi):
         y = top + (hi - tick) / (hi - lo) * (bar_h - 1)
-        draw.line((bar_x + 16, y, bar_x + 21, y), fill=TEXT)
-        draw.text((bar_x + 24, y), f"{10**tick:.3g}", fill=TEXT, font=small, anchor="lm")
-    draw.text((bar_x - 4, top - 22), "loss (log scale)", fill=TEXT, font=small)
+        draw.line((bar_x + 20, y, bar_x + 26, y), fill=TEXT)
+        draw.text((bar_x + 30, y), f"{10**tick:.3g}", fill=TEXT, font=small, anchor="lm")
+    draw.text((bar_x - 30, top - 34), "loss (log)", fill=TEXT, font=small)
     return np.asarray(canvas)
 
 
@@ -155,14 +158,14 @@ def axis_ticks(lo: float, hi: float, most: int = 6) -> list[float]:
     return [round(first + i * step, 12) for i in range(int((hi - first) / step + 1e-9) + 1)]
 
 
-def render_line(ts: np.ndarray, losses: np.ndarray, caption: str, width: int = 560, height: int = 356) -> np.ndarray:
+def render_line(ts: np.ndarray, losses: np.ndarray, caption: str, width: int = 700, height: int = 480) -> np.ndarray:
     """RGB image: the loss along initial -> final weights (t = 0 -> 1), log scale with ticks, both ends marked."""
     logs, lo, hi = log_scale(losses)
-    left, top, right, bottom = 80, 72, 16, 56
+    left, top, right, bottom = 110, 110, 24, 84
     plot_w, plot_h = width - left - right, height - top - bottom
     canvas = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(canvas)
-    small = font(15)
+    small = font(SMALL)
 
     def pixel(t: float, value: float) -> tuple[float, float]:
         x = left + (t - ts[0]) / (ts[-1] - ts[0]) * plot_w
@@ -172,12 +175,12 @@ def render_line(ts: np.ndarray, losses: np.ndarray, caption: str, width: int = 5
     for t in axis_ticks(float(ts[0]), float(ts[-1])):
         x = pixel(t, lo)[0]
         draw.line((x, top + plot_h, x, top + plot_h + 5), fill=TEXT)
-        draw.text((x, top + plot_h + 7), f"{t:g}", fill=TEXT, font=small, anchor="mt")
+        draw.text((x, top + plot_h + 8), f"{t:g}", fill=TEXT, font=small, anchor="mt")
     for tick in log_ticks(lo, hi):
         y = pixel(0.0, tick)[1]
         draw.line((left - 5, y, left, y), fill=TEXT)
         draw.line((left, y, left + plot_w, y), fill=(230, 230, 230))
-        draw.text((left - 7, y), f"{10**tick:.3g}", fill=TEXT, font=small, anchor="rm")
+        draw.text((left - 8, y), f"{10**tick:.3g}", fill=TEXT, font=small, anchor="rm")
     for t, fill in ((0.0, START), (1.0, END)):
         x, _ = pixel(t, lo)
         draw.line((x, top, x, top + plot_h), fill=fill, width=1)
@@ -185,11 +188,11 @@ def render_line(ts: np.ndarray, losses: np.ndarray, caption: str, width: int = 5
     for t, label in ((0.0, "initial"), (1.0, "final")):
         x, y = pixel(t, float(np.interp(t, ts, logs)))
         draw.ellipse((x - 5, y - 5, x + 5, y + 5), fill=START if t == 0 else END, outline="black")
-        draw.text((x + 7, y - 20), label, fill=TEXT, font=small)
-    draw.multiline_text((6, 4), caption, fill=TEXT, font=small, spacing=3)
-    draw.text((left + plot_w / 2, top + plot_h + 28), "t (weights = initial + t x (final - initial))", fill=TEXT,
+        draw.text((x + 9, y - 32), label, fill=TEXT, font=small)
+    draw.multiline_text((6, 4), caption, fill=TEXT, font=small, spacing=4)
+    draw.text((left + plot_w / 2, top + plot_h + 42), "t: initial + t x (final - initial)", fill=TEXT,
               font=small, anchor="mt")  # fmt: skip
-    draw.text((6, top - 20), "loss (log scale)", fill=TEXT, font=small)
+    draw.text((6, top - 32), "loss (log scale)", fill=TEXT, font=small)
     return np.asarray(canvas)
 
 

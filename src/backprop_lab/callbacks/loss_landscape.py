@@ -234,11 +234,11 @@ class LossLandscape(TensorBoardCallback):
             data = f"the first {rows}{'' if total is None else f' of {total}'} training rows"
         if self.directions == "pca":
             names = tuple(f"PC{i + 1} ({100 * s:.0f}%)" for i, s in enumerate(result["shares"]))
-            how = "plane of the path's 2 principal directions"
+            how = "the path's 2 principal directions"
         else:
-            names, how = ("random dir 1", "random dir 2"), "plane of 2 filter-normalised random directions"
-        caption = f"{loss_name} on {data}, step {step}\n{how}, centred on the weights at step {step}"
+            names, how = ("random dir 1", "random dir 2"), "2 filter-normalised random directions"
+        caption = f"{loss_name} on {data}\n{how}, at step {step}"
         plane = render_plane(result["grid"], result["alphas"], result["betas"], result["path"], names, caption)
-        line_caption = f"{loss_name} on {data}\ninitial -> step {step} weights"
+        line_caption = f"{loss_name} on {data}\nweights: initial -> step {step}"
         line = render_line(result["line_t"], result["line_loss"], line_caption)
         return [("plane", plane), ("line", line)]
