@@ -188,9 +188,9 @@ def write_telemetry_cost(measured: dict[str, Path]) -> None:
         rows.append(f"| {case} | {len(cost['on_s_cpu'])} | {off:.2f} s | {on:.2f} s | **{ratio:+.0f}%** |")
     rows.append("")
     rows.append(
-        f"Last measured by `python scripts/make_docs_figures.py --only telemetry` ({os.cpu_count()} CPU cores, load "
-        f"average {os.getloadavg()[0]:.1f} at the end): medians of each side's CPU time, and the median of the "
-        "per-round ratios."
+        f"Last measured with the commands above (`make_docs_figures.py --only telemetry` runs them all; "
+        f"{os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f} at the end): medians of each side's CPU "
+        "time, and the median of the per-round ratios."
     )
     replace_marked("docs/telemetry.md", "telemetry-cost", "\n".join(rows) + "\n")
 
