@@ -8,10 +8,17 @@ in a fresh process, with a fixed run folder under logs/docs/), then writes
 the figure into docs/ and the table into the README or docs page, between the
 markers `<!-- make_docs_figures: NAME -->` and `<!-- end make_docs_figures -->`.
 No other script writes into docs/.
+
+Every run is pinned to one thread (`torch_threads=1`, and OMP, MKL and
+OpenBLAS through the environment), so a figure depends on the commands, not
+on the machine's core count. A run that diverges or oscillates amplifies the
+float rounding of its first steps: its final loss is quoted by its order of
+magnitude (`~1e1`), with its verdict, never by digits.
 """
 
 import argparse
 import json
+import math
 import os
 import re
 import shutil
@@ -27,7 +34,7 @@ from PIL import Image
 
 from backprop_lab.analysis.filmstrip import read_frames, write_filmstrip
 from backprop_lab.analysis.landscape_paths import write_landscape_paths
-from backprop_lab.analysis.reports import read_job, read_sweep, write_comparison
+from backprop_lab.analysis.reports import read_job, read_sweep, sweep_best_drop, write_comparison
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS, RUNS = ROOT / "docs", ROOT / "logs" / "docs"
@@ -39,17 +46,23 @@ FILMSTRIP_RUN = [
     "callbacks.decision_boundary.every_n_epochs=2",
 ]
 FILMSTRIP_STEPS = [0, 6, 10, 14, 18, 22, 26, 40]
-LANDSCAPE_RUN = ["optimizer=sgd", "optimizer.momentum=0", "optimizer.lr=10", "callbacks.loss_landscape.every_n_steps=1"]
+LANDSCAPE_RUN = [
+    "optimizer=sgd", "optimizer.momentum=0", "optimizer.lr=10",
+    "callbacks.loss_landscape.every_n_steps=1", "callbacks.loss_landscape.max_points=null",
+]  # fmt: skip
 LR_FINDER_RUNS = {
     "default (SGD)": ["lr_finder=range_test"],
     "optimizer=adam": ["lr_finder=range_test", "optimizer=adam", "lr_finder.num_training=200", "lr_finder.max_lr=10"],
 }
 
 
+PINNED = {name: "1" for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+
+
 def train(*overrides: str) -> None:
-    """`python scripts/train.py ...` as the docs write it; stops here if it fails."""
-    command = [sys.executable, "scripts/train.py", *overrides, *QUIET]
-    proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    """`python scripts/train.py ...` as the docs write it, on one thread; stops here if it fails."""
+    command = [sys.executable, "scripts/train.py", *overrides, *QUIET, "torch_threads=1"]
+    proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env={**os.environ, **PINNED})
     if proc.returncode != 0:
         sys.exit(f"failed: {' '.join(command)}\n{proc.stderr[-3000:]}")
 
@@ -82,16 +95,43 @@ def grid() -> None:
     if not isinstance(paths, Path):
         sys.exit(f"the grid's jobs drew no shared landscape plane: {paths}")
     save_small_png(paths, DOCS / "landscape_paths.png")
-    rows = ["| optimizer | lr | final train loss | test acc | first epoch acc = 1.0 | loss | lr regime |"]
-    rows.append("|---|---|---|---|---|---|---|")
+    grid_table(sweep)
+
+
+def grid_table(sweep: Path) -> None:
+    """The README's table of the grid's jobs, from the sweep folder."""
+    rows = ["| optimizer | lr | final train loss | test acc | first epoch acc = 1.0 | drop | loss | lr regime |"]
+    rows.append("|---|---|---|---|---|---|---|---|")
     results = sorted(read_sweep(sweep), key=lambda r: (r.optimizer, r.lr or 0.0))
+    best = sweep_best_drop(results)
     for r in results:
-        epoch = r.first_perfect_epoch
+        epoch, regime = r.first_perfect_epoch, r.regime(best)
+        drop = "-" if r.drop is None else "rose" if r.behaviour == "diverged" else f"{100 * r.drop:.0f}%"
         rows.append(
-            f"| {r.optimizer} | {r.lr:g} | {r.final_train_loss:.4g} | {r.test_acc:.2f} | "
-            f"{'never' if epoch is None else epoch} | {r.behaviour} | {r.regime} |"
+            f"| {r.optimizer} | {r.lr:g} | {quoted_loss(r.final_train_loss, regime)} | {r.test_acc:.2f} | "
+            f"{'never' if epoch is None else epoch} | {drop} | {r.behaviour} | {regime} |"
         )
     replace_marked("README.md", "optimizer-grid", "\n".join(rows) + "\n")
+
+
+SEED_SWEEP = ["-m", "experiment=digits", "seed=0,1,2,3,4", "optimizer.lr=0.0003,0.003"]
+
+
+def seeds() -> None:
+    """docs/sweeps.md's comparison over seeds: experiment=digits at two learning rates, five seeds each."""
+    from backprop_lab.analysis.seed_groups import seed_table
+
+    sweep = RUNS / "digits_seeds"
+    shutil.rmtree(sweep, ignore_errors=True)
+    train(*SEED_SWEEP, f"hydra.sweep.dir={sweep}")
+    replace_marked("docs/sweeps.md", "digits-seeds", seed_table(read_sweep(sweep)))
+
+
+def quoted_loss(loss: float, regime: str) -> str:
+    """Four digits for a run that trained steadily; the order of magnitude for one too large an lr threw around."""
+    if regime != "too large":
+        return f"{loss:.4g}"
+    return "nan" if not math.isfinite(loss) else f"~1e{round(math.log10(max(loss, 1e-30)))}"
 
 
 def filmstrip() -> None:
@@ -122,29 +162,37 @@ def lr_finder() -> None:
     replace_marked("docs/tuning.md", "lr-finder", "\n".join(rows) + "\n")
 
 
+COST_CASES = {"xor": 5, "digits": 3, "digits_cnn": 3, "wide": 3}  # case: rounds
+
+
 def telemetry() -> None:
-    """What the default run's TensorBoard telemetry costs: docs/telemetry.md's numbers."""
-    out = RUNS / "telemetry_cost.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "scripts/telemetry_cost.py", "--repeats", "7", "--json", str(out)]
-    if subprocess.run(command, cwd=ROOT, text=True).returncode != 0:
-        sys.exit("scripts/telemetry_cost.py failed")
-    write_telemetry_cost(out)
+    """What the lab's callbacks cost on XOR and on real models: docs/telemetry.md's table."""
+    measured = {}
+    for case, rounds in COST_CASES.items():
+        out = RUNS / f"telemetry_cost_{case}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        command = [sys.executable, "scripts/telemetry_cost.py", "--case", case, "--repeats", str(rounds)]
+        if subprocess.run([*command, "--json", str(out)], cwd=ROOT, text=True).returncode != 0:
+            sys.exit(f"scripts/telemetry_cost.py --case {case} failed")
+        measured[case] = out
+    write_telemetry_cost(measured)
 
 
-def write_telemetry_cost(measured: Path) -> None:
-    """The sentence docs/telemetry.md shows, with how busy the machine was: short runs are noisy."""
-    cost = json.loads(measured.read_text())
-    spread = [*cost["on_s"], *cost["off_s"]]
-    text = (
-        f"Last measured with `python scripts/telemetry_cost.py --repeats 7` (the default config, 7 runs each way, "
-        f"{os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f} at the end): build, fit and test took a "
-        f"median of {cost['median_on_s']:.2f} s with all telemetry on and {cost['median_off_s']:.2f} s with it off: "
-        f"**{100 * (cost['ratio'] - 1):+.0f}%** (single runs ranged from {min(spread):.2f} to {max(spread):.2f} s). "
-        f"In CPU time, which waiting for a core does not inflate: {cost['median_on_s_cpu']:.2f} s against "
-        f"{cost['median_off_s_cpu']:.2f} s, **{100 * (cost['ratio_cpu'] - 1):+.0f}%**."
+def write_telemetry_cost(measured: dict[str, Path]) -> None:
+    """The table docs/telemetry.md shows, with how busy the machine was: short runs are noisy."""
+    rows = ["| `--case` | rounds | CPU time, lab off | CPU time, lab on | cost in CPU time |", "|---|---|---|---|---|"]
+    for case, path in measured.items():
+        cost = json.loads(path.read_text())
+        off, on = cost["median_off_s_cpu"], cost["median_on_s_cpu"]
+        ratio = 100 * (cost["ratio_cpu"] - 1)
+        rows.append(f"| {case} | {len(cost['on_s_cpu'])} | {off:.2f} s | {on:.2f} s | **{ratio:+.0f}%** |")
+    rows.append("")
+    rows.append(
+        f"Last measured with the commands above (`make_docs_figures.py --only telemetry` runs them all; "
+        f"{os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f} at the end): medians of each side's CPU "
+        "time, and the median of the per-round ratios."
     )
-    replace_marked("docs/telemetry.md", "telemetry-cost", text + "\n")
+    replace_marked("docs/telemetry.md", "telemetry-cost", "\n".join(rows) + "\n")
 
 
 def landscape() -> None:
@@ -165,9 +213,14 @@ def screenshots() -> None:
     sweep = RUNS / "three_optimizers"
     shutil.rmtree(sweep, ignore_errors=True)
     train("-m", "optimizer=sgd,adam,rmsprop", f"hydra.sweep.dir={sweep}")
-    scalars = "#scalars&tagFilter=update_ratio%7Cgrad_norm_total"
+    scalars = "#scalars&tagFilter=update_ratio_log10"
     screenshot(browser, RUNS / "xor_filmstrip", scalars, "1400,900", DOCS / "tensorboard_scalars.png")
-    screenshot(browser, sweep, "#custom_scalars", "1400,1000", DOCS / "tensorboard_first_view.png")
+    screenshot(browser, sweep, "#custom_scalars", "1400,1300", DOCS / "tensorboard_first_view.png")
+    if not (RUNS / "optimizer_grid").is_dir():
+        grid()
+    screenshot(
+        browser, RUNS / "optimizer_grid", "#custom_scalars", "1400,1300", DOCS / "tensorboard_first_view_grid.png"
+    )
 
 
 def screenshot(browser: str, logdir: Path, view: str, size: str, target: Path) -> None:
@@ -210,6 +263,7 @@ PARTS: dict[str, Callable[[], None]] = {
     "lr_finder": lr_finder,
     "telemetry": telemetry,
     "screenshots": screenshots,
+    "seeds": seeds,
 }
 
 

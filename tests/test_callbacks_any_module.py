@@ -165,10 +165,16 @@ def test_per_layer_telemetry_covers_conv_norm_and_linear_layers(conv_run):
     folder, metrics, _, _ = conv_run
     scalars = set(events(folder).Tags()["scalars"])
     for param in ("conv.weight", "conv.bias", "norm.weight", "norm.bias", "head.weight"):
-        for kind in ("grad_norm", "param_norm", "update_norm", "update_ratio"):
+        for kind in ("grad_norm", "param_norm", "update_norm"):
             assert f"updates/{param}/{kind}" in scalars, (param, kind)
+    # A conv bias right before batch norm gets no gradient (the norm subtracts it again): it never moves, and
+    # the log10 of a zero ratio is not logged; every other parameter's is.
+    assert {e.value for e in events(folder).Scalars("updates/conv.bias/update_norm")} == {0.0}
+    ratios = {tag for tag in scalars if tag.endswith("/update_ratio_log10")}
+    assert {f"updates/{p}/update_ratio_log10" for p in ("conv.weight", "norm.weight", "head.weight")} <= ratios
+    assert "updates/conv.bias/update_ratio_log10" not in ratios
     assert [e.step for e in events(folder).Scalars("updates/conv.weight/grad_norm")] == [0, 5, 10]  # 12 steps
-    assert {"updates/grad_norm_total", "lr"} <= scalars
+    assert {"updates/total/grad_norm", "updates/total/update_ratio_log10", "lr"} <= scalars
     assert float(metrics["lr"]) == pytest.approx(0.1)  # self.log: it reaches metrics.json
     histograms = set(events(folder).Tags()["histograms"])
     assert {"params/conv.weight", "params/norm.bias", "params/head.weight"} <= histograms

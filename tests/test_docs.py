@@ -204,3 +204,16 @@ def test_generated_tables_are_filled_and_figures_stay_small():
         assert text.count("<!-- make_docs_figures:") == text.count("<!-- end make_docs_figures -->"), page.name
     for picture in (ROOT / "docs").glob("*.png"):
         assert picture.stat().st_size < 300 * 1024, f"{picture.name} is over 300 KB"
+
+
+def test_a_run_thrown_around_by_its_lr_is_quoted_by_order_of_magnitude():
+    """A diverging or oscillating run amplifies float rounding: its loss's digits are not reproducible, its size is."""
+    body = dict(GENERATED.findall((ROOT / "README.md").read_text()))["optimizer-grid"]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in body.splitlines()[2:] if line]
+    thrown = [row for row in rows if row[-1] == "too large"]
+    assert thrown and len(thrown) < len(rows)
+    for row in thrown:
+        assert re.fullmatch(r"~1e-?\d+|nan", row[2]), row
+    for row in rows:
+        if row[-1] != "too large":
+            assert re.fullmatch(r"[\d.e-]+", row[2]), row

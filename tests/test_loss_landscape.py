@@ -8,7 +8,15 @@ import torch
 from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from backprop_lab.callbacks.landscape_math import flatten, random_directions, step_cosines
+from backprop_lab.callbacks.landscape_image import PLANE_LEFT, PLANE_TOP, axis_ticks, log_ticks, render_plane
+from backprop_lab.callbacks.landscape_math import (
+    bounded_sizes,
+    flatten,
+    line_ts,
+    plane_axes,
+    random_directions,
+    step_cosines,
+)
 from backprop_lab.callbacks.rows_sample import first_rows
 from backprop_lab.runs.name import tensorboard_dir
 from backprop_lab.train import build
@@ -124,3 +132,37 @@ def test_sweep_paths_share_one_plane_when_the_jobs_share_their_start(tmp_path):
 
     fake_job(tmp_path, 2, "Adam", 0.1, zigzag + 1.0)  # another start: another seed or network
     assert "do not start from the same weights" in write_landscape_paths(tmp_path)
+
+
+def test_the_plane_is_drawn_to_scale():
+    """A path that moved 18.7 units along PC1 and 2.7 along PC2 is drawn 18.7 : 2.7 or, widened, still to scale."""
+    path = torch.tensor([[18.7, 2.7], [9.0, -1.0], [0.0, 0.0]])
+    alphas, betas = plane_axes(path, resolution=25, margin=0.25)
+    assert np.allclose(np.diff(alphas.numpy()), np.diff(alphas.numpy())[0], rtol=1e-4)
+    assert np.diff(betas.numpy())[1] == pytest.approx(np.diff(alphas.numpy())[1], rel=1e-4)  # one grid spacing
+    assert 0.0 in alphas.tolist() and 0.0 in betas.tolist()
+    span_a, span_b = float(alphas[-1] - alphas[0]), float(betas[-1] - betas[0])
+    assert span_b >= 2.7 and span_b / span_a >= 1 / 3 - 0.05  # widened to a third of the plane, not stretched
+
+    grid = np.exp(-np.add.outer(betas.numpy() ** 2, alphas.numpy() ** 2))
+    image = render_plane(grid, alphas.numpy(), betas.numpy(), path.numpy(), ("PC1 (99%)", "PC2 (1%)"), "caption")
+    coloured = (image != 255).any(axis=2)
+    left, top = PLANE_LEFT, PLANE_TOP  # where render_plane puts the field
+    width = int(np.argmin(coloured[top + 1, left:]))  # the field ends where the white gap before the bar starts
+    height = int(np.argmin(coloured[top:, left + 1]))
+    assert width / height == pytest.approx(span_a / span_b, rel=0.02)
+
+
+def test_the_colour_bar_and_the_line_have_labelled_log_ticks():
+    assert log_ticks(-4.2, -0.5) == [-4.0, -3.0, -2.0, -1.0]  # 1e-4 ... 0.1
+    assert [round(10**t, 6) for t in log_ticks(np.log10(0.15), np.log10(0.9))] == [0.2, 0.5]
+    assert axis_ticks(-0.25, 1.25) == [-0.25, 0.0, 0.25, 0.5, 0.75, 1.0, 1.25]
+
+
+def test_the_drawing_costs_a_bounded_share_of_the_run():
+    """XOR's 4 rows keep the whole 25 x 25 grid; on 1079 digits rows a small budget cuts rows, then the grid."""
+    assert bounded_sizes(25, 4, 4096, 32) == (25, 4)
+    resolution, rows = bounded_sizes(25, 1079, 6000, 32)
+    assert rows >= 32 and resolution < 25
+    assert (resolution**2 + len(line_ts(resolution))) * rows <= 6000
+    assert bounded_sizes(25, 1079, None, 32) == (25, 1079)

@@ -1,6 +1,6 @@
 """Run names: what was chosen, safe as a folder name; in a sweep, only what the sweep varies."""
 
-from backprop_lab.runs.name import chosen_keys, run_name, swept_keys
+from backprop_lab.runs.name import chosen_keys, run_name, swept_keys, trial_name
 
 
 def test_run_name_says_what_was_chosen_and_is_a_safe_folder_name():
@@ -38,3 +38,9 @@ def test_a_sweep_reads_its_multirun_yaml_once_per_version_of_the_file(tmp_path, 
     assert len(loads) == 1
     OmegaConf.save({"hydra": {"overrides": {"task": ["optimizer=sgd", "seed=1,2,3"]}}}, multirun)
     assert name._sweep(hydra_cfg) == {"seed"} and len(loads) == 2
+
+
+def test_a_sweeps_hparams_rows_sort_in_its_order_and_read_whole():
+    names = [trial_name("2026-12-06_21-30-00", job, f"optimizer.lr={lr}") for job, lr in enumerate([0.1] * 12)]
+    assert sorted(names) == names  # job 2 before job 10, unlike "0, 1, 10, 11, ..., 2"
+    assert names[10] == "2026-12-06_21-30-00 #010 optimizer.lr=0.1"

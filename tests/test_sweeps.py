@@ -67,10 +67,10 @@ def test_grid_records_each_job_and_the_report_reads_them_back(tmp_path):
         metrics = read_metrics(jobs[name])
         assert row["status"] == metrics["status"]
         if metrics["status"] == "failed":
-            assert row["final train loss"] == row["test acc"] == row["loss"] == "-"
+            assert row["final train loss"] == row["test/acc"] == row["loss"] == "-"
             continue
         assert float(row["final train loss"]) == pytest.approx(metrics["metrics"]["train/loss"], rel=1e-3)
-        assert float(row["test acc"]) == pytest.approx(metrics["metrics"]["test/acc"], abs=0.005)
+        assert float(row["test/acc"]) == pytest.approx(metrics["metrics"]["test/acc"], abs=0.005)
         assert row["first epoch acc = 1.0"] == first_perfect_epoch(jobs[name])
         assert (row["loss"] == "diverged") == (row["lr"] == "1000"), row
 

@@ -25,8 +25,9 @@ pytestmark = pytest.mark.slow
 
 PARAMS = ["hidden1.weight", "hidden1.bias", "output.weight", "output.bias"]
 UPDATE_TAGS = {
-    *(f"updates/{p}/{kind}" for p in PARAMS for kind in ("grad_norm", "param_norm", "update_norm", "update_ratio")),
-    "updates/grad_norm_total",
+    *(f"updates/{p}/{k}" for p in PARAMS for k in ("grad_norm", "param_norm", "update_norm", "update_ratio_log10")),
+    *(f"updates/total/{kind}" for kind in ("grad_norm", "update_norm", "update_ratio_log10")),
+    "updates/reference/update_ratio_log10",
     "updates/lr/group0",
 }
 # TensorBoard names runs by folder, <job>/tensorboard/<run name>: the run name is what the sweep varies.
@@ -68,14 +69,17 @@ def test_event_files_hold_every_panel(logdir: Path):
     tags = run.Tags()
     assert set(tags["scalars"]) >= UPDATE_TAGS
     assert "hp_metric" not in tags["scalars"]
-    assert [e.step for e in run.Scalars("updates/grad_norm_total")] == list(range(EPOCHS))  # every step by default
+    assert [e.step for e in run.Scalars("updates/total/grad_norm")] == list(range(EPOCHS))  # every step by default
 
     assert [e.step for e in run.Images("decision_boundary")] == FRAMES
     image = run.Images("decision_boundary")[-1]
     assert image.encoded_image_string.startswith(b"\x89PNG") and image.width == image.height == PIXELS
-    for p in PARAMS:
+    for p in PARAMS[:-1]:
         assert [e.step for e in run.Histograms(f"params/{p}")] == FRAMES
         assert [e.step for e in run.Histograms(f"grads/{p}")] == [step - 1 for step in FRAMES[1:]]
+    # The one-value output bias: a scalar, not a histogram TensorBoard would draw one unit wide.
+    assert [e.step for e in run.Scalars("params/output.bias")] == FRAMES
+    assert "params/output.bias" not in tags["histograms"]
 
     val_acc = [e.value for e in run.Scalars("val/acc")]  # one value per epoch
     assert len(val_acc) == EPOCHS
@@ -152,8 +156,8 @@ def tensorboard(logdir: Path) -> Iterator[Callable[..., object]]:
 def test_tensorboard_serves_scalars_images_and_histograms(tensorboard):
     scalars = poll(lambda: tensorboard("/data/plugin/scalars/tags"), lambda t: "test/acc" in t.get(SGD_RUN, {}))
     assert UPDATE_TAGS | {"train/loss", "val/acc", "val/epochs_to_solve"} <= set(scalars[SGD_RUN])
-    points = tensorboard("/data/plugin/scalars/scalars", run=SGD_RUN, tag="updates/hidden1.weight/update_ratio")
-    assert len(points) == EPOCHS and all(value > 0 for _, _, value in points)
+    points = tensorboard("/data/plugin/scalars/scalars", run=SGD_RUN, tag="updates/hidden1.weight/update_ratio_log10")
+    assert len(points) == EPOCHS and all(-8 < value < 0 for _, _, value in points)
 
     assert "decision_boundary" in tensorboard("/data/plugin/images/tags")[SGD_RUN]
     frames = tensorboard("/data/plugin/images/images", run=SGD_RUN, tag="decision_boundary")
@@ -162,7 +166,7 @@ def test_tensorboard_serves_scalars_images_and_histograms(tensorboard):
     assert png.startswith(b"\x89PNG")
 
     histograms = tensorboard("/data/plugin/histograms/tags")[SGD_RUN]
-    assert {f"{kind}/{p}" for kind in ("params", "grads") for p in PARAMS} <= set(histograms)
+    assert {f"{kind}/{p}" for kind in ("params", "grads") for p in PARAMS[:-1]} <= set(histograms)
     assert tensorboard("/data/plugin/histograms/histograms", run=SGD_RUN, tag="grads/output.weight")
 
 
@@ -170,36 +174,52 @@ def test_runs_are_named_by_what_the_sweep_varies(tensorboard):
     assert sorted(tensorboard("/data/runs")) == [SGD_RUN, ADAM_RUN]
 
 
-def test_first_view_puts_train_and_val_and_each_layers_updates_on_one_chart(tensorboard):
+def test_first_view_charts_one_quantity_each(tensorboard):
     layout = tensorboard("/data/plugin/custom_scalars/layout")
-    charts = {c["title"]: c["chart"] for c in layout["category"]}
-    story = {chart["title"]: chart["multiline"]["tag"] for chart in charts["story"]}
+    charts = {
+        c["title"]: {chart["title"]: chart["multiline"]["tag"] for chart in c["chart"]} for c in layout["category"]
+    }
+    assert list(charts) == ["story", "updates: whole network", "updates: per layer"]
+    story = charts["story"]
     assert story["loss: train vs val"] == ["^train/loss$", "^val/loss$"]
     assert story["accuracy: train vs val"] == ["^train/acc$", "^val/acc$"]
-    layers = {chart["title"].split(":")[0]: chart["multiline"]["tag"] for chart in charts["updates per layer"]}
-    assert {"hidden1", "output"} <= set(layers)
 
-    def chart_tags(pattern: str, run: str = SGD_RUN) -> set[str]:
-        reply = tensorboard("/data/plugin/custom_scalars/scalars", run=run, tag=pattern)
-        assert reply["regex_valid"]
-        return {tag for tag, points in reply["tag_to_events"].items() if points}
+    def chart_tags(patterns: list[str], run: str = SGD_RUN) -> set[str]:
+        found = set()
+        for pattern in patterns:
+            reply = tensorboard("/data/plugin/custom_scalars/scalars", run=run, tag=pattern)
+            assert reply["regex_valid"]
+            found |= {tag for tag, points in reply["tag_to_events"].items() if points}
+        return found
 
-    assert chart_tags(story["loss: train vs val"][1]) == {"val/loss"}
-    kinds = ("grad_norm", "update_norm", "update_ratio")
-    assert chart_tags(layers["hidden1"][0]) == {f"updates/hidden1.{p}/{k}" for p in ("weight", "bias") for k in kinds}
+    assert chart_tags(story["loss: train vs val"][1:]) == {"val/loss"}
+    reference = "updates/reference/update_ratio_log10"
+    for kind in ("grad_norm", "update_norm", "update_ratio_log10"):
+        (network,) = [tags for title, tags in charts["updates: whole network"].items() if kind_of(title) == kind]
+        (layers,) = [tags for title, tags in charts["updates: per layer"].items() if kind_of(title) == kind]
+        extra = {reference} if kind == "update_ratio_log10" else set()
+        assert chart_tags(network) == {f"updates/total/{kind}"} | extra  # one line per run
+        assert chart_tags(layers) == {f"updates/{p}/{kind}" for p in PARAMS} | extra  # one line per parameter
     for run in (SGD_RUN, ADAM_RUN):  # one lr tag for every optimizer, so a sweep's lr curves share a chart
-        assert chart_tags(story["learning rate"][0], run) == {"lr"}
+        assert chart_tags(story["learning rate"], run) == {"lr"}
 
 
-def test_hparams_tab_compares_the_sweep(tensorboard):
+def kind_of(title: str) -> str:
+    """The quantity a chart's title names."""
+    if "ratio" in title:
+        return "update_ratio_log10"
+    return "grad_norm" if title.startswith("gradient") else "update_norm"
+
+
+def test_hparams_tab_compares_the_sweep(tensorboard, logdir):
     experiment = tensorboard("/data/plugin/hparams/experiment", body={})
     columns = {info["name"] for info in experiment["hparamInfos"]}
     assert {"optimizer", "lr", "momentum", "beta1", "beta2", "sizes", "activation", "seed", "max_epochs"} <= columns
-    # TensorBoard lists the columns marked `differs` first and ticks the first five for display:
-    # here the optimizer the sweep varies, and the lr.
-    first = [info["name"] for info in experiment["hparamInfos"][:2]]
-    assert sorted(first) == ["lr", "optimizer"]
-    assert {info["name"] for info in experiment["hparamInfos"] if info.get("differs")} == {"lr", "optimizer"}
+    # TensorBoard lists the columns marked `differs` first and ticks the first five for display: here the
+    # optimizer the sweep varies, the lr, and momentum and the betas, which vary with the optimizer.
+    shown = {"lr", "optimizer", "momentum", "beta1", "beta2"}
+    assert {info["name"] for info in experiment["hparamInfos"][:5]} == shown
+    assert {info["name"] for info in experiment["hparamInfos"] if info.get("differs")} == shown
     assert [m["name"]["tag"] for m in experiment["metricInfos"]] == [
         "test/acc",
         "test/loss",
@@ -217,8 +237,11 @@ def test_hparams_tab_compares_the_sweep(tensorboard):
         lambda: tensorboard("/data/plugin/hparams/session_groups", body=query)["sessionGroups"],
         lambda groups: len(groups) == 2,
     )
-    runs = {group["name"]: group for group in groups}
-    assert set(runs) == {SGD_RUN, ADAM_RUN}
+    # Each row is named whole, in the sweep's order: the sweep's folder, the job number, what the job varies.
+    names = [group["name"] for group in groups]
+    assert names == [f"{logdir.name} #000 optimizer=sgd", f"{logdir.name} #001 optimizer=adam"]
+    assert [group["sessions"][0]["name"] for group in groups] == [SGD_RUN, ADAM_RUN]
+    runs = dict(zip((SGD_RUN, ADAM_RUN), groups, strict=True))
     sgd, adam = runs[SGD_RUN]["hparams"], runs[ADAM_RUN]["hparams"]
     assert sgd["optimizer"] == "SGD" and sgd["lr"] == 0.5 and sgd["momentum"] == 0.9 and "beta1" not in sgd
     assert adam["optimizer"] == "Adam" and adam["beta1"] == 0.9 and adam["beta2"] == 0.999

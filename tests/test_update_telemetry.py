@@ -81,7 +81,7 @@ def fit_xor(callback: UpdateTelemetry, epochs: int, lr: float = 0.1, **trainer_a
         **trainer_args,
     )
     trainer.fit(model, train_dataloaders=DataLoader(TensorDataset(XOR_X, XOR_Y), batch_size=4))
-    return initial, {step: m for step, m in logger.steps.items() if "updates/grad_norm_total" in m}
+    return initial, {step: m for step, m in logger.steps.items() if "updates/total/grad_norm" in m}
 
 
 def test_norms_match_autograd_and_the_sgd_step():
@@ -97,19 +97,29 @@ def test_norms_match_autograd_and_the_sgd_step():
     for metrics in steps.values():
         assert metrics["updates/lr/group0"] == 0.1
         grads = [metrics[f"updates/{name}/grad_norm"] for name in PARAMS]
-        assert metrics["updates/grad_norm_total"] == pytest.approx(math.sqrt(sum(g * g for g in grads)), rel=1e-5)
-        for name in PARAMS:
-            update = metrics[f"updates/{name}/update_norm"]
+        assert metrics["updates/total/grad_norm"] == pytest.approx(math.sqrt(sum(g * g for g in grads)), rel=1e-5)
+        updates = [metrics[f"updates/{name}/update_norm"] for name in PARAMS]
+        assert metrics["updates/total/update_norm"] == pytest.approx(math.hypot(*updates), rel=1e-6)
+        assert metrics["updates/reference/update_ratio_log10"] == -3.0
+        for name, update in zip(PARAMS, updates, strict=True):
             assert update == pytest.approx(0.1 * metrics[f"updates/{name}/grad_norm"], rel=1e-4)
-            assert metrics[f"updates/{name}/update_ratio"] == pytest.approx(
-                update / metrics[f"updates/{name}/param_norm"], rel=1e-6
+            assert metrics[f"updates/{name}/update_ratio_log10"] == pytest.approx(
+                math.log10(update / metrics[f"updates/{name}/param_norm"]), abs=1e-6
             )
+
+
+def test_a_long_run_logs_at_most_max_points_times():
+    """40 steps at every_n_steps=2 would log 20 times; max_points=8 stretches the interval to 5 steps."""
+    _, steps = fit_xor(UpdateTelemetry(every_n_steps=2, max_points=8), epochs=40)
+    assert sorted(steps) == [0, 5, 10, 15, 20, 25, 30, 35]
+    _, short = fit_xor(UpdateTelemetry(every_n_steps=2, max_points=8), epochs=10)
+    assert sorted(short) == [0, 2, 4, 6, 8]  # a short run keeps its every_n_steps
 
 
 def test_grad_norm_is_the_raw_gradient_and_the_update_the_clipped_one():
     _, steps = fit_xor(UpdateTelemetry(every_n_steps=1), epochs=3, lr=0.1, gradient_clip_val=1e-3)
     for metrics in steps.values():
-        assert metrics["updates/grad_norm_total"] > 1e-2  # the gradient backward produced ...
+        assert metrics["updates/total/grad_norm"] > 1e-2  # the gradient backward produced ...
         moved = math.sqrt(sum(metrics[f"updates/{name}/update_norm"] ** 2 for name in PARAMS))
         assert moved == pytest.approx(0.1 * 1e-3, rel=1e-3)  # ... and the step the clipped one made
 

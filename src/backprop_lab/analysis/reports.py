@@ -14,18 +14,20 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from backprop_lab.analysis.verdicts import RULES as VERDICT_RULES
-from backprop_lab.analysis.verdicts import loss_behaviour, lr_regime
+from backprop_lab.analysis.verdicts import loss_behaviour, loss_drop, lr_regime, sweep_start
 from backprop_lab.errors import NoTaggedRuns, RunFolderError
 from backprop_lab.runs.atomic import write_text_atomic
 from backprop_lab.runs.job_folders import job_dirs, job_order, load_summary, load_yaml
 from backprop_lab.runs.summary import describe_status
 
 LOSS_TAG, ACC_TAG, TEST_ACC_TAG = "train/loss", "val/acc", "test/acc"
+TEST_PREFIX = "test/"
 
 # Printed under the table.
 RULES = (
-    f"The loss is `{LOSS_TAG}` per epoch; solved means `{ACC_TAG}` reached 1.0. {VERDICT_RULES} "
-    f"**first epoch acc = 1.0**: the first epoch (Lightning's count, from 0) at whose end `{ACC_TAG}` was 1.0."
+    f"The loss is `{LOSS_TAG}` per epoch. {VERDICT_RULES} "
+    f"**first epoch acc = 1.0** (classification): the first epoch (Lightning's count, from 0) at whose end "
+    f"`{ACC_TAG}` was 1.0."
 )
 
 Series = list[tuple[int, float]]  # (epoch, value)
@@ -45,6 +47,8 @@ class JobResult:
     final_train_loss: float | None = None
     test_acc: float | None = None
     tags: list[str] = field(default_factory=list)
+    test_metrics: dict[str, float] = field(default_factory=dict)  # every `test/*` value, any task
+    start: float | None = None  # the comparison's usual first loss (`verdicts.sweep_start`), set by `read_sweep`
 
     @property
     def first_perfect_epoch(self) -> int | None:
@@ -55,12 +59,33 @@ class JobResult:
         return self.first_perfect_epoch is not None
 
     @property
-    def behaviour(self) -> str:
-        return loss_behaviour([value for _, value in self.train_loss], self.solved)
+    def losses(self) -> list[float]:
+        return [value for _, value in self.train_loss]
 
     @property
-    def regime(self) -> str:
-        return lr_regime(self.behaviour, self.solved)
+    def behaviour(self) -> str:
+        return loss_behaviour(self.losses, self.start)
+
+    @property
+    def drop(self) -> float | None:
+        return loss_drop(self.losses, self.start)
+
+    def regime(self, best: float | None) -> str:
+        """The lr regime, `best` being the largest drop in the comparison (`sweep_best_drop`)."""
+        return lr_regime(self.behaviour, self.drop, best)
+
+
+def sweep_best_drop(results: Sequence[JobResult]) -> float | None:
+    """The largest loss drop of any job: what "good" is measured against."""
+    return max((r.drop for r in results if r.drop is not None), default=None)
+
+
+def with_sweep_start(results: list[JobResult]) -> list[JobResult]:
+    """The results, each told the comparison's usual first loss (see `verdicts.RULES`)."""
+    start = sweep_start([r.losses for r in results])
+    for r in results:
+        r.start = start
+    return results
 
 
 def read_scalars(job_dir: Path) -> dict[str, Series]:
@@ -102,8 +127,26 @@ def read_job(job_dir: Path) -> JobResult:
         accuracy=scalars.get(ACC_TAG, []),
         final_train_loss=train_loss[-1][1] if train_loss else final.get(LOSS_TAG),
         test_acc=test_acc[-1][1] if test_acc else final.get(TEST_ACC_TAG),
+        test_metrics=test_values(scalars, final),
         tags=[str(tag) for tag in tags] if isinstance(tags, ListConfig) else [],
     )
+
+
+def test_values(scalars: dict[str, Series], final: dict) -> dict[str, float]:
+    """Every `test/*` metric's last value: from the event files, else from metrics.json."""
+    values = {tag: points[-1][1] for tag, points in scalars.items() if tag.startswith(TEST_PREFIX) and points}
+    values |= {k: float(v) for k, v in final.items() if k.startswith(TEST_PREFIX) and k not in values and _number(v)}
+    return values
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def test_columns(results: Sequence[JobResult]) -> list[str]:
+    """The test metrics any job has, `test/loss` and `test/acc` first."""
+    names = {name for r in results for name in r.test_metrics}
+    return sorted(names, key=lambda n: (n not in ("test/loss", TEST_ACC_TAG), n != "test/loss", n))
 
 
 def read_sweep(sweep_dir: Path, tags: Sequence[str] = ()) -> list[JobResult]:
@@ -126,7 +169,7 @@ def read_sweep(sweep_dir: Path, tags: Sequence[str] = ()) -> list[JobResult]:
             f"No job in {sweep_dir} has the tag(s) {', '.join(tags)}; the tags its {len(results)} jobs carry: "
             f"{', '.join(found) or 'none'}. Run without --tag, or tag runs with 'tags=[NAME]' when training."
         )
-    return kept
+    return with_sweep_start(kept)
 
 
 def varying_keys(results: Sequence[JobResult]) -> list[str]:
@@ -140,40 +183,29 @@ def _fmt(value: float | None, spec: str) -> str:
 
 
 def markdown_table(results: Sequence[JobResult]) -> str:
-    """One row per job, sorted by optimizer and lr, with the verdict rules underneath."""
+    """One row per job, sorted by optimizer, lr and job, with every test metric and the verdict rules underneath."""
     extra = varying_keys(results)
+    metrics = test_columns(results)
     show_tags = any(r.tags for r in results)
+    show_solved = any(r.accuracy for r in results)
+    best = sweep_best_drop(results)
     header = [
-        "job",
-        "optimizer",
-        "lr",
-        *extra,
-        *(["tags"] if show_tags else []),
-        "status",
-        "final train loss",
-        "test acc",
-        "first epoch acc = 1.0",
-        "loss",
-        "lr regime",
-    ]
+        "job", "optimizer", "lr", *extra, *(["tags"] if show_tags else []), "status", "final train loss",
+        *metrics, *(["first epoch acc = 1.0"] if show_solved else []), "drop", "loss", "lr regime",
+    ]  # fmt: skip
     rows = []
     for r in sorted(results, key=lambda r: (r.optimizer, r.lr is None, r.lr or 0.0, job_order(Path(r.name)))):
         perfect = r.first_perfect_epoch
         rows.append(
             [
-                r.name,
-                r.optimizer,
-                _fmt(r.lr, "g"),
-                *(r.overrides.get(k, "-") for k in extra),
-                *([",".join(r.tags) or "-"] if show_tags else []),
-                r.status,
-                _fmt(r.final_train_loss, ".4g"),
-                _fmt(r.test_acc, ".2f"),
-                "never" if perfect is None and r.accuracy else _fmt(perfect, "d"),
-                r.behaviour,
-                r.regime,
+                r.name, r.optimizer, _fmt(r.lr, "g"), *(r.overrides.get(k, "-") for k in extra),
+                *([",".join(r.tags) or "-"] if show_tags else []), r.status, _fmt(r.final_train_loss, ".4g"),
+                *(_fmt(r.test_metrics.get(m), ".4g") for m in metrics),
+                *(["never" if perfect is None and r.accuracy else _fmt(perfect, "d")] if show_solved else []),
+                _fmt(None if r.drop is None else 100 * r.drop, ".1f") + ("%" if r.drop is not None else ""),
+                r.behaviour, r.regime(best),
             ]
-        )
+        )  # fmt: skip
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines) + "\n\n" + RULES + "\n"
@@ -183,13 +215,16 @@ def write_comparison(sweep_dir: Path, tags: Sequence[str] = ()) -> tuple[Path, P
     """Write `comparison.md` (the table) and `comparison.png` (the loss curves) into the multirun folder."""
     # matplotlib only when a picture is asked for
     from backprop_lab.analysis.plots import plot_loss_curves
+    from backprop_lab.analysis.seed_groups import seed_table
 
     sweep_dir = Path(sweep_dir)
     results = read_sweep(sweep_dir, tags)
     table = sweep_dir / "comparison.md"
     tagged = f" tagged {', '.join(tags)}" if tags else ""
     heading = f"# Comparison of {len(results)} jobs{tagged} in {sweep_dir}\n\n"
-    write_text_atomic(table, heading + markdown_table(results))
+    groups = seed_table(results)
+    seeds = f"## Over seeds\n\n{groups}\n## Every job\n\n" if groups else ""
+    write_text_atomic(table, heading + seeds + markdown_table(results))
     picture = sweep_dir / "comparison.png"
     plot_loss_curves(results, picture)
     return table, picture

@@ -31,6 +31,7 @@ import torch
 from torch import Tensor
 
 from backprop_lab.callbacks.boundary_image import render_boundary, render_regions, render_scatter
+from backprop_lab.callbacks.cadence import epochs_between
 from backprop_lab.callbacks.images import image_loggers, log_image
 from backprop_lab.callbacks.rows_sample import NoSample, rows_of
 from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback
@@ -91,18 +92,28 @@ class DecisionBoundary(TensorBoardCallback):
 
     `resolution` is the grid's points per side (the network runs on
     resolution**2 inputs); the picture is smoothed up to `pixels` per side;
-    `max_rows` training rows are drawn (and span the plane).
+    `max_rows` training rows are drawn (and span the plane); `max_points` bounds the pictures a run draws.
     """
 
-    def __init__(self, every_n_epochs: int, resolution: int, margin: float, pixels: int, max_rows: int) -> None:
+    def __init__(
+        self,
+        every_n_epochs: int,
+        resolution: int,
+        margin: float,
+        pixels: int,
+        max_rows: int,
+        max_points: int | None = None,
+    ) -> None:
         # No defaults: configs/callbacks/decision_boundary.yaml holds them, `config/checks.py` checks them.
         super().__init__()
+        self.max_points, self.interval = max_points, every_n_epochs
         self.every_n_epochs, self.resolution, self.margin, self.pixels = every_n_epochs, resolution, margin, pixels
         self.max_rows = max_rows
         self._points: tuple[Tensor, Tensor] | None = None
 
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         self._points = None
+        self.interval = epochs_between(trainer, self.every_n_epochs, self.max_points)
         if not image_loggers(trainer):
             self.skip_once("the run has no logger that keeps images (tensorboard, mlflow, wandb), so none is drawn.")
             return
@@ -120,7 +131,7 @@ class DecisionBoundary(TensorBoardCallback):
         self._draw(trainer, pl_module)
 
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        if self._points is not None and (trainer.current_epoch + 1) % self.every_n_epochs == 0:
+        if self._points is not None and (trainer.current_epoch + 1) % self.interval == 0:
             self._draw(trainer, pl_module)
 
     def _draw(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:

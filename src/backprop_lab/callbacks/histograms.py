@@ -14,8 +14,11 @@ the `updates/` scalars: the gradient of step k is shown at k, the weights
 that step produced at k + 1.
 
 A tensor of n values gets at most about sqrt(n) + 1 bins (a 16-value layer
-5, a 1-value bias 1): 30 bins over 8 values are mostly empty, and TensorBoard
-draws them as spiky ridges.
+5): 30 bins over 8 values are mostly empty, and TensorBoard draws them as
+spiky ridges. A one-value tensor (XOR's output bias) is logged as a scalar
+under the same tag instead: TensorBoard draws a histogram of one value as a
+block one unit wide around it, whatever the value. `max_points` bounds the
+histograms a run writes (`cadence.py`): a long run stretches the interval.
 """
 
 import math
@@ -23,6 +26,7 @@ import math
 import lightning as L
 from torch import nn
 
+from backprop_lab.callbacks.cadence import epochs_between
 from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback
 from backprop_lab.callbacks.watch import watched_parameters
 
@@ -37,13 +41,14 @@ class ParameterHistograms(TensorBoardCallback):
 
     what = "weight or gradient histogram"
 
-    def __init__(self, every_n_epochs: int, bins: int, root: str = "net") -> None:
+    def __init__(self, every_n_epochs: int, bins: int, max_points: int | None = None, root: str = "net") -> None:
         # No defaults for the choices: configs/callbacks/histograms.yaml holds them, `config/checks.py` checks them.
         super().__init__()
         # Equal-width bins: TensorBoard's default exponential buckets made the histograms a large share
         # of a run's event file (docs/performance.md), and the event writer checksums every byte in
         # pure Python, competing with training for the interpreter.
-        self.bins, self.every_n_epochs = bins, every_n_epochs
+        self.bins, self.every_n_epochs, self.max_points = bins, every_n_epochs, max_points
+        self.interval = every_n_epochs
         self.root = root
         self._params: list[tuple[str, nn.Parameter]] = []
 
@@ -59,10 +64,11 @@ class ParameterHistograms(TensorBoardCallback):
             self._write(trainer, "params")
 
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self.interval = epochs_between(trainer, self.every_n_epochs, self.max_points)
         self._write(trainer, "params")
 
     def _due(self, trainer: L.Trainer) -> bool:
-        return (trainer.current_epoch + 1) % self.every_n_epochs == 0
+        return (trainer.current_epoch + 1) % self.interval == 0
 
     def _write(self, trainer: L.Trainer, kind: str) -> None:
         writer = self.writer(trainer)
@@ -70,6 +76,8 @@ class ParameterHistograms(TensorBoardCallback):
             return
         for name, p in self._params:
             values = p.detach() if kind == "params" else p.grad
-            if values is not None:
+            if values is not None and values.numel() == 1:
+                writer.add_scalar(f"{kind}/{name}", values.item(), trainer.global_step)
+            elif values is not None:
                 bins = bins_for(values.numel(), self.bins)
                 writer.add_histogram(f"{kind}/{name}", values, trainer.global_step, bins=bins)

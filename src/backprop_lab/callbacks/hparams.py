@@ -14,7 +14,11 @@ the momentum or the betas column would vanish. Every run here declares the
 same columns (`HPARAMS` plus `extra`); a run leaves the ones it lacks empty.
 TensorBoard ticks only five columns for display; `optimizer`, `lr` and the
 columns of the config keys the run's overrides set (`chosen`, e.g. `seed`
-for `-m seed=0,1,2`) are marked so that they come first.
+for `-m seed=0,1,2`; for `-m optimizer=...` also momentum and the betas,
+which vary with the optimizer) are marked so that they come first. In a
+sweep each row is named by `trial` (`runs/name.py: trial_name`): the sweep's
+folder, the zero-padded job number and what the job varies, so the rows
+keep the sweep's order and the name reads whole.
 The values are read from the live objects (the optimizer's `defaults`, the
 network's layers), so they are what the run used, not what a config meant.
 """
@@ -56,7 +60,9 @@ EPOCHS_TO_SOLVE = "val/epochs_to_solve"
 ALWAYS_SHOWN = ("optimizer", "lr")
 # Config keys whose last part is not a column's name: the columns they decide.
 KEY_COLUMNS = {"hidden": ("sizes",), "net": ("sizes", "activation"), "model": ("sizes", "activation"),
-               "betas": ("beta1", "beta2")}  # fmt: skip
+               "betas": ("beta1", "beta2"),
+               # choosing the optimizer decides which of momentum and the betas a run has: they vary with it
+               "optimizer": ("optimizer", "momentum", "beta1", "beta2")}  # fmt: skip
 
 
 def shown_columns(chosen: list[str], columns: list[str]) -> frozenset[str]:
@@ -112,12 +118,14 @@ class HParamsSummary(TensorBoardCallback):
         extra: dict[str, Any] | None = None,
         root: str = "net",
         chosen: str | list[str] | tuple[str, ...] = (),
+        trial: str = "",
     ) -> None:
         # No defaults for the choices: configs/callbacks/hparams.yaml holds them.
         super().__init__()
         # A comma-separated string from `${chosen_keys:}`, or a list of config keys.
         self.chosen = [key for key in chosen.split(",") if key] if isinstance(chosen, str) else [str(k) for k in chosen]
         self.metrics = list(metrics)
+        self.trial = trial  # the row's name in a sweep (`${trial_name:}`); empty: the run's folder
         # Plain values only: a list from the config (an OmegaConf ListConfig, e.g. `tags`) is shown as its
         # items joined by commas, which the HParams tab's regex filter matches (`baseline` finds `baseline,xor`).
         self.extra = {name: _plain(value) for name, value in (extra or {}).items()}
@@ -150,7 +158,7 @@ class HParamsSummary(TensorBoardCallback):
         file_writer = writer._get_file_writer()
         shown = shown_columns(self.chosen, list(columns))
         experiment = experiment_summary(columns, self.metrics, shown)
-        summaries = (experiment, session_start_summary(values), session_end_summary())
+        summaries = (experiment, session_start_summary(values, self.trial), session_end_summary())
         for summary in summaries:
             file_writer.add_summary(summary, trainer.global_step)
         writer.flush()

@@ -47,13 +47,15 @@ def experiment_summary(columns: dict[str, int], metrics: list[str], shown: froze
     return _replace_plugin_data(summary, plugin_data_pb2.HParamsPluginData(experiment=experiment))
 
 
-def session_start_summary(values: dict[str, bool | int | float | str]) -> Summary:
-    """This run's hyperparameter values, as a session of its own."""
+def session_start_summary(values: dict[str, bool | int | float | str], trial: str = "") -> Summary:
+    """This run's hyperparameter values, as a session of its own; `trial` names its row (default: its folder)."""
     summary = summary_v2.hparams_pb(values, start_time_secs=time.time())
     # summary_v2 always names a session group (a hash of the values, or a trial id), and TensorBoard shows the
     # runs of one group as one row; without a name each run is its own row, named by its folder, as a sweep needs.
     info = metadata.parse_session_start_info_plugin_data(summary.value[0].metadata.plugin_data.content)
     info.ClearField("group_name")
+    if trial:  # unique per sweep job (`runs/name.py: trial_name`), so the row still holds this run alone
+        info.group_name = trial
     return _replace_plugin_data(summary, plugin_data_pb2.HParamsPluginData(session_start_info=info))
 
 

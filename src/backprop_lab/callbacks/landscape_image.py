@@ -8,12 +8,11 @@ after the runs, with matplotlib.
 """
 
 import functools
+import math
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
-
-from backprop_lab.callbacks.boundary_image import upsample
 
 # Viridis at nine evenly spaced stops: low loss dark purple, high loss yellow.
 VIRIDIS = np.array(
@@ -21,6 +20,9 @@ VIRIDIS = np.array(
      [39, 173, 129], [92, 200, 99], [170, 220, 50], [253, 231, 37]], dtype=float,
 )  # fmt: skip
 LEVELS = 12  # contour bands of log10(loss) across the picture
+# TensorBoard's image panel shows a picture about 310 px wide at its default size: text of 26 px on a picture
+# about 700 px wide reads at about 12 px there. PLANE_LEFT and PLANE_TOP: where the plane's field starts.
+BIG, SMALL, PLANE_LEFT, PLANE_TOP = 28, 25, 120, 100
 TEXT, GRID_LINE, PATH, START, END = (20, 20, 20), (160, 160, 160), (255, 255, 255), (0, 200, 255), (255, 60, 60)
 
 
@@ -43,6 +45,12 @@ def _lookup_table() -> np.ndarray:
 LOOKUP = _lookup_table()
 
 
+def resized(values: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Bilinear resize of a 2-D array of values in [0, 1] to (height, width), through Pillow's float images."""
+    image = Image.fromarray(values.astype(np.float32))
+    return np.asarray(image.resize((width, height), Image.Resampling.BILINEAR))
+
+
 def colour(values: np.ndarray) -> np.ndarray:
     """Map values in [0, 1] to RGB uint8 on the viridis scale."""
     return LOOKUP[(np.clip(values, 0.0, 1.0) * 255).astype(np.uint8)]
@@ -56,6 +64,19 @@ def log_scale(losses: np.ndarray) -> tuple[np.ndarray, float, float]:
     return logs, float(logs.min()), float(max(logs.max(), logs.min() + 1e-6))
 
 
+def log_ticks(lo: float, hi: float) -> list[float]:
+    """Tick positions in log10 units between lo and hi: whole decades, or 1-2-5 steps within a short range."""
+    decades = [float(d) for d in range(math.ceil(lo - 1e-9), math.floor(hi + 1e-9) + 1)]
+    if len(decades) >= 2:
+        stride = max(1, math.ceil(len(decades) / 6))
+        return decades[::stride]
+    ticks = [
+        math.log10(m) + d for d in range(math.floor(lo) - 1, math.ceil(hi) + 1) for m in (1, 2, 5)
+    ]  # fmt: skip
+    inside = [t for t in ticks if lo - 1e-9 <= t <= hi + 1e-9]
+    return inside if len(inside) >= 2 else [lo, hi]
+
+
 def render_plane(
     grid: np.ndarray,
     alphas: np.ndarray,
@@ -63,11 +84,19 @@ def render_plane(
     path: np.ndarray,
     axis_names: tuple[str, str],
     caption: str,
-    size: int = 360,
+    size: int = 380,
 ) -> np.ndarray:
-    """RGB image: log10(loss) over the (alpha, beta) grid (rows: beta) with the path, its start and its end."""
+    """RGB image: log10(loss) over the (alpha, beta) grid (rows: beta) with the path, its start and its end.
+
+    Drawn to scale: one unit of alpha and of beta take the same number of
+    pixels (`landscape_math.plane_axes` gives both axes one grid spacing), so
+    the longer side is `size` pixels and the shorter one in proportion.
+    """
     logs, lo, hi = log_scale(grid)
-    smooth = upsample((logs - lo) / (hi - lo), size)[::-1]
+    span_a, span_b = float(alphas[-1] - alphas[0]), float(betas[-1] - betas[0])
+    per_unit = size / max(span_a, span_b)
+    width, height = max(2, round(span_a * per_unit)), max(2, round(span_b * per_unit))
+    smooth = resized((logs - lo) / (hi - lo), width, height)[::-1]
     field = colour(smooth)
     bands = np.floor(smooth * LEVELS)
     edge = np.zeros(bands.shape, dtype=bool)
@@ -75,70 +104,95 @@ def render_plane(
     edge[:, :-1] |= bands[:, :-1] != bands[:, 1:]
     field[edge] = (field[edge] * 0.6).astype(np.uint8)
 
-    left, top, bar = 60, 44, 86  # bar: the colour scale and labels such as 3.69e-05
-    canvas = Image.new("RGB", (left + size + bar, top + size + 40), "white")
+    big, small = font(BIG), font(SMALL)
+    left, top, bar = PLANE_LEFT, PLANE_TOP, 190
+    bar_h = max(height, 200)
+    canvas = Image.new("RGB", (left + max(width, 380) + bar, top + bar_h + 120), "white")
     canvas.paste(Image.fromarray(field), (left, top))
     draw = ImageDraw.Draw(canvas)
-    small = font(12)
 
     def pixel(a: float, b: float) -> tuple[float, float]:
-        x = left + (a - alphas[0]) / (alphas[-1] - alphas[0]) * (size - 1)
-        y = top + (betas[-1] - b) / (betas[-1] - betas[0]) * (size - 1)
-        return x, y
+        return left + (a - alphas[0]) * per_unit, top + (betas[-1] - b) * per_unit
 
     points = [pixel(a, b) for a, b in path]
     if len(points) > 1:
         draw.line(points, fill=PATH, width=2, joint="curve")
     for x, y in points:
-        draw.ellipse((x - 1.5, y - 1.5, x + 1.5, y + 1.5), fill=PATH)
+        draw.ellipse((x - 2, y - 2, x + 2, y + 2), fill=PATH)
     for (x, y), fill, label in ((points[0], START, "start"), (points[-1], END, "end")):
-        draw.ellipse((x - 6, y - 6, x + 6, y + 6), fill=fill, outline="black", width=2)
-        draw.text((x + 8, y - 16), label, fill="white", font=small, stroke_width=2, stroke_fill="black")
+        draw.ellipse((x - 9, y - 9, x + 9, y + 9), fill=fill, outline="black", width=2)
+        draw.text((x + 11, y - 32), label, fill="white", font=big, stroke_width=2, stroke_fill="black")
 
-    draw.multiline_text((6, 4), caption, fill=TEXT, font=small, spacing=2)
-    draw.text((left, top + size + 4), f"{alphas[0]:.3g}", fill=TEXT, font=small)
-    right = f"{alphas[-1]:.3g}"
-    draw.text((left + size - draw.textlength(right, font=small), top + size + 4), right, fill=TEXT, font=small)
-    draw.text((left + size / 2 - 40, top + size + 20), axis_names[0], fill=TEXT, font=small)
-    draw.text((4, top), f"{betas[-1]:.3g}", fill=TEXT, font=small)
-    draw.text((4, top + size - 14), f"{betas[0]:.3g}", fill=TEXT, font=small)
-    draw.text((4, top + size / 2 - 7), axis_names[1], fill=TEXT, font=small)
+    draw.multiline_text((6, 4), caption, fill=TEXT, font=small, spacing=4)
+    for value in axis_ticks(float(alphas[0]), float(alphas[-1])):
+        x = pixel(value, 0.0)[0]
+        draw.line((x, top + height, x, top + height + 5), fill=TEXT)
+        draw.text((x, top + height + 8), f"{value:.3g}", fill=TEXT, font=small, anchor="mt")
+    for value in axis_ticks(float(betas[0]), float(betas[-1])):
+        y = pixel(0.0, value)[1]
+        draw.line((left - 5, y, left, y), fill=TEXT)
+        draw.text((left - 8, y), f"{value:.3g}", fill=TEXT, font=small, anchor="rm")
+    draw.text((left + width / 2, top + height + 40), axis_names[0], fill=TEXT, font=big, anchor="mt")
+    draw.text((4, top - 34), axis_names[1], fill=TEXT, font=big)
+    draw.text((4, top + height + 80), "axes to scale (equal units per pixel)", fill=TEXT,
+              font=small)  # fmt: skip
 
-    scale = colour(np.linspace(1, 0, size))[:, None, :].repeat(14, axis=1)
-    canvas.paste(Image.fromarray(scale), (left + size + 8, top))
-    draw.text((left + size + 26, top), f"{10**hi:.3g}", fill=TEXT, font=small)
-    draw.text((left + size + 26, top + size - 14), f"{10**lo:.3g}", fill=TEXT, font=small)
-    draw.text((left + size + 26, top + size / 2 - 7), "loss", fill=TEXT, font=small)
+    bar_x = left + width + 16
+    scale = colour(np.linspace(1, 0, bar_h))[:, None, :].repeat(20, axis=1)
+    canvas.paste(Image.fromarray(scale), (bar_x, top))
+    for tick in log_ticks(lo, hi):
+        y = top + (hi - tick) / (hi - lo) * (bar_h - 1)
+        draw.line((bar_x + 20, y, bar_x + 26, y), fill=TEXT)
+        draw.text((bar_x + 30, y), f"{10**tick:.3g}", fill=TEXT, font=small, anchor="lm")
+    draw.text((bar_x - 30, top - 34), "loss (log)", fill=TEXT, font=small)
     return np.asarray(canvas)
 
 
-def render_line(ts: np.ndarray, losses: np.ndarray, caption: str, width: int = 430, height: int = 260) -> np.ndarray:
-    """RGB image: the loss along initial -> final weights (t = 0 -> 1), log scale, both ends marked."""
+def axis_ticks(lo: float, hi: float, most: int = 6) -> list[float]:
+    """Round tick values (1, 2, 2.5 or 5 times a power of ten apart) within [lo, hi]."""
+    span = max(hi - lo, 1e-12)
+    raw = span / most
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    first = math.ceil(lo / step) * step
+    return [round(first + i * step, 12) for i in range(int((hi - first) / step + 1e-9) + 1)]
+
+
+def render_line(ts: np.ndarray, losses: np.ndarray, caption: str, width: int = 700, height: int = 480) -> np.ndarray:
+    """RGB image: the loss along initial -> final weights (t = 0 -> 1), log scale with ticks, both ends marked."""
     logs, lo, hi = log_scale(losses)
-    left, top, right, bottom = 60, 40, 12, 36
+    left, top, right, bottom = 110, 110, 24, 84
     plot_w, plot_h = width - left - right, height - top - bottom
     canvas = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(canvas)
-    small = font(12)
+    small = font(SMALL)
 
     def pixel(t: float, value: float) -> tuple[float, float]:
         x = left + (t - ts[0]) / (ts[-1] - ts[0]) * plot_w
         return x, top + (hi - value) / (hi - lo) * plot_h
 
     draw.rectangle((left, top, left + plot_w, top + plot_h), outline=GRID_LINE)
-    for t, fill, label in ((0.0, START, "initial"), (1.0, END, "final")):
+    for t in axis_ticks(float(ts[0]), float(ts[-1])):
+        x = pixel(t, lo)[0]
+        draw.line((x, top + plot_h, x, top + plot_h + 5), fill=TEXT)
+        draw.text((x, top + plot_h + 8), f"{t:g}", fill=TEXT, font=small, anchor="mt")
+    for tick in log_ticks(lo, hi):
+        y = pixel(0.0, tick)[1]
+        draw.line((left - 5, y, left, y), fill=TEXT)
+        draw.line((left, y, left + plot_w, y), fill=(230, 230, 230))
+        draw.text((left - 8, y), f"{10**tick:.3g}", fill=TEXT, font=small, anchor="rm")
+    for t, fill in ((0.0, START), (1.0, END)):
         x, _ = pixel(t, lo)
         draw.line((x, top, x, top + plot_h), fill=fill, width=1)
-        draw.text((x - 16, top + plot_h + 4), f"{label}", fill=TEXT, font=small)
     draw.line([pixel(t, v) for t, v in zip(ts, logs, strict=True)], fill=(40, 40, 160), width=2, joint="curve")
-    for t in (0.0, 1.0):
+    for t, label in ((0.0, "initial"), (1.0, "final")):
         x, y = pixel(t, float(np.interp(t, ts, logs)))
-        draw.ellipse((x - 4, y - 4, x + 4, y + 4), fill=START if t == 0 else END, outline="black")
-    draw.multiline_text((6, 4), caption, fill=TEXT, font=small, spacing=2)
-    draw.text((4, top), f"{10**hi:.3g}", fill=TEXT, font=small)
-    draw.text((4, top + plot_h - 14), f"{10**lo:.3g}", fill=TEXT, font=small)
-    draw.text((left + plot_w / 2 - 50, top + plot_h + 20), "t (weights = initial + t * (final - initial))", fill=TEXT,
-              font=small)  # fmt: skip
+        draw.ellipse((x - 5, y - 5, x + 5, y + 5), fill=START if t == 0 else END, outline="black")
+        draw.text((x + 9, y - 32), label, fill=TEXT, font=small)
+    draw.multiline_text((6, 4), caption, fill=TEXT, font=small, spacing=4)
+    draw.text((left + plot_w / 2, top + plot_h + 42), "t: initial + t x (final - initial)", fill=TEXT,
+              font=small, anchor="mt")  # fmt: skip
+    draw.text((6, top - 32), "loss (log scale)", fill=TEXT, font=small)
     return np.asarray(canvas)
 
 

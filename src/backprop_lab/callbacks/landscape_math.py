@@ -39,17 +39,25 @@ def pca_directions(trajectory: Tensor, origin: Tensor) -> tuple[Tensor, Tensor]:
     """The two orthonormal directions along which `trajectory - origin` varies most, and each one's share of it.
 
     Signs are chosen so that the path's first point has positive coordinates,
-    so pictures of runs from the same start are oriented alike. The SVD is
-    NumPy's: torch's maps several times as much of its LAPACK's code into
-    the process for this one small decomposition (docs/performance.md).
+    so pictures of runs from the same start are oriented alike. Computed from
+    the T x T Gram matrix of the T path points (torch's matmul on the run's
+    threads, then NumPy's eigh of a small matrix): NumPy's SVD of the T x P
+    points ran its BLAS threads against training's and took seconds on a
+    busy 2-core machine; torch's own SVD maps several times as much LAPACK
+    code into the process for one small decomposition (docs/performance.md).
     """
     offsets = (trajectory - origin).double()
-    _, singular, vh = (torch.from_numpy(m) for m in np.linalg.svd(offsets.numpy(), full_matrices=False))
+    gram = (offsets @ offsets.T).numpy()
+    eigenvalues, vectors = np.linalg.eigh(gram)  # ascending
+    order = np.argsort(eigenvalues)[::-1][:2]
+    variances = np.clip(eigenvalues[order], 0.0, None)
     directions = torch.zeros(2, offsets.shape[1], dtype=torch.float64)
-    directions[: min(2, len(vh))] = vh[:2]
+    for i, (variance, k) in enumerate(zip(variances, order, strict=True)):
+        if variance > 1e-24 * max(float(variances[0]), 1e-300):
+            directions[i] = torch.from_numpy(vectors[:, k].copy()) @ offsets / np.sqrt(variance)
     signs = torch.where(directions @ offsets[0] < 0, -1.0, 1.0).to(torch.float64)
-    total = float((singular**2).sum())
-    shares = [float(s**2) / total if total > 0 else 0.0 for s in singular[:2]] + [0.0, 0.0]
+    total = float(np.clip(eigenvalues, 0.0, None).sum())
+    shares = [float(v) / total if total > 0 else 0.0 for v in variances] + [0.0, 0.0]
     return (directions * signs[:, None]).float(), torch.tensor(shares[:2])
 
 
@@ -78,13 +86,60 @@ def project(points: Tensor, origin: Tensor, directions: Tensor) -> Tensor:
     return ((points - origin).double() @ torch.from_numpy(np.linalg.pinv(directions.double().numpy()))).float()
 
 
-def plane_axis(coords: Tensor, resolution: int, margin: float) -> Tensor:
-    """Grid values covering `coords` and 0 plus a margin on each side; the node nearest 0 is exactly 0."""
-    lo, hi = min(float(coords.min()), 0.0), max(float(coords.max()), 0.0)
-    span = max(hi - lo, 1e-3)
-    axis = torch.linspace(lo - margin * span, hi + margin * span, resolution)
-    axis[int(torch.argmin(axis.abs()))] = 0.0
-    return axis
+MIN_ASPECT = 1 / 3  # the shorter side of the plane is at least this share of the longer one
+
+
+def plane_axes(path: Tensor, resolution: int, margin: float) -> tuple[Tensor, Tensor]:
+    """Grid values (alphas, betas) covering the path and 0 plus a margin, at one scale on both axes.
+
+    Both axes get the same distance between grid points, so a picture of the
+    grid drawn with square cells shows the plane to scale: a direction that
+    holds 1% of the path's spread is drawn as short as it is. The longer
+    side has `resolution` points; the shorter side is widened around its
+    middle to at least MIN_ASPECT of the longer one (more of the landscape,
+    still to scale), so the path is never squeezed into a sliver. The node
+    nearest 0 on each axis is exactly 0.
+    """
+    spans = []
+    for coords in (path[:, 0], path[:, 1]):
+        lo, hi = min(float(coords.min()), 0.0), max(float(coords.max()), 0.0)
+        spans.append((lo, hi))
+    longest = max(max(hi - lo for lo, hi in spans), 1e-3) * (1 + 2 * margin)
+    step = longest / (resolution - 1)
+    axes = []
+    for lo, hi in spans:
+        width = max((hi - lo) * (1 + 2 * margin), MIN_ASPECT * longest)
+        count = max(3, round(width / step) + 1)
+        middle = (lo + hi) / 2
+        axis = middle + (torch.arange(count, dtype=torch.float64) - (count - 1) / 2) * step
+        axis = axis.float()
+        axis[int(torch.argmin(axis.abs()))] = 0.0
+        axes.append(axis)
+    return axes[0], axes[1]
+
+
+def line_ts(resolution: int) -> Tensor:
+    """t from -0.25 to 1.25 for the line initial -> final, 0 and 1 exactly: 61 points at resolution 25."""
+    quarter = max(2, resolution // 2 - 2)  # points per quarter of the way
+    return torch.arange(-quarter, 5 * quarter + 1) / (4 * quarter)
+
+
+def bounded_sizes(resolution: int, rows: int, budget: float | None, min_rows: int, least_resolution: int = 9) -> tuple:
+    """(resolution, rows) whose loss evaluations, grid points x rows, stay within `budget` (None: any).
+
+    Rows are cut first, down to `min_rows`; then the grid is made coarser,
+    down to `least_resolution` points a side; then rows again (at least 1).
+    """
+    if budget is None:
+        return resolution, rows
+
+    def points(res: int) -> int:
+        return res * res + len(line_ts(res))
+
+    rows = min(rows, max(min_rows, int(budget // points(resolution))))
+    while resolution > least_resolution and points(resolution) * rows > budget:
+        resolution -= 2
+    return resolution, max(1, min(rows, int(budget // points(resolution))))
 
 
 def loss_function(loss: nn.Module, names: list[str], shapes: list[torch.Size], x: Tensor, y: Tensor) -> Callable:
@@ -139,8 +194,13 @@ def grid_coordinates(alphas: Tensor, betas: Tensor) -> tuple[Tensor, Tensor]:
 
 
 def plane_points_at(origin: Tensor, directions: Tensor, a: Tensor, b: Tensor) -> Tensor:
-    """origin + a*d1 + b*d2 for each (a, b): shape (len(a), P)."""
-    return origin + a.reshape(-1, 1) * directions[0] + b.reshape(-1, 1) * directions[1]
+    """origin + a*d1 + b*d2 for each (a, b): shape (len(a), P), in one pass (exactly origin at a = b = 0).
+
+    One `addmm` writes the (points x P) block once; the sum of three
+    broadcast products wrote it four times, the drawing's largest cost on a
+    network of 10^5 weights.
+    """
+    return torch.addmm(origin, torch.stack([a, b], dim=1).to(directions.dtype), directions)
 
 
 def line_points(start: Tensor, end: Tensor, ts: Tensor) -> Tensor:

@@ -15,6 +15,16 @@ The end-of-fit pictures also go to `<output_dir>/landscape/plane.png` and
 `alphas`, `betas`, `grid` (rows: betas), `line_t`, `line_loss`, `shares`,
 `names`, `rows`. `scripts/compare_runs.py` reads them back for a sweep.
 
+What it costs is bounded by the run (`budget`, a share of the training's
+compute): the loss is evaluated at grid points x sample rows, and training
+did about 3 forward passes' worth of work (forward, backward) per row it
+trained on; the drawing evaluates at most `budget` x 3 x (rows trained)
+(point, row) pairs, and never fewer than FLOOR_PAIRS. XOR's 4 rows keep the
+full grid; on real data the sample is cut first (to MIN_ROWS), then the grid
+is made coarser; the picture's caption says how many rows it used. The path
+is recorded every `every_n_steps` steps, or less often so that it holds at
+most `max_points` points (`cadence.py`).
+
 The loss is the module's `loss_fn(module(x), y)`, or for a module without
 `loss_fn` the loss its own `training_step` returns (`module_loss.py` says why
 and how), on a fixed sample of training rows: the first `max_rows` rows of
@@ -35,6 +45,7 @@ import numpy as np
 import torch
 
 from backprop_lab.callbacks import landscape_math as ls
+from backprop_lab.callbacks.cadence import steps_between
 from backprop_lab.callbacks.images import image_loggers, log_image
 from backprop_lab.callbacks.landscape_image import render_line, render_plane, write_landscape
 from backprop_lab.callbacks.module_loss import ModuleLoss
@@ -47,6 +58,16 @@ log = logging.getLogger(__name__)
 # 2048 sample rows x 256 grid points of a 256-wide MLP held 1.6 GB of activations; 4096 pairs hold ~20 MB
 # and are no slower on a CPU (tiny data such as XOR's 4 rows keep whole chunks of `chunk_size`).
 ROW_POINTS = 4096
+# The fewest (point, row) pairs a drawing may evaluate however short the run (XOR's 686 points x 4 rows fit), and
+# the fewest rows a bounded drawing keeps before it makes the grid coarser.
+FLOOR_PAIRS, MIN_ROWS = 4096, 32
+FORWARDS_PER_TRAINED_ROW = 3  # a training step's forward and backward cost about three forward passes
+
+
+def batch_rows(batch: object) -> int:
+    """Rows in a training batch: the length of its first tensor (`(x, y)`), else 1."""
+    first = batch[0] if isinstance(batch, (tuple, list)) and batch else batch
+    return len(first) if isinstance(first, torch.Tensor) and first.ndim else 1
 
 
 class LossLandscape(TensorBoardCallback):
@@ -57,6 +78,8 @@ class LossLandscape(TensorBoardCallback):
         *,
         every_n_steps: int,
         every_n_epochs: int | None,
+        max_points: int | None,
+        budget: float | None,
         directions: str,
         resolution: int,
         margin: float,
@@ -72,6 +95,8 @@ class LossLandscape(TensorBoardCallback):
         self.every_n_steps, self.every_n_epochs, self.resolution = every_n_steps, every_n_epochs, resolution
         self.directions, self.margin, self.max_rows = directions, margin, max_rows
         self.chunk_size, self.seed, self.root = chunk_size, seed, root
+        self.max_points, self.budget, self.interval = max_points, budget, every_n_steps
+        self.rows_trained = 0
         self._params: list[tuple[str, torch.nn.Parameter]] = []
         self._points: list[torch.Tensor] = []
         self._steps: list[int] = []
@@ -88,11 +113,16 @@ class LossLandscape(TensorBoardCallback):
 
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         self._points, self._steps, self._drawn_at, self._sample = [], [], None, None
+        self.interval = steps_between(trainer, self.every_n_steps, self.max_points)
+        self.rows_trained = 0
         if trainer.is_global_zero:
             self._record(trainer.global_step)
 
-    def on_train_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, *args: object) -> None:
-        if trainer.is_global_zero and trainer.global_step % self.every_n_steps == 0:
+    def on_train_batch_end(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: object, batch: object, batch_idx: int
+    ) -> None:
+        self.rows_trained += batch_rows(batch)
+        if trainer.is_global_zero and trainer.global_step % self.interval == 0:
             self._record(trainer.global_step)
 
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
@@ -125,11 +155,17 @@ class LossLandscape(TensorBoardCallback):
         data = self._training_rows(trainer)
         if data is None:
             return
-        x, y = (t.to(pl_module.device) for t in data)
+        pairs = (
+            None
+            if self.budget is None
+            else max(FLOOR_PAIRS, self.budget * FORWARDS_PER_TRAINED_ROW * self.rows_trained)
+        )
+        resolution, rows = ls.bounded_sizes(self.resolution, len(data[0]), pairs, MIN_ROWS)
+        x, y = (t[:rows].to(pl_module.device) for t in data)
         self._record(trainer.global_step)
         loss = ModuleLoss(pl_module)
         try:
-            result = self.compute(pl_module, loss, x, y)
+            result = self.compute(pl_module, loss, x, y, resolution)
         except (TypeError, RuntimeError) as err:
             if loss.batched:  # a fault in the module's own loss_fn or forward: not ours to hide
                 raise
@@ -148,7 +184,9 @@ class LossLandscape(TensorBoardCallback):
             "Loss landscape at step %d drawn in %.0f ms", trainer.global_step, 1000 * (time.perf_counter() - began)
         )
 
-    def compute(self, pl_module: L.LightningModule, loss: ModuleLoss, x: torch.Tensor, y: torch.Tensor) -> dict:
+    def compute(
+        self, pl_module: L.LightningModule, loss: ModuleLoss, x: torch.Tensor, y: torch.Tensor, resolution: int
+    ) -> dict:
         """The path, the plane, the grid and the line as NumPy arrays (see the module docstring)."""
         trajectory = torch.stack(self._points)
         self._points = list(trajectory)  # views of its rows: the path is held once, not twice
@@ -158,9 +196,8 @@ class LossLandscape(TensorBoardCallback):
         else:
             directions, shares = ls.random_directions([p for _, p in self._params], self.seed), torch.zeros(2)
         path = ls.project(trajectory, origin, directions)
-        alphas = ls.plane_axis(path[:, 0], self.resolution, self.margin)
-        betas = ls.plane_axis(path[:, 1], self.resolution, self.margin)
-        line_t = torch.arange(-10, 51) / 40  # -0.25 ... 1.25; 0 and 1 exactly
+        alphas, betas = ls.plane_axes(path, resolution, self.margin)
+        line_t = ls.line_ts(resolution)
         a, b = ls.grid_coordinates(alphas, betas)
         # At most ROW_POINTS (grid point, row) pairs per call as well: each holds every layer's activations.
         chunk = min(self.chunk_size or len(a), max(ROW_POINTS // len(x), 1))
@@ -197,11 +234,11 @@ class LossLandscape(TensorBoardCallback):
             data = f"the first {rows}{'' if total is None else f' of {total}'} training rows"
         if self.directions == "pca":
             names = tuple(f"PC{i + 1} ({100 * s:.0f}%)" for i, s in enumerate(result["shares"]))
-            how = "plane of the path's 2 principal directions"
+            how = "the path's 2 principal directions"
         else:
-            names, how = ("random dir 1", "random dir 2"), "plane of 2 filter-normalised random directions"
-        caption = f"{loss_name} on {data}, step {step}\n{how}, centred on the weights at step {step}"
+            names, how = ("random dir 1", "random dir 2"), "2 filter-normalised random directions"
+        caption = f"{loss_name} on {data}\n{how}, at step {step}"
         plane = render_plane(result["grid"], result["alphas"], result["betas"], result["path"], names, caption)
-        line_caption = f"{loss_name} on {data}\ninitial -> step {step} weights"
+        line_caption = f"{loss_name} on {data}\nweights: initial -> step {step}"
         line = render_line(result["line_t"], result["line_loss"], line_caption)
         return [("plane", plane), ("line", line)]

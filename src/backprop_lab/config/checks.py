@@ -156,6 +156,15 @@ CHECKS: list[tuple[str, Callable[[Any], bool], str]] = [
     ("callbacks.decision_boundary.pixels", _at_least_one, "a whole number >= 1, e.g. pixels=180"),
     ("callbacks.decision_boundary.max_rows", _at_least_one, "a whole number >= 1, e.g. max_rows=1000"),
     ("callbacks.histograms.bins", _at_least_one, "a whole number >= 1, e.g. bins=30"),
+    *(
+        (f"callbacks.{name}.max_points", _optional(_at_least_one), "a whole number >= 1 or null, e.g. max_points=50")
+        for name in ("update_telemetry", "histograms", "decision_boundary", "loss_landscape")
+    ),
+    (
+        "callbacks.loss_landscape.budget",
+        _optional(_positive),
+        "a positive share of the training's compute, or null for no bound, e.g. budget=0.05",
+    ),
     ("callbacks.loss_landscape.every_n_steps", _at_least_one, "a whole number >= 1, e.g. every_n_steps=10"),
     (
         "callbacks.loss_landscape.every_n_epochs",

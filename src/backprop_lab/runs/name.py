@@ -12,6 +12,10 @@ which job is Adam. A job of a sweep is named by the keys the sweep varies
 
 `${chosen_keys:}` gives the keys those overrides set, so the HParams tab can
 show the columns a sweep varies first (`callbacks/hparams.py`).
+`${trial_name:}` names a sweep job's row in the HParams tab:
+`<sweep folder> #007 optimizer=sgd,optimizer.lr=0.1`, whole, in the sweep's
+order when the table sorts its rows by name (empty outside a sweep: a single
+run's row is named by its folder).
 
 Overrides that choose no hyperparameter (output paths, resume, progress bars)
 are left out, so a resumed run keeps the name of the run it continues.
@@ -115,9 +119,30 @@ def current_chosen_keys() -> str:
     return ",".join(chosen_keys(_task_overrides()))
 
 
+def trial_name(sweep_folder: str, job: int, name: str) -> str:
+    """A sweep job's HParams row: its sweep's folder, zero-padded job number (rows sort in sweep order), name."""
+    return f"{sweep_folder} #{job:03d} {name}"
+
+
+def current_trial_name() -> str:
+    """The running sweep job's `trial_name`; empty for a single run or outside Hydra."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    if not HydraConfig.initialized() or HydraConfig.get().mode != RunMode.MULTIRUN:
+        return ""
+    hydra_cfg = HydraConfig.get()
+    return trial_name(Path(hydra_cfg.sweep.dir).name, int(hydra_cfg.job.num), current_run_name())
+
+
 def register_resolver() -> None:
-    """Make `${run_name:}` and `${chosen_keys:}` usable in configs; safe to call more than once."""
-    for name, function in (("run_name", current_run_name), ("chosen_keys", current_chosen_keys)):
+    """Make `${run_name:}`, `${chosen_keys:}` and `${trial_name:}` usable in configs; safe to call more than once."""
+    resolvers = (
+        ("run_name", current_run_name),
+        ("chosen_keys", current_chosen_keys),
+        ("trial_name", current_trial_name),
+    )
+    for name, function in resolvers:
         if not OmegaConf.has_resolver(name):
             OmegaConf.register_new_resolver(name, function, use_cache=False)
 
