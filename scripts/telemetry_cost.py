@@ -33,9 +33,9 @@ from backprop_lab.config.cli import whole_number
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # benchmarks/ sits beside the package, not inside it
 
+from benchmarks.case_configs import wide_overrides  # noqa: E402
 from benchmarks.rounds import alternate, paired_ratio  # noqa: E402
 from benchmarks.settings import Sizes  # noqa: E402
-from benchmarks.step_cases import wide_overrides  # noqa: E402
 from benchmarks.train_runs import train_times  # noqa: E402
 
 
