@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from backprop_lab.train import build  # noqa: E402
+
 from telemetry_cost import CASES, TELEMETRY, case_overrides  # noqa: E402
 
 HOOKS = [name for name in dir(Callback) if name.startswith(("on_", "setup", "teardown"))]

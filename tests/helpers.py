@@ -240,3 +240,17 @@ def fake_run(run_dir: Path, *overrides: str) -> Path:
 
 def read_metrics(run_dir: Path) -> dict:
     return json.loads((run_dir / "metrics.json").read_text())
+
+
+# A sweep's jobs without the pictures that only watch training (the sweep tests read tables and metrics).
+PICTURES_OFF = [
+    f"~callbacks.{name}" for name in ("update_telemetry", "histograms", "decision_boundary", "loss_landscape")
+]
+
+
+def table_rows(markdown: str) -> dict[str, dict[str, str]]:
+    """A sweep comparison's Markdown table, by job: {job: {column: cell}}."""
+    lines = [line for line in markdown.splitlines() if line.startswith("|")]
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    rows = [dict(zip(header, (c.strip() for c in line.strip("|").split("|")), strict=True)) for line in lines[2:]]
+    return {row["job"]: row for row in rows}

@@ -14,9 +14,8 @@ import pytest
 import torch
 
 from backprop_lab.runs.name import tensorboard_dir
-from test_sweeps import PICTURES_OFF, table_rows
 
-from helpers import COMPARE_SCRIPT, QUIET, ROOT, TRAIN_SCRIPT, read_metrics, run_in_process
+from helpers import COMPARE_SCRIPT, PICTURES_OFF, QUIET, ROOT, TRAIN_SCRIPT, read_metrics, run_in_process, table_rows
 
 GRID = ["optimizer=sgd,adam", "trainer.max_epochs=3", *QUIET, *PICTURES_OFF]
 

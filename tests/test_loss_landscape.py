@@ -8,7 +8,13 @@ import torch
 from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from backprop_lab.callbacks.landscape_image import PLANE_LEFT, PLANE_TOP, axis_ticks, log_ticks, render_plane
+from backprop_lab.callbacks.landscape_image import (
+    PLANE_LEFT,
+    PLANE_TOP,
+    axis_ticks,
+    log_ticks,
+    render_plane,
+)
 from backprop_lab.callbacks.landscape_math import (
     bounded_sizes,
     flatten,

@@ -6,24 +6,14 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from backprop_lab.runs.name import tensorboard_dir
 
-from helpers import COMPARE_SCRIPT, QUIET, TRAIN_SCRIPT, read_metrics, run_in_process
+from helpers import COMPARE_SCRIPT, PICTURES_OFF, QUIET, TRAIN_SCRIPT, read_metrics, run_in_process, table_rows
 
 # Hydra numbers jobs optimizer-major: 0-2 SGD, 3-5 Adam; lr -1 (rejected), 0.5, 1000 (blows up).
 OPTIMIZERS, LRS = ["SGD", "Adam"], ["-1", "0.5", "1000"]
+
+
 # The report reads what every run logs (metrics.json, the loss and accuracy curves), not the pictures and update
 # statistics, which never change training (tests/test_update_telemetry.py) and cost a third of each job.
-PICTURES_OFF = [
-    f"~callbacks.{name}" for name in ("update_telemetry", "histograms", "decision_boundary", "loss_landscape")
-]
-
-
-def table_rows(markdown: str) -> dict[str, dict[str, str]]:
-    lines = [line for line in markdown.splitlines() if line.startswith("|")]
-    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
-    rows = [dict(zip(header, (c.strip() for c in line.strip("|").split("|")), strict=True)) for line in lines[2:]]
-    return {row["job"]: row for row in rows}
-
-
 def first_perfect_epoch(job_dir) -> str:
     """Read straight from the event file: the epoch of the first val/acc == 1.0."""
     events = EventAccumulator(str(tensorboard_dir(job_dir)), size_guidance={"scalars": 0})
