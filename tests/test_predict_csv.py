@@ -73,3 +73,15 @@ def test_columns_are_picked_by_name_extras_ignored_and_a_missing_one_named(train
     with pytest.raises(ConfigError, match="lacks the feature column\\(s\\) 'island' that the model was trained on"):
         predict(predict_cfg(ckpt, lacking))
     assert not (tmp_path / "lacking.predictions.csv").exists()
+
+
+def test_text_where_the_model_learned_numbers_is_refused_and_an_empty_column_is_filled(trained, tmp_path):
+    _, ckpt = trained
+    wordy = tmp_path / "wordy.csv"
+    wordy.write_text("island,length\nnorth,long\nsouth,short\n")
+    with pytest.raises(ConfigError, match="Column 'length' holds text, but the model was trained on numbers in it"):
+        predict(predict_cfg(ckpt, wordy))
+    empty = tmp_path / "empty.csv"
+    empty.write_text("island,length\nnorth,\nsouth,NA\n")
+    with predict(predict_cfg(ckpt, empty)).open(newline="") as f:
+        assert [r["predicted species"] in SPECIES for r in csv.DictReader(f)] == [True, True]

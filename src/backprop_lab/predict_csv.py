@@ -17,7 +17,7 @@ import pyarrow.csv as pacsv
 import torch
 
 from backprop_lab.data import preprocessing as fitted_steps
-from backprop_lab.data.columns import file_problems, kind_and_problem
+from backprop_lab.data.columns import check_columns, file_problems
 from backprop_lab.data.csv_file import read_table
 from backprop_lab.errors import ConfigError
 from backprop_lab.runs.atomic import atomic_write
@@ -43,11 +43,7 @@ def encoded_inputs(table: pa.Table, preprocessing: dict[str, Any], where: str) -
             f"{where} lacks the feature column(s) {', '.join(map(repr, absent))} that the model was trained on. "
             f"It needs a header naming every one of: {', '.join(columns)} (other columns are ignored)."
         )
-    problems = []
-    for name, kind in zip(columns, preprocessing["kinds"], strict=True):
-        found, problem = kind_and_problem(table, name, "fill")
-        if kind == "number" and (problem or found == "text") and table.column(name).null_count < table.num_rows:
-            problems.append(problem or f"Column {name!r} holds text, but the model was trained on numbers in it.")
+    _, problems = check_columns(table, columns, "fill", preprocessing["kinds"])
     if problems:
         raise file_problems(where, problems)
     x = torch.from_numpy(fitted_steps.transform(table, preprocessing))

@@ -74,13 +74,17 @@ def feature_columns(
     return columns
 
 
-def kind_and_problem(table: pa.Table, name: str, missing: str) -> tuple[str, str | None]:
-    """'number' or 'text' for the column, and a paragraph about what is wrong with it (None when nothing)."""
+def kind_and_problem(table: pa.Table, name: str, missing: str, trained: bool = False) -> tuple[str, str | None]:
+    """'number' or 'text' for the column, and a paragraph about what is wrong with it (None when nothing).
+
+    `trained`: the rows meet a trained model's preprocessing, which fills a column empty in every row.
+    """
     column = table.column(name)
     kind = column.type
     nulls = column.is_null().to_numpy(zero_copy_only=False)
     if pa.types.is_null(kind) or nulls.all():
-        return "number", f"Column {name!r} is empty in every row. Leave it out with data.exclude=[{name}]."
+        empty = f"Column {name!r} is empty in every row. Leave it out with data.exclude=[{name}]."
+        return "number", None if trained else empty
     if missing == "error" and nulls.any():
         return "number", (
             f"Column {name!r}: {int(nulls.sum())} missing cell(s), the first on line {_line(nulls)}. "
@@ -110,13 +114,22 @@ def kind_and_problem(table: pa.Table, name: str, missing: str) -> tuple[str, str
     )
 
 
-def check_columns(table: pa.Table, columns: Sequence[str], missing: str) -> tuple[list[str], list[str]]:
-    """Each column's kind, and a paragraph for each bad column (see `file_problems`)."""
+def check_columns(
+    table: pa.Table, columns: Sequence[str], missing: str, trained_kinds: Sequence[str] | None = None
+) -> tuple[list[str], list[str]]:
+    """Each column's kind, and a paragraph for each bad column (see `file_problems`).
+
+    `trained_kinds`: a trained model's kinds, which the columns keep; text where it learned numbers is refused.
+    """
     if missing not in MISSING_MODES:
         raise DataError(f"data.missing={missing!r} is not allowed: use one of {', '.join(MISSING_MODES)}.")
     kinds, problems = [], []
-    for name in columns:
-        kind, problem = kind_and_problem(table, name, missing)
+    for i, name in enumerate(columns):
+        kind, problem = kind_and_problem(table, name, missing, trained_kinds is not None)
+        if trained_kinds is not None:
+            if trained_kinds[i] == "number" and kind == "text":
+                problem = f"Column {name!r} holds text, but the model was trained on numbers in it. Correct the column."
+            kind = trained_kinds[i]
         kinds.append(kind)
         if problem:
             problems.append(problem)

@@ -114,7 +114,7 @@ class CsvDataModule(SplitDataModule):
         table = read_table(self.path, where, self.na_values, self.encoding, self.separator)
         chosen = self._fixed["columns"] if self._fixed else self.features
         self.features = columns = feature_columns(table, self.target, chosen, self.exclude, where)
-        kinds, problems = check_columns(table, columns, self.missing)
+        kinds, problems = check_columns(table, columns, self.missing, self._fixed["kinds"] if self._fixed else None)
         labelled = table.column(self.target).is_null().to_numpy(zero_copy_only=False)
         if labelled.all():
             problems.append(
