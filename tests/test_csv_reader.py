@@ -3,6 +3,7 @@
 import pytest
 
 from backprop_lab.data.csv_file import read_table
+from backprop_lab.data.tabular import CsvDataModule
 from backprop_lab.errors import DataError
 
 
@@ -44,3 +45,13 @@ def test_missing_markers_and_extra_ones_are_null(tmp_path):
     path.write_text("a,b\nNA,?\n,x\nNaN,y\n")
     table = read_table(path, na_values=["?"])
     assert table.column("a").null_count == 3 and table.column("b").to_pylist() == [None, "x", "y"]
+
+
+def test_decimal_commas_are_named_with_the_setting_that_reads_them(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a;b;label\n1,5;2;0\n2,25;3;1\n3;4;0\n")
+    with pytest.raises(
+        DataError, match="Column 'a' holds numbers written with a decimal comma, such as '1,5' on line 2"
+    ):
+        CsvDataModule(path=str(path), target="label").setup()
+    assert read_table(path, decimal=",").column("a").to_pylist() == [1.5, 2.25, 3.0]

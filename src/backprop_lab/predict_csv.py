@@ -72,7 +72,7 @@ def predict_csv(
     source = Path(inputs_csv)
     where = f"inputs_csv={str(source)!r}"
     out = output_path(source, output_csv)
-    table = read_table(source, where, preprocessing.get("na_values") or [])
+    table = read_table(source, where, preprocessing.get("na_values") or [], decimal=preprocessing.get("decimal", "."))
     with torch.no_grad():
         outputs = model.task.predict(model(encoded_inputs(table, preprocessing, where)))
     target = preprocessing.get("target") or "target"

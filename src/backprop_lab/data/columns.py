@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 ID_NAMES = {"", "id", "index", "rownames", "row.names", "row_names", "rowid", "row_id", "unnamed: 0"}
 NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
+DECIMAL_COMMA = r"^\s*[-+]?\d*,\d+\s*$"
 MISSING_MODES = ("fill", "drop", "error")
 # Below this many rows, one distinct value per row is too likely by chance to call a column an ID.
 ID_MIN_ROWS = 20
@@ -104,6 +105,14 @@ def kind_and_problem(table: pa.Table, name: str, missing: str, trained: bool = F
     text = pc.cast(column, pa.string())
     numeric = pc.fill_null(pc.match_substring_regex(text, NUMBER), False).to_numpy(zero_copy_only=False) & ~nulls
     if numeric.sum() * 2 < (~nulls).sum():
+        comma = pc.fill_null(pc.match_substring_regex(text, DECIMAL_COMMA), False).to_numpy(zero_copy_only=False)
+        if (comma | numeric | nulls).all() and comma.any():
+            example = text[int(np.flatnonzero(comma)[0])].as_py()
+            return "number", (
+                f"Column {name!r} holds numbers written with a decimal comma, such as {example!r} on line "
+                f"{_line(comma)}: set data.decimal=',' to read them as numbers (and data.separator=';' if the "
+                "file's fields are separated by semicolons)."
+            )
         return "text", None
     words = ~numeric & ~nulls
     example = text[int(np.flatnonzero(words)[0])].as_py()

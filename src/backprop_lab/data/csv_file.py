@@ -66,6 +66,7 @@ def read_table(
     na_values: list[str] | tuple[str, ...] = (),
     encoding: str = "utf-8",
     separator: str | None = None,
+    decimal: str = ".",
 ) -> pa.Table:
     """Every row and column of a CSV with a header; cells in `MISSING_MARKERS` or `na_values` are null.
 
@@ -99,7 +100,10 @@ def read_table(
 
     options = pacsv.ParseOptions(delimiter=separator or _separator(path, encoding), invalid_row_handler=skip_and_note)
     convert = pacsv.ConvertOptions(
-        null_values=[*MISSING_MARKERS, *map(str, na_values)], strings_can_be_null=True, timestamp_parsers=[]
+        null_values=[*MISSING_MARKERS, *map(str, na_values)],
+        strings_can_be_null=True,
+        timestamp_parsers=[],
+        decimal_point=decimal,
     )
     try:
         table = pacsv.read_csv(path, pacsv.ReadOptions(block_size=BLOCK_BYTES, encoding=encoding), options, convert)

@@ -92,6 +92,7 @@ class CsvDataModule(SplitDataModule):
         na_values: Sequence[str] = (),
         separator: str | None = None,
         encoding: str = "utf-8",
+        decimal: str = ".",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -104,14 +105,14 @@ class CsvDataModule(SplitDataModule):
         self.exclude = [exclude] if isinstance(exclude, str) else list(exclude or [])
         self.missing_indicators = missing_indicators
         self.na_values = [str(v) for v in ([na_values] if isinstance(na_values, str) else na_values or [])]
-        self.separator, self.encoding = separator, encoding
+        self.separator, self.encoding, self.decimal = separator, encoding, decimal
         self._fitted: dict[str, Any] = {}
         self._fixed: dict[str, Any] | None = None  # a trained model's own preprocessing (eval)
         self._source: dict[str, Any] = {}
 
     def _checked_rows(self, where: str) -> tuple[pa.Table, list[str], np.ndarray]:
         """The usable rows, the columns' kinds and every row's target; one `DataError` for all the file's problems."""
-        table = read_table(self.path, where, self.na_values, self.encoding, self.separator)
+        table = read_table(self.path, where, self.na_values, self.encoding, self.separator, self.decimal)
         chosen = self._fixed["columns"] if self._fixed else self.features
         self.features = columns = feature_columns(table, self.target, chosen, self.exclude, where)
         kinds, problems = check_columns(table, columns, self.missing, self._fixed["kinds"] if self._fixed else None)
@@ -154,7 +155,8 @@ class CsvDataModule(SplitDataModule):
             in_order.slice(0, n_train), self.features, kinds, self.missing_indicators
         )
         x = preprocessing.transform(in_order, self._fitted)
-        self._source = {"target": self.target, "na_values": self.na_values, "file": fingerprint(self.path)}
+        self._source = {"target": self.target, "na_values": self.na_values, "decimal": self.decimal}
+        self._source["file"] = fingerprint(self.path)
         return torch.from_numpy(x), torch.from_numpy(y[order].astype(np.float32))
 
     def fitted_preprocessing(self) -> dict[str, Any]:
