@@ -83,6 +83,10 @@ def test_every_problem_of_a_file_is_in_one_message_one_paragraph_per_column(tmp_
     assert "data.na_values=[oops]" in paragraphs[0]
     assert "Column 'c': 1 infinite value(s), the first on line 2 (inf)" in paragraphs[1]
     assert "Column 'd' is empty in every row. Leave it out with data.exclude=[d]" in paragraphs[2]
+    path.write_text("a,b,label\n1,2,x\n2,oops,x\n3,4,x\n")
+    with pytest.raises(DataError) as err:
+        CsvDataModule(path=str(path), target="label").setup()
+    assert "2 problem(s)" in str(err.value) and "holds only the class x in all 3 rows" in str(err.value)
 
 
 def test_text_labels_with_a_regression_task_are_refused_with_an_example(tmp_path):

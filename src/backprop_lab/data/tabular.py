@@ -126,6 +126,12 @@ class CsvDataModule(SplitDataModule):
             problems.append(
                 f"Target column {self.target!r}: {int(labelled.sum())} empty cell(s), first on line {line}."
             )
+        if not labelled.all():  # the target's own problems join the columns', so one run shows them all
+            _, names, problem = target_values(
+                table.column(self.target).filter(pa.array(~labelled)), self.target, self.requested_task
+            )
+            problem = problem or class_problem(self.target, names, int((~labelled).sum()), self.requested_task)
+            problems += [problem] if problem else []
         if problems:
             raise file_problems(where, problems)
         keep = ~labelled
