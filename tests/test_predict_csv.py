@@ -85,3 +85,19 @@ def test_text_where_the_model_learned_numbers_is_refused_and_an_empty_column_is_
     empty.write_text("island,length\nnorth,\nsouth,NA\n")
     with predict(predict_cfg(ckpt, empty)).open(newline="") as f:
         assert [r["predicted species"] in SPECIES for r in csv.DictReader(f)] == [True, True]
+
+
+def test_a_regression_model_writes_values_in_the_targets_units(tmp_path):
+    data = tmp_path / "houses.csv"
+    data.write_text("rownames,rooms,price\n" + "".join(f"{i + 1},{i % 6},{1000 + 100 * (i % 6)}\n" for i in range(60)))
+    cfg = compose_train(
+        "debug=quiet", "data=csv", f"data.path={data}", "data.target=price", "data.task=regression",
+        "trainer.max_epochs=40", "optimizer=adam", "optimizer.lr=0.05", output_dir=tmp_path / "run",
+    )  # fmt: skip
+    train(cfg)
+    ckpt = read_metrics(tmp_path / "run")["last_checkpoint"]
+    with predict(predict_cfg(ckpt, data)).open(newline="") as f:
+        written = list(csv.DictReader(f))
+    assert list(written[0]) == ["rownames", "rooms", "price", "predicted price"]
+    errors = [abs(float(r["predicted price"]) - float(r["price"])) for r in written]
+    assert max(errors) < 60  # prices run 1000 to 1500: the predictions are in the target's units
