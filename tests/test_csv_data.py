@@ -1,11 +1,11 @@
-"""`data=csv`: a numeric table trains as is, and every unusable file stops the run with a message that says the fix."""
+"""`data=csv`: a table trains as is, and every unusable file stops the run with a message that says the fix."""
 
 from pathlib import Path
 
 import pytest
 import torch
 
-from backprop_lab.data.csv_file import CsvDataModule
+from backprop_lab.data.tabular import CsvDataModule
 from backprop_lab.errors import DataError
 
 from helpers import read_metrics
@@ -43,14 +43,11 @@ BAD_FILES = {
     "missing file": (None, "the file does not exist"),
     "empty file": ("", "the file is empty"),
     "header only": ("a,b,label\n", "no data rows"),
-    "text value": ("a,b,label\n1,2,0\n1,oops,1\n", "line 3, column 'b': 'oops' is not a number"),
-    "NaN value": ("a,b,label\n1,nan,0\n1,2,1\n", "line 2, column 'b': the value is missing or not finite"),
-    "empty cell": ("a,b,label\n1,,0\n1,2,1\n", "line 2, column 'b': the value is missing"),
+    "text value": ("a,b,label\n1,2,0\n1,oops,1\n", "the first on line 3: 'oops'. If 'oops' marks a missing value"),
     "no target column": ("a,b,y\n1,2,0\n", "has no column 'label' (data.target='label'). Its columns are: a, b, y"),
     "fractional labels": ("a,b,label\n1,2,0\n1,2,0.5\n3,4,1\n", "holds 0.5, which are not class labels"),
     "one class": ("a,b,label\n1,2,yes\n1,3,yes\n3,4,yes\n", "holds only the class yes in all 3 rows"),
-    "empty label": ("a,b,label\n1,2,a\n1,3,\n3,4,b\n", "line 3: the target column 'label' is empty"),
-    "short row": ("a,b,label\n1,2,0\n1,2\n", "line 3: 2 fields where the header has 3"),
+    "short row": ("a,b,label\n1,2,0\n1,2\n", "line 3: 2 fields"),
 }
 
 
@@ -77,8 +74,8 @@ def test_bad_file_stops_the_run_with_one_paragraph_and_a_failed_record(train_run
     path = write(tmp_path / "data.csv", contents)
     proc, run_dir = train_run("data=csv", f"data.path={path}", "data.target=label")
     assert proc.returncode == 2
-    message = proc.stderr.strip().splitlines()[-1]
-    assert message.startswith("error: ") and says in message
+    message = proc.stderr.strip().split("\n\n")
+    assert message[0].splitlines()[-1].startswith("error: ") and says in message[-1]
     assert "Traceback" not in proc.stderr
     assert read_metrics(run_dir)["status"] == "failed" and (run_dir / ".hydra" / "config.yaml").is_file()
     assert not (run_dir / "checkpoints").exists()

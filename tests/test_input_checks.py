@@ -5,23 +5,23 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from backprop_lab.data.csv_file import read_csv
+from backprop_lab.data.tabular import CsvDataModule
 from backprop_lab.errors import ConfigError, DataError, UserError
 from backprop_lab.predict import predict, read_csv_inputs
 
 
 def test_a_csv_with_one_class_only_is_refused(tmp_path):
     path = tmp_path / "one.csv"
-    path.write_text("a,label\n" + "".join(f"{i},1\n" for i in range(10)))
+    path.write_text("a,label\n" + "".join(f"{i % 3},1\n" for i in range(10)))
     with pytest.raises(DataError, match="holds only the class 1 in all 10 rows"):
-        read_csv(path, "label")
+        CsvDataModule(path=str(path), target="label").setup()
 
 
 def test_duplicate_column_names_are_refused(tmp_path):
     path = tmp_path / "dup.csv"
     path.write_text("a,a,label\n1,2,0\n3,4,1\n")
     with pytest.raises(DataError, match="names the column\\(s\\) 'a' more than once"):
-        read_csv(path, "label")
+        CsvDataModule(path=str(path), target="label").setup()
 
 
 @pytest.mark.parametrize("first", ["nan,1", "1,inf", "-inf,0"])

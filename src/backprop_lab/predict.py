@@ -4,7 +4,9 @@ Binary: the probability of class 1 and the class at `threshold`. Multi-class:
 the probability of every class (by name) and the most likely class's name.
 Regression: the predicted value in the target's own units.
 
-Prints a table and writes nothing, so it makes no run folder.
+Prints a table and writes nothing, so it makes no run folder; for a model
+trained on `data=csv`, `inputs_csv=FILE` picks the columns by name and writes
+the rows with their predictions to `output_csv` (see `predict_csv`).
 """
 
 import csv
@@ -17,6 +19,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from backprop_lab.errors import ConfigError, UserError
 from backprop_lab.evaluate import restore_for_predict
+from backprop_lab.predict_csv import predict_csv
 from backprop_lab.runs.rebuild import scale_inputs
 
 
@@ -71,7 +74,7 @@ def _inline_inputs(value: Any) -> list[list[float]]:
     return [[float(v) for v in r] for r in rows]
 
 
-def predict(cfg: DictConfig) -> list[tuple[list[float], Any, Any]]:
+def predict(cfg: DictConfig) -> list[tuple[list[float], Any, Any]] | Path:
     """(inputs, probability, class) for every input row (see the module's docstring); prints them as a table."""
     if (cfg.get("inputs") is None) == (cfg.get("inputs_csv") is None):
         raise ConfigError(
@@ -84,8 +87,11 @@ def predict(cfg: DictConfig) -> list[tuple[list[float], Any, Any]]:
             f"threshold={threshold!r} is not allowed: it must be a number strictly between 0 and 1 (a probability "
             "at or above it is class 1), e.g. threshold=0.5."
         )
-    rows = _inline_inputs(cfg.inputs) if cfg.get("inputs") is not None else read_csv_inputs(cfg.inputs_csv)
+    rows = _inline_inputs(cfg.inputs) if cfg.get("inputs") is not None else None
     model, shape, preprocessing, class_names = restore_for_predict(cfg.get("ckpt_path"))
+    if rows is None and "kinds" in preprocessing:  # trained on data=csv: columns by name, predictions to a CSV
+        return predict_csv(cfg.inputs_csv, cfg.get("output_csv"), model, preprocessing, class_names, threshold)
+    rows = rows if rows is not None else read_csv_inputs(cfg.inputs_csv)
     width = math.prod(shape)
     if any(len(r) != width for r in rows):
         bad = next(r for r in rows if len(r) != width)
@@ -96,7 +102,7 @@ def predict(cfg: DictConfig) -> list[tuple[list[float], Any, Any]]:
     with torch.no_grad():
         inputs = scale_inputs(torch.tensor(rows).reshape(-1, *shape), preprocessing)
         outputs = model.task.predict(model(inputs)).tolist()
-    names = preprocessing.get("columns") or [f"x{i + 1}" for i in range(width)]
+    names = preprocessing.get("encoded_columns") or preprocessing.get("columns") or [f"x{i + 1}" for i in range(width)]
     task = model.task.name
     if task == "multiclass":
         best = [max(range(len(p)), key=p.__getitem__) for p in outputs]

@@ -1,35 +1,79 @@
-"""Any numeric CSV file with a target column: `data=csv data.path=... data.target=...`.
+"""Reading a CSV file with pyarrow's reader: quoted fields, a BOM, `;` or tab separators, long fields, millions of rows.
 
-The target holds class labels (text or integers, each distinct value a
-class, in sorted order; two classes are the binary task, more the
-multi-class one) or, with `data.task=regression`, numbers to predict.
-
-Named `csv_file`, not `csv`, so it never shadows the standard library's
-`csv` module that it reads with. Every way a file can be unusable ends in a
-`DataError` that says which file, what is wrong and how to fix it.
+The reader is pyarrow's (multi-threaded, in C++); this module is the glue
+that turns each way a file can be unusable into a `DataError` naming the
+file, what is wrong and the fix. Rows with too many or too few fields are
+collected, not raised one at a time, so one message lists them all. A CSV
+is data: nothing in it is ever evaluated.
 """
 
-import csv
 import hashlib
-import logging
-import math
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import torch
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
-from backprop_lab.data.splits import SplitDataModule
-from backprop_lab.data.targets import check_task_name
-from backprop_lab.data.tensors import Split
 from backprop_lab.errors import DataError
 
-log = logging.getLogger(__name__)
+# Cells that mean "missing" in every file; `data.na_values` adds a file's own markers (e.g. `?`).
+MISSING_MARKERS = ("", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "None", "#N/A")
+SEPARATORS = (",", ";", "\t", "|")
+# pyarrow reads in blocks and a field may not straddle one: 16 MiB lets a cell hold 16 million characters.
+BLOCK_BYTES = 16 << 20
+BAD_ROWS_SHOWN = 5
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
-    """The header and the data rows, or a `DataError` for a file that is missing, unreadable or empty."""
-    where = f"data.path={str(path)!r}"
+def _separator(path: Path, encoding: str) -> str:
+    """The separator the header line uses most (`,` when it holds none): a `;`-separated file reads without options."""
+    with path.open("rb") as f:
+        head = f.read(1 << 16).split(b"\n", 1)[0].decode(encoding, errors="replace")
+    counts = {sep: head.count(sep) for sep in SEPARATORS}
+    best = max(SEPARATORS, key=counts.__getitem__)
+    return best if counts[best] else ","
+
+
+def _decode_error(path: Path, where: str, encoding: str) -> DataError | None:
+    """The byte offset of the first byte that is not text in `encoding`, as a one-paragraph error (None if it is)."""
+    try:
+        path.read_bytes().decode(encoding)
+    except UnicodeDecodeError as err:
+        byte = err.object[err.start : err.start + 4]
+        return DataError(
+            f"Cannot read {where}: it is not {encoding} text: byte offset {err.start} holds {byte!r} ({err.reason}). "
+            f"Save the file as UTF-8, or name its encoding, e.g. data.encoding=latin-1 (or cp1252, utf-16)."
+        )
+    except LookupError:
+        return DataError(f"{where}: data.encoding={encoding!r} is not an encoding Python knows; e.g. utf-8, latin-1.")
+    return None
+
+
+def _bad_rows_error(where: str, width: int, bad: list[tuple[int | None, int, str]]) -> DataError:
+    shown = "; ".join(
+        f"line {line or '?'}: {count} fields, {text[:60]!r}" for line, count, text in bad[:BAD_ROWS_SHOWN]
+    )
+    more = f" (and {len(bad) - BAD_ROWS_SHOWN} more)" if len(bad) > BAD_ROWS_SHOWN else ""
+    return DataError(
+        f"{where}: {len(bad)} row(s) do not have the header's {width} fields: {shown}{more}. Every row needs one "
+        'value per column: quote a value that holds the separator ("a, b"), or fix those lines. If the file uses '
+        "another separator than the one detected from the header, set data.separator (e.g. data.separator=';')."
+    )
+
+
+def read_table(
+    path: str | Path,
+    where: str = "",
+    na_values: list[str] | tuple[str, ...] = (),
+    encoding: str = "utf-8",
+    separator: str | None = None,
+    decimal: str = ".",
+) -> pa.Table:
+    """Every row and column of a CSV with a header; cells in `MISSING_MARKERS` or `na_values` are null.
+
+    `where` names the setting the path came from in the messages (default `data.path='...'`).
+    """
+    path = Path(path)
+    where = where or f"data.path={str(path)!r}"
     if not path.exists():
         raise DataError(
             f"Cannot read {where}: the file does not exist (looked in {path.resolve()}). Pass the path of an "
@@ -37,126 +81,61 @@ def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
         )
     if not path.is_file():
         raise DataError(f"Cannot read {where}: it is a directory, not a file. Pass the path of a CSV file.")
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as f:
-            rows = [row for row in csv.reader(f) if any(cell.strip() for cell in row)]
-    except UnicodeDecodeError as err:
-        raise DataError(f"Cannot read {where}: it is not UTF-8 text ({err.reason}). Save it as a UTF-8 CSV.") from err
-    if not rows:
+    with path.open("rb") as f:
+        start = f.read(1 << 16)
+    if not start.strip(b"\xef\xbb\xbf \r\n\t"):
         raise DataError(
             f"Cannot read {where}: the file is empty. It needs a header row with the column names and at least "
             "one data row."
         )
-    header = [name.strip() for name in rows[0]]
+    if encoding.lower().replace("_", "-") not in ("utf-8", "utf8") and (
+        problem := _decode_error(path, where, encoding)
+    ):
+        raise problem
+    bad: list[tuple[int | None, int, str]] = []
+
+    def skip_and_note(row: Any) -> str:
+        bad.append((row.number, row.actual_columns, row.text))
+        return "skip"
+
+    options = pacsv.ParseOptions(delimiter=separator or _separator(path, encoding), invalid_row_handler=skip_and_note)
+    convert = pacsv.ConvertOptions(
+        null_values=[*MISSING_MARKERS, *map(str, na_values)],
+        strings_can_be_null=True,
+        timestamp_parsers=[],
+        decimal_point=decimal,
+    )
+    try:
+        table = pacsv.read_csv(path, pacsv.ReadOptions(block_size=BLOCK_BYTES, encoding=encoding), options, convert)
+        if bad:  # the threaded reader does not know the bad rows' line numbers; one thread does
+            bad.clear()
+            read = pacsv.ReadOptions(block_size=BLOCK_BYTES, encoding=encoding, use_threads=False)
+            table = pacsv.read_csv(path, read, options, convert)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as err:
+        decode = _decode_error(path, where, encoding)
+        if decode is not None:
+            raise decode from None
+        if "Empty CSV file" in str(err):
+            raise DataError(f"Cannot read {where}: the file is empty. It needs a header row and data rows.") from None
+        raise DataError(
+            f"Cannot read {where} as CSV: {str(err).splitlines()[0]}. Check that it is a CSV file with a header "
+            "row; a single cell may hold at most 16 million characters."
+        ) from None
+    # pyarrow reads cells that are not valid UTF-8 as bytes: find where, and say so
+    if any(pa.types.is_binary(t) or pa.types.is_large_binary(t) for t in table.schema.types):
+        raise _decode_error(path, where, encoding) or DataError(f"Cannot read {where}: a column is not text.")
+    header = table.column_names
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
         raise DataError(
             f"Cannot read {where}: the header names the column(s) {', '.join(map(repr, repeated))} more than once, "
             "so which one to use is ambiguous. Give every column its own name in the file's first row."
         )
-    if len(rows) == 1:
+    if bad:
+        raise _bad_rows_error(where, len(header), bad)
+    if table.num_rows == 0:
         raise DataError(f"Cannot read {where}: it has a header ({', '.join(header)}) but no data rows. Add rows.")
-    return header, rows[1:]
-
-
-def _column_index(header: list[str], name: str, field: str, where: str) -> int:
-    if name not in header:
-        raise DataError(
-            f"{where} has no column {name!r} ({field}={name!r}). Its columns are: {', '.join(header)}. "
-            f"Set {field} to one of them."
-        )
-    return header.index(name)
-
-
-def _number(cell: str, line: int, column: str, where: str) -> float:
-    text = cell.strip()
-    try:
-        value = float(text) if text else math.nan
-    except ValueError:
-        raise DataError(
-            f"{where}, line {line}, column {column!r}: {cell!r} is not a number. Every feature and the target "
-            "must be numeric: encode text as numbers, or leave the column out with data.features=[...]."
-        ) from None
-    if not math.isfinite(value):
-        raise DataError(
-            f"{where}, line {line}, column {column!r}: the value is missing or not finite ({cell!r}). Fill in or "
-            "drop rows with missing values (NaN, inf or empty cells) before training."
-        )
-    return value
-
-
-def _classes(cells: list[str], target: str, where: str) -> tuple[list[str], list[int]]:
-    """The class names (sorted; numerically when all are integers) and every row's class index."""
-    values = [c.strip() for c in cells]
-    if any(not v for v in values):
-        line = values.index("") + 2
-        raise DataError(f"{where}, line {line}: the target column {target!r} is empty. Fill in or drop that row.")
-    try:
-        numbers = [float(v) for v in values]
-    except ValueError:
-        numbers = None
-    if numbers is not None:
-        odd = sorted({n for n in numbers if not math.isfinite(n) or n != int(n)})
-        if odd:
-            shown = ", ".join(f"{v:g}" for v in odd[:5])
-            raise DataError(
-                f"{where}: the target column {target!r} holds {shown}, which are not class labels. For a numeric "
-                "target to predict, set data.task=regression; for classes, use integers or names."
-            )
-        names = [f"{n:g}" for n in sorted({int(n) for n in numbers})]
-        values = [f"{int(n):g}" for n in numbers]
-    else:
-        names = sorted(set(values))
-    index = {name: i for i, name in enumerate(names)}
-    return names, [index[v] for v in values]
-
-
-def read_csv(path: Path, target: str, features: Sequence[str] | None = None, task: str | None = None) -> Split:
-    """Read `features` (default: every column but the target) and the target as tensors (see `read_table`)."""
-    x, y, _ = read_table(path, target, features, task)
-    return x, y
-
-
-def read_table(
-    path: Path, target: str, features: Sequence[str] | None = None, task: str | None = None
-) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
-    """Features, targets (class indices, or values for regression) and the class names."""
-    where = f"data.path={str(path)!r}"
-    header, rows = _read_rows(path)
-    target_index = _column_index(header, target, "data.target", where)
-    names = list(features) if features is not None else [name for name in header if name != target]
-    if not names:
-        raise DataError(f"{where}: no feature columns left besides the target {target!r}. Add feature columns.")
-    if target in names:
-        raise DataError(f"data.features lists the target column {target!r} as a feature. Remove it from the list.")
-    indices = [_column_index(header, name, "data.features", where) for name in names]
-
-    x, cells = [], []
-    for line, row in enumerate(rows, start=2):
-        if len(row) != len(header):
-            raise DataError(
-                f"{where}, line {line}: {len(row)} fields where the header has {len(header)}. "
-                "Every row needs one value per column."
-            )
-        x.append([_number(row[i], line, header[i], where) for i in indices])
-        cells.append(row[target_index])
-    if task == "regression":
-        y = [_number(cell, line, target, where) for line, cell in enumerate(cells, start=2)]
-        return torch.tensor(x), torch.tensor(y), []
-    names, y = _classes(cells, target, where)
-    if len(names) < 2:
-        raise DataError(
-            f"{where}: the target column {target!r} holds only the class {names[0]} in all {len(y)} rows. A "
-            "classifier needs examples of at least two classes to learn anything, and its accuracy and AUROC "
-            "would mean nothing. Check data.target names the label column, or add rows of the other classes."
-        )
-    if task == "binary" and len(names) > 2:
-        raise DataError(
-            f"{where}: data.task=binary, but the target column {target!r} holds {len(names)} classes "
-            f"({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}). Set data.task=multiclass (or null, to "
-            "take the task from the labels), or map the labels to two classes."
-        )
-    return torch.tensor(x), torch.tensor(y, dtype=torch.float32), names
+    return table
 
 
 def fingerprint(path: Path) -> dict[str, Any]:
@@ -166,56 +145,3 @@ def fingerprint(path: Path) -> dict[str, Any]:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return {"path": str(path.resolve()), "size": path.stat().st_size, "sha256": digest.hexdigest()}
-
-
-class CsvDataModule(SplitDataModule):
-    """A numeric CSV table: `target` the label or value column, `features` the input columns (default: all others).
-
-    `task`: null takes it from the labels (two classes: binary, more: multiclass); regression reads numbers.
-    """
-
-    def __init__(
-        self, path: str, target: str, features: Sequence[str] | None = None, task: str | None = None, **kwargs
-    ) -> None:
-        super().__init__(**kwargs)
-        self.requested_task = check_task_name(task, "data.task") if task is not None else None
-        if task is not None:
-            self.task = task
-        self.path = Path(path)
-        self.target = target
-        # data.features=age (one name, no brackets) arrives as a string: one column, not three letters.
-        self.features = [features] if isinstance(features, str) else None if features is None else list(features)
-        self._source: dict[str, Any] = {}
-
-    def load(self) -> Split:
-        x, y, names = read_table(self.path, self.target, self.features, self.requested_task)
-        if self.requested_task is None:
-            self.task = "binary" if len(names) == 2 else "multiclass"
-        self.declared_class_names = names or None
-        header, _ = _read_rows(self.path)
-        columns = self.features if self.features is not None else [n for n in header if n != self.target]
-        # Taken once, when the rows are read: every checkpoint of the run records the file it trained on.
-        self._source = {"columns": columns, "target": self.target, "file": fingerprint(self.path)}
-        return x, y
-
-    def fitted_preprocessing(self) -> dict[str, Any]:
-        """The scaling, plus the feature columns in order and a fingerprint of the file trained on."""
-        fitted = super().fitted_preprocessing()  # reads the file (setup) if it was not read yet
-        return {**fitted, **self._source}
-
-    def use_preprocessing(self, preprocessing: dict[str, Any]) -> None:
-        """Use the trained model's columns and scaling; warn if the file is not the one it was trained on."""
-        super().use_preprocessing(preprocessing)
-        if self.features is None and preprocessing.get("columns"):
-            self.features = list(preprocessing["columns"])
-        then = preprocessing.get("file") or {}
-        if self.path.is_file() and then.get("sha256") and fingerprint(self.path)["sha256"] != then["sha256"]:
-            log.warning(
-                "data.path=%s has changed since the model was trained (it was %s bytes, SHA-256 %s...; now %s "
-                "bytes). The scores below are on the file as it is now, split by the same seed; the inputs are "
-                "scaled with the training run's statistics.",
-                self.path,
-                then.get("size"),
-                then["sha256"][:12],
-                self.path.stat().st_size,
-            )

@@ -23,6 +23,8 @@ SETTINGS = ("data", "model", "optimizer", "scheduler", "seed")  # what a resume 
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _OPTION = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 _PREPROCESSING = {"mean", "std", "target_mean", "target_std", "columns", "target", "file"}
+# What a CSV's preprocessing adds (data/tabular.py): the columns' kinds, fill values, categories, indicators.
+_PREPROCESSING |= {"kinds", "fill", "categories", "indicators", "encoded_columns", "na_values", "decimal"}
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,36 @@ def _need(ok: bool, key: str, value: Any, allowed: str) -> None:
         raise _Refusal(key, value, allowed)
 
 
+def _check_csv_preprocessing(pre: dict[str, Any]) -> None:
+    """The CSV keys: one kind and one fill value per column, categories as texts, indicators among the columns."""
+    columns = pre.get("columns", [])
+    _need(_texts(columns), "preprocessing.columns", columns, "column names")
+    if "kinds" in pre:
+        kinds = pre["kinds"]
+        ok = isinstance(kinds, list) and len(kinds) == len(columns) and set(kinds) <= {"number", "text"}
+        _need(ok, "preprocessing.kinds", kinds, f"{len(columns)} kinds, each 'number' or 'text'")
+        fill = pre.get("fill")
+        ok = isinstance(fill, list) and len(fill) == len(columns)
+        ok = ok and all(_number(v) if k == "number" else _text(v) for k, v in zip(kinds, fill, strict=True))
+        _need(ok, "preprocessing.fill", fill, "one fill value per column: a finite number, or a text for text")
+    if "categories" in pre:
+        cats = pre["categories"]
+        ok = isinstance(cats, dict) and set(cats) <= set(columns) and all(_texts(v) for v in cats.values())
+        _need(ok, "preprocessing.categories", cats, "{text column: [its categories]}")
+    if "indicators" in pre:
+        _need(
+            set(pre["indicators"]) <= set(columns) if _texts(pre["indicators"]) else False,
+            "preprocessing.indicators",
+            pre["indicators"],
+            "names of feature columns",
+        )
+    for key in ("na_values",):
+        if key in pre:
+            _need(_texts(pre[key]), f"preprocessing.{key}", pre[key], "a list of texts")
+    if "decimal" in pre:
+        _need(pre["decimal"] in (".", ","), "preprocessing.decimal", pre["decimal"], "'.' or ','")
+
+
 def _check_preprocessing(pre: Any, width: int) -> None:
     _need(isinstance(pre, dict) and set(pre) <= _PREPROCESSING, "preprocessing", pre, f"a dict of {_PREPROCESSING}")
     if "mean" in pre or "std" in pre:
@@ -117,13 +149,16 @@ def _check_preprocessing(pre: Any, width: int) -> None:
         _need(_number(pre.get("target_mean")), "preprocessing.target_mean", pre.get("target_mean"), "a finite number")
         std = pre.get("target_std")
         _need(_number(std) and std > 0, "preprocessing.target_std", std, "a finite number above 0")
-    if "columns" in pre:
+    # A CSV's feature columns become `encoded_columns` (one-hot, indicators): those are the input values.
+    encoded = "encoded_columns" if "encoded_columns" in pre else "columns"
+    if encoded in pre:
         _need(
-            _texts(pre["columns"]) and len(pre["columns"]) == width,
-            "preprocessing.columns",
-            pre["columns"],
+            _texts(pre[encoded]) and len(pre[encoded]) == width,
+            f"preprocessing.{encoded}",
+            pre[encoded],
             f"{width} column names",
         )
+    _check_csv_preprocessing(pre)
     if "target" in pre:
         _need(_text(pre["target"]), "preprocessing.target", pre["target"], "a column name")
     if "file" in pre:
