@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from backprop_lab.data.checks import CheckFirstBatches, check_rows
+from backprop_lab.data.checks import CheckFirstBatches, check_rows, first_batch
 from backprop_lab.data.tensors import TensorDataModule
 from backprop_lab.errors import DataError
 from backprop_lab.train import train
@@ -124,3 +124,13 @@ def test_any_data_modules_first_batches_are_checked_before_the_first_step(bad, s
     with pytest.raises(DataError, match=says):
         trainer.fit(model, datamodule=ForksData(bad))
     assert torch.equal(model.layer.weight, before)  # not one step was taken
+
+
+def test_taking_the_first_batch_draws_nothing_from_the_global_generator():
+    """The check runs before training: a run with it must draw the same dropout masks as one without it."""
+    loader = DataLoader(Pairs("none"), batch_size=4, shuffle=False)
+    torch.manual_seed(7)
+    expected = torch.rand(3)
+    torch.manual_seed(7)
+    first_batch(loader)
+    assert torch.equal(torch.rand(3), expected)

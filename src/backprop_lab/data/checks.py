@@ -72,9 +72,14 @@ def check_rows(splits: dict[str, tuple[Tensor, Tensor]], task: str, names: list[
 
 
 def first_batch(loader: DataLoader) -> Any:
-    """The first batch a fresh, unshuffled loader over the same dataset gives: the trainer's own order is not drawn."""
+    """The first batch a fresh, unshuffled loader over the same dataset gives: the trainer's own order is not drawn.
+
+    The fresh loader has a generator of its own: a `DataLoader` without one draws its workers' seed from torch's
+    global generator at every iteration, which would shift every later random draw of the run (dropout, say).
+    """
     if isinstance(loader, DataLoader) and not isinstance(loader.dataset, torch.utils.data.IterableDataset):
-        loader = DataLoader(loader.dataset, batch_size=loader.batch_size or 1, collate_fn=loader.collate_fn)
+        size, collate = loader.batch_size or 1, loader.collate_fn
+        loader = DataLoader(loader.dataset, batch_size=size, collate_fn=collate, generator=torch.Generator())
     return next(iter(loader), None)
 
 
