@@ -6,12 +6,15 @@ subprocesses): each pays Lightning's import, so the sweeps are tiny.
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 
+import lightning as L
 import pytest
 import torch
+from hydra.core.hydra_config import HydraConfig
 
 from backprop_lab.runs.name import tensorboard_dir
 
@@ -66,6 +69,34 @@ def test_submitit_local_runs_every_job_and_the_sweeps_table_and_report_read_them
     assert report.returncode == 0, report.stderr
     rows = table_rows((tmp_path / "comparison.md").read_text())
     assert sorted(rows) == ["0", "1"] and (rows["0"]["status"], rows["1"]["status"]) == ("failed", "success")
+
+
+class KillsJobZero(L.Callback):
+    """Job 0 of a sweep ends its own process with SIGKILL after its first epoch, as the out-of-memory killer would."""
+
+    def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if HydraConfig.get().job.num == 0:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.slow
+def test_a_submitit_job_killed_mid_run_shows_as_killed_in_the_table_while_the_others_finish(tmp_path, monkeypatch):
+    import submitit
+
+    # submitit's job processes import the callback from this module, as a forker's own callback from its package.
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT / "tests"), os.environ.get("PYTHONPATH")])))
+    # submitit waits 15 s for a killed job's result file, in case a network file system shows it late; not here.
+    monkeypatch.setattr(submitit.LocalJob, "_results_timeout_s", 0)
+    kill = f"+callbacks.kill._target_={__name__}.KillsJobZero"
+    grid = ["optimizer.lr=0.1,0.5", "trainer.max_epochs=3", kill, *QUIET, *PICTURES_OFF]
+    proc = sweep(tmp_path, "hydra/launcher=submitit_local", *grid)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    table = proc.stderr[proc.stderr.index("job  status") :].splitlines()
+    assert table[1].split() == ["0", "killed", "optimizer.lr=0.1"]
+    assert table[2].split() == ["1", "success", "optimizer.lr=0.5"]
+    killed, finished = read_metrics(tmp_path / "0"), read_metrics(tmp_path / "1")
+    assert killed["status"] == "running" and killed["finished_at"] is None  # it never recorded its end
+    assert finished["status"] == "success" and finished["epochs"] == 3 and finished["metrics"]["test/acc"] >= 0
 
 
 @pytest.mark.parametrize(

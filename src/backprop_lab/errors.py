@@ -82,6 +82,10 @@ class RunInterrupted(Exception):
     """What `metrics.json` records as the error of an interrupted run (Ctrl-C, SIGTERM): not a failure."""
 
 
+class JobLost(Exception):
+    """A sweep job that ended without a result (killed, cancelled): its launcher reports it with the sweep's table."""
+
+
 def run_reporting_user_errors(
     task: Callable[[DictConfig], T], cfg: DictConfig, check: Callable[[DictConfig], None] | None = None
 ) -> T:

@@ -62,7 +62,7 @@ def job_table(rows: list[tuple[str, str, str, str]]) -> str:
 
 
 class FailedSweepJob(CompactHydraException):
-    """A sweep job stopped by a `UserError`; printed by Hydra at the end of the sweep as the jobs' table."""
+    """A sweep job stopped by a `UserError`, or killed (the submitit launchers); printed by Hydra as the jobs' table."""
 
     def __init__(self, error: Exception, sweep_dir: str | Path) -> None:
         super().__init__(str(error))
