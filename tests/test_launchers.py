@@ -51,52 +51,44 @@ def test_joblib_runs_the_grid_side_by_side_to_the_serial_sweeps_results_bit_for_
     assert tensorboard_dir(parallel / "1").name == "optimizer=adam"
 
 
-@pytest.mark.slow
-def test_submitit_local_runs_every_job_and_the_sweeps_table_and_report_read_them(tmp_path):
-    proc = sweep(tmp_path, "hydra/launcher=submitit_local", "optimizer.lr=-1,0.5", "trainer.max_epochs=3", *QUIET)
-    # One job failed (a rejected lr): every job ran, the sweep ends with code 1 and the table of jobs.
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
-    table = proc.stderr[proc.stderr.index("job  status") :].splitlines()
-    assert table[1].split()[:3] == ["0", "failed", "optimizer.lr=-1"]
-    assert table[2].split()[:3] == ["1", "success", "optimizer.lr=0.5"]
-    failed, succeeded = read_metrics(tmp_path / "0"), read_metrics(tmp_path / "1")
-    assert failed["status"] == "failed" and "optimizer.lr=-1" in failed["error"]
-    assert succeeded["status"] == "success" and succeeded["metrics"]["test/acc"] >= 0
-    assert tensorboard_dir(tmp_path / "1").name == "optimizer.lr=0.5"
-    assert list((tmp_path / ".submitit").glob("*/*_result.pkl"))  # submitit ran them, each in its own process
-
-    report = run_in_process(COMPARE_SCRIPT, str(tmp_path))
-    assert report.returncode == 0, report.stderr
-    rows = table_rows((tmp_path / "comparison.md").read_text())
-    assert sorted(rows) == ["0", "1"] and (rows["0"]["status"], rows["1"]["status"]) == ("failed", "success")
-
-
-class KillsJobZero(L.Callback):
-    """Job 0 of a sweep ends its own process with SIGKILL after its first epoch, as the out-of-memory killer would."""
+class KillsJobOne(L.Callback):
+    """Job 1 of a sweep ends its own process with SIGKILL after its first epoch, as the out-of-memory killer would."""
 
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        if HydraConfig.get().job.num == 0:
+        if HydraConfig.get().job.num == 1:
             os.kill(os.getpid(), signal.SIGKILL)
 
 
 @pytest.mark.slow
-def test_a_submitit_job_killed_mid_run_shows_as_killed_in_the_table_while_the_others_finish(tmp_path, monkeypatch):
+def test_submitit_local_runs_every_job_and_the_table_shows_the_failed_the_killed_and_the_finished(
+    tmp_path, monkeypatch
+):
     import submitit
 
     # submitit's job processes import the callback from this module, as a forker's own callback from its package.
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT / "tests"), os.environ.get("PYTHONPATH")])))
     # submitit waits 15 s for a killed job's result file, in case a network file system shows it late; not here.
     monkeypatch.setattr(submitit.LocalJob, "_results_timeout_s", 0)
-    kill = f"+callbacks.kill._target_={__name__}.KillsJobZero"
-    grid = ["optimizer.lr=0.1,0.5", "trainer.max_epochs=3", kill, *QUIET, *PICTURES_OFF]
+    kill = f"+callbacks.kill._target_={__name__}.KillsJobOne"
+    grid = ["optimizer.lr=-1,0.1,0.5", "trainer.max_epochs=3", kill, *QUIET, *PICTURES_OFF]
     proc = sweep(tmp_path, "hydra/launcher=submitit_local", *grid)
+    # Job 0 fails (a rejected lr), job 1 is killed mid-run: every job ran, the sweep ends with code 1 and the table.
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     table = proc.stderr[proc.stderr.index("job  status") :].splitlines()
-    assert table[1].split() == ["0", "killed", "optimizer.lr=0.1"]
-    assert table[2].split() == ["1", "success", "optimizer.lr=0.5"]
-    killed, finished = read_metrics(tmp_path / "0"), read_metrics(tmp_path / "1")
+    assert table[1].split()[:3] == ["0", "failed", "optimizer.lr=-1"]
+    assert table[2].split() == ["1", "killed", "optimizer.lr=0.1"]
+    assert table[3].split() == ["2", "success", "optimizer.lr=0.5"]
+    failed, killed, finished = (read_metrics(tmp_path / job) for job in "012")
+    assert failed["status"] == "failed" and "optimizer.lr=-1" in failed["error"]
     assert killed["status"] == "running" and killed["finished_at"] is None  # it never recorded its end
     assert finished["status"] == "success" and finished["epochs"] == 3 and finished["metrics"]["test/acc"] >= 0
+    assert tensorboard_dir(tmp_path / "2").name == "optimizer.lr=0.5"
+    assert len(list((tmp_path / ".submitit").glob("*/*_result.pkl"))) == 2  # each job in its own process
+
+    report = run_in_process(COMPARE_SCRIPT, str(tmp_path))
+    assert report.returncode == 0, report.stderr
+    rows = table_rows((tmp_path / "comparison.md").read_text())
+    assert [rows[job]["status"] for job in "012"] == ["failed", "killed", "success"]
 
 
 @pytest.mark.parametrize(
