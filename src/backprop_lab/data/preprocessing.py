@@ -29,22 +29,29 @@ def _text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return column if pa.types.is_string(column.type) else pc.cast(column, pa.string())
 
 
-def fit(train: pa.Table, columns: Sequence[str], kinds: Sequence[str], indicators: bool) -> dict[str, Any]:
-    """What to fill, encode and flag for each column, from the training rows `train` alone."""
+def fit(
+    table: pa.Table, rows: np.ndarray, columns: Sequence[str], kinds: Sequence[str], indicators: bool
+) -> dict[str, Any]:
+    """What to fill, encode and flag for each column, from the training rows alone (`table`'s rows at `rows`).
+
+    Each column is gathered on its own: reordering the whole table first would copy every column, text included.
+    """
     fill: list[Any] = []
     categories: dict[str, list[str]] = {}
+    flagged: list[str] = []
     for name, kind in zip(columns, kinds, strict=True):
-        column = train.column(name)
+        column = table.column(name)
+        if indicators and column.null_count and column.is_null().to_numpy(zero_copy_only=False)[rows].any():
+            flagged.append(name)
         if kind == "number":
-            values = _numbers(column)
+            values = _numbers(column)[rows]
             fill.append(float(np.nanmedian(values)) if not np.isnan(values).all() else 0.0)
             continue
-        counts = pc.value_counts(_text(column).drop_null()).to_pylist()
+        counts = pc.value_counts(_text(column).take(pa.array(rows)).drop_null()).to_pylist()
         seen = sorted(c["values"] for c in counts)
         # the most frequent value; ties go to the first in sorted order, as scikit-learn's SimpleImputer does
         fill.append(min(counts, key=lambda c: (-c["counts"], c["values"]))["values"] if counts else "")
         categories[name] = seen or [""]
-    flagged = [name for name in columns if indicators and train.column(name).null_count > 0]
     return {
         "columns": list(columns),
         "kinds": list(kinds),
@@ -65,14 +72,19 @@ def encoded_columns(
     return names + [f"{name} (missing)" for name in indicators]
 
 
-def transform(table: pa.Table, fitted: dict[str, Any]) -> np.ndarray:
-    """The rows of `table` as float32 model inputs (before scaling): filled, one-hot encoded, flagged."""
-    out = np.zeros((table.num_rows, len(fitted["encoded_columns"])), dtype=np.float32)
+def transform(table: pa.Table, fitted: dict[str, Any], rows: np.ndarray | None = None) -> np.ndarray:
+    """`table`'s rows (those at `rows`, in that order, if given) as float32 model inputs before scaling.
+
+    Filled, one-hot encoded and flagged with what `fit` learned; each column is gathered into its place, so
+    the rows are never copied in a second order.
+    """
+    picked = slice(None) if rows is None else rows
+    out = np.zeros((table.num_rows if rows is None else len(rows), len(fitted["encoded_columns"])), dtype=np.float32)
     at = 0
     for name, kind, fill in zip(fitted["columns"], fitted["kinds"], fitted["fill"], strict=True):
         column = table.column(name)
         if kind == "number":
-            values = _numbers(column)
+            values = _numbers(column)[picked]
             out[:, at] = np.where(np.isnan(values), fill, values)
             at += 1
             continue
@@ -89,10 +101,11 @@ def transform(table: pa.Table, fitted: dict[str, Any]) -> np.ndarray:
                 int(unseen.sum()),
                 example,
             )
-        rows = np.flatnonzero(~unseen)
-        out[rows, at + index[~unseen].astype(np.int64)] = 1.0
+        index, unseen = index[picked], unseen[picked]
+        seen_rows = np.flatnonzero(~unseen)
+        out[seen_rows, at + index[~unseen].astype(np.int64)] = 1.0
         at += len(categories)
     for name in fitted["indicators"]:
-        out[:, at] = table.column(name).is_null().to_numpy(zero_copy_only=False)
+        out[:, at] = table.column(name).is_null().to_numpy(zero_copy_only=False)[picked]
         at += 1
     return out

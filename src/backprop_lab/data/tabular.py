@@ -156,11 +156,10 @@ class CsvDataModule(SplitDataModule):
         table, kinds, y = self._checked_rows(where)
         order = split_order(table.num_rows, self.seed).numpy()
         n_train = split_sizes(table.num_rows, self.val_fraction, self.test_fraction)[0]
-        in_order = table.take(pa.array(order))
         self._fitted = self._fixed or preprocessing.fit(
-            in_order.slice(0, n_train), self.features, kinds, self.missing_indicators
+            table, order[:n_train], self.features, kinds, self.missing_indicators
         )
-        x = preprocessing.transform(in_order, self._fitted)
+        x = preprocessing.transform(table, self._fitted, rows=order)
         self._source = {"target": self.target, "na_values": self.na_values, "decimal": self.decimal}
         self._source["file"] = fingerprint(self.path)
         return torch.from_numpy(x), torch.from_numpy(y[order].astype(np.float32))
