@@ -82,20 +82,24 @@ def kind_and_problem(table: pa.Table, name: str, missing: str, trained: bool = F
     """
     column = table.column(name)
     kind = column.type
-    nulls = column.is_null().to_numpy(zero_copy_only=False)
-    if pa.types.is_null(kind) or nulls.all():
+    if pa.types.is_null(kind) or column.null_count == len(column):
         empty = f"Column {name!r} is empty in every row. Leave it out with data.exclude=[{name}]."
         return "number", None if trained else empty
-    if missing == "error" and nulls.any():
+    # Arrow counts the missing cells and looks for infinities itself; rows are turned into arrays for NumPy only
+    # to name a line, or for a text column's test of which cells read as numbers.
+    nulls = column.is_null().to_numpy(zero_copy_only=False) if column.null_count else np.zeros(len(column), bool)
+    if missing == "error" and column.null_count:
         return "number", (
-            f"Column {name!r}: {int(nulls.sum())} missing cell(s), the first on line {_line(nulls)}. "
+            f"Column {name!r}: {column.null_count} missing cell(s), the first on line {_line(nulls)}. "
             "data.missing=fill fills them from the training rows (median, or most frequent text); "
             "data.missing=drop drops those rows; or fill them in the file."
         )
-    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
-        values = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
-        infinite = np.isinf(values)
-        if infinite.any():
+    if pa.types.is_integer(kind):
+        return "number", None
+    if pa.types.is_floating(kind):
+        if pc.any(pc.is_inf(column)).as_py():
+            values = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
+            infinite = np.isinf(values)
             return "number", (
                 f"Column {name!r}: {int(infinite.sum())} infinite value(s), the first on line {_line(infinite)} "
                 f"({values[infinite][0]:g}). Replace them with numbers, or mark them as missing: "

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 log = logging.getLogger(__name__)
+BLOCK_ROWS = 4096  # rows written together: a block of the input matrix stays in the CPU's cache
 
 
 def _numbers(column: pa.ChunkedArray) -> np.ndarray:
@@ -75,37 +76,44 @@ def encoded_columns(
 def transform(table: pa.Table, fitted: dict[str, Any], rows: np.ndarray | None = None) -> np.ndarray:
     """`table`'s rows (those at `rows`, in that order, if given) as float32 model inputs before scaling.
 
-    Filled, one-hot encoded and flagged with what `fit` learned; each column is gathered into its place, so
-    the rows are never copied in a second order.
+    Filled, one-hot encoded and flagged with what `fit` learned. Each input column is computed whole, then the
+    matrix is written a block of rows at a time: writing a row-major matrix one column at a time strides through
+    all of it once per column, about ten times slower on a million rows.
     """
     picked = slice(None) if rows is None else rows
-    out = np.zeros((table.num_rows if rows is None else len(rows), len(fitted["encoded_columns"])), dtype=np.float32)
+    values: list[tuple[int, np.ndarray]] = []  # (input column, value of every row)
+    one_hot: list[tuple[int, np.ndarray]] = []  # (first input column, each row's category index, -1 for unseen)
     at = 0
     for name, kind, fill in zip(fitted["columns"], fitted["kinds"], fitted["fill"], strict=True):
         column = table.column(name)
         if kind == "number":
-            values = _numbers(column)[picked]
-            out[:, at] = np.where(np.isnan(values), fill, values)
+            number = _numbers(column)[picked]
+            values.append((at, np.where(np.isnan(number), fill, number).astype(np.float32)))
             at += 1
             continue
         categories = fitted["categories"][name]
-        index = pc.index_in(pc.fill_null(_text(column), fill), value_set=pa.array(categories, pa.string()))
-        index = index.to_numpy(zero_copy_only=False)
-        unseen = np.isnan(index) if index.dtype.kind == "f" else np.zeros(len(index), bool)
+        found = pc.index_in(pc.fill_null(_text(column), fill), value_set=pa.array(categories, pa.string()))
+        unseen = found.is_null().to_numpy(zero_copy_only=False)
         if unseen.any():
-            example = _text(column)[int(np.flatnonzero(unseen)[0])].as_py()
             log.warning(
                 "Column %r: %d row(s) hold a category the training rows never had (e.g. %r); they are encoded as "
                 "all zeros (no category).",
                 name,
                 int(unseen.sum()),
-                example,
+                _text(column)[int(np.flatnonzero(unseen)[0])].as_py(),
             )
-        index, unseen = index[picked], unseen[picked]
-        seen_rows = np.flatnonzero(~unseen)
-        out[seen_rows, at + index[~unseen].astype(np.int64)] = 1.0
+        one_hot.append((at, pc.fill_null(found, -1).to_numpy(zero_copy_only=False)[picked]))
         at += len(categories)
     for name in fitted["indicators"]:
-        out[:, at] = table.column(name).is_null().to_numpy(zero_copy_only=False)[picked]
+        values.append((at, table.column(name).is_null().to_numpy(zero_copy_only=False)[picked].astype(np.float32)))
         at += 1
+    out = np.zeros((table.num_rows if rows is None else len(rows), at), dtype=np.float32)
+    for start in range(0, len(out), BLOCK_ROWS):
+        block = out[start : start + BLOCK_ROWS]
+        for j, column_values in values:
+            block[:, j] = column_values[start : start + BLOCK_ROWS]
+        for first, index in one_hot:
+            index = index[start : start + BLOCK_ROWS]
+            seen = np.flatnonzero(index >= 0)
+            block[seen, first + index[seen]] = 1.0
     return out
