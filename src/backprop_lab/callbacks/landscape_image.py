@@ -200,7 +200,8 @@ def write_landscape(folder: Path, result: dict[str, np.ndarray], pictures: dict[
     """<name>.png per picture and landscape.npz, each written to a temporary name and renamed: never half a file."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, image in pictures.items():
-        Image.fromarray(image).save(folder / f".{name}.png.tmp", format="PNG")
+        # zlib's fastest level: a third of the default's time for a fifth more bytes (the docs re-encode theirs)
+        Image.fromarray(image).save(folder / f".{name}.png.tmp", format="PNG", compress_level=1)
         (folder / f".{name}.png.tmp").replace(folder / f"{name}.png")
     with open(folder / ".landscape.npz.tmp", "wb") as file:
         np.savez(file, **result)
