@@ -18,6 +18,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from backprop_lab.errors import DataError
+
 log = logging.getLogger(__name__)
 
 
@@ -29,8 +31,43 @@ def _text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return column if pa.types.is_string(column.type) else pc.cast(column, pa.string())
 
 
-def fit(train: pa.Table, columns: Sequence[str], kinds: Sequence[str], indicators: bool) -> dict[str, Any]:
-    """What to fill, encode and flag for each column, from the training rows `train` alone."""
+def check_one_hot_width(
+    train: pa.Table, columns: Sequence[str], kinds: Sequence[str], max_columns: int, where: str
+) -> None:
+    """Refuse text columns whose categories make more than `max_columns` input columns, before any is listed.
+
+    Each category is an input column of every row: 60,000 categories in 100,000 rows asked for 24 GB, and the
+    process was killed for memory with no word of why.
+    """
+    texts = [name for name, kind in zip(columns, kinds, strict=True) if kind == "text"]
+    counts = {name: max(pc.count_distinct(_text(train.column(name))).as_py(), 1) for name in texts}
+    total = sum(counts.values())
+    if total <= max_columns:
+        return
+    largest = sorted(counts, key=counts.__getitem__, reverse=True)
+    shown = ", ".join(f"{name!r} {counts[name]:,}" for name in largest[:3])
+    raise DataError(
+        f"{where}: one-hot encoding the text columns would make {total:,} input columns (one per category in the "
+        f"training rows), more than data.max_one_hot_columns={max_columns}. Categories per column, most first: "
+        f"{shown}. A column with nearly one value per row (a name, a code, free text) teaches the network nothing "
+        f"it can use on new rows: leave it out, e.g. data.exclude=[{largest[0]}]. If the categories are right, "
+        f"raise the limit, e.g. data.max_one_hot_columns={total}."
+    )
+
+
+def fit(
+    train: pa.Table,
+    columns: Sequence[str],
+    kinds: Sequence[str],
+    indicators: bool,
+    max_one_hot_columns: int,
+    where: str,
+) -> dict[str, Any]:
+    """What to fill, encode and flag for each column, from the training rows `train` alone.
+
+    Text columns with more categories than `max_one_hot_columns` in all are refused first (`check_one_hot_width`).
+    """
+    check_one_hot_width(train, columns, kinds, max_one_hot_columns, where)
     fill: list[Any] = []
     categories: dict[str, list[str]] = {}
     for name, kind in zip(columns, kinds, strict=True):
