@@ -8,6 +8,7 @@ applies and skips what does not with one line, and leaves training as it was.
 """
 
 import logging
+import signal
 from pathlib import Path
 
 import lightning as L
@@ -16,6 +17,7 @@ import pytest
 import torch
 from hydra.utils import instantiate
 from lightning.pytorch.loggers import TensorBoardLogger
+from lightning.pytorch.utilities.exceptions import SIGTERMException
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from torch import nn
 from torch.nn import functional as F
@@ -213,6 +215,34 @@ def test_the_decision_boundary_is_drawn_for_a_2_feature_module(tmp_path):
     assert [image.step for image in images] == [0]  # at the start; every 5 epochs after that, of 3
     assert images[0].width == images[0].height == 180
     assert (tmp_path / "landscape" / "plane.png").is_file()
+
+
+class SigtermAtTrainStart(L.Callback):
+    """SIGTERM as training starts; Lightning's handler, in place during fit, only sets `trainer.received_sigterm`."""
+
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        signal.raise_signal(signal.SIGTERM)
+
+
+@pytest.mark.parametrize("name", ["decision_boundary", "histograms"])
+def test_a_picture_at_sigterm_stops_the_run_as_lightnings_loops_do(tmp_path, name):
+    """Both draw as training starts: without a look at the flag, they would, and the run would stop a step later."""
+    lab = instantiate(compose_train(output_dir=tmp_path).callbacks[name])
+    trainer = L.Trainer(
+        max_epochs=1,
+        accelerator="cpu",
+        logger=TensorBoardLogger(tmp_path, name="", version="tb"),
+        callbacks=[SigtermAtTrainStart(), lab],
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+    )
+    with pytest.raises(SIGTERMException):
+        trainer.fit(TwoFeatures(), datamodule=Points())
+    assert trainer.global_step == 0
+    tags = events(tmp_path).Tags()
+    assert tags["images"] == tags["histograms"] == []
 
 
 def test_a_run_ends_on_the_same_weights_with_and_without_the_callbacks(tmp_path):

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from backprop_lab.data import preprocessing
 from backprop_lab.data.tabular import CsvDataModule
 from backprop_lab.errors import DataError
 
@@ -60,6 +61,29 @@ def test_unusable_file_is_a_data_error_that_names_the_problem(tmp_path, contents
         CsvDataModule(path=str(path), target="label").setup()
     assert says in str(err.value)
     assert "data.path=" in str(err.value) or "data.target" in str(err.value)
+
+
+def test_more_classes_than_the_limit_are_refused_with_the_value_that_fits(tmp_path):
+    path = write(tmp_path / "t.csv", "a,label\n" + "".join(f"{i},{'xyz'[i % 3]}\n" for i in range(9)))
+    with pytest.raises(DataError) as err:
+        CsvDataModule(path=str(path), target="label", max_classes=2).setup()
+    assert "Target column 'label': the labels make 3 classes, more than data.max_classes=2." in str(err.value)
+    assert "data.max_classes=3" in str(err.value)
+    assert CsvDataModule(path=str(path), target="label", max_classes=3).num_classes == 3
+
+
+def test_text_columns_wider_than_the_limit_are_refused_before_the_inputs_are_made(tmp_path, monkeypatch):
+    rows = "".join(f"{'abcd'[i % 4]},{'uv'[i % 2]},{i % 2}\n" for i in range(40))
+    path = write(tmp_path / "t.csv", "shop,size,label\n" + rows)
+    made = []
+    monkeypatch.setattr(preprocessing, "transform", lambda *args: made.append(args))
+    with pytest.raises(DataError) as err:
+        CsvDataModule(path=str(path), target="label", max_one_hot_columns=5).setup()
+    says = str(err.value)
+    assert "would make 6 input columns (one per category in the training rows)" in says
+    assert "more than data.max_one_hot_columns=5. Categories per column, most first: 'shop' 4, 'size' 2." in says
+    assert "data.exclude=[shop]" in says and "data.max_one_hot_columns=6." in says
+    assert made == []
 
 
 def test_unknown_feature_column_lists_the_columns(tmp_path):

@@ -89,6 +89,17 @@ def test_raw_rows_are_scaled_for_prediction_as_the_training_rows_were():
     torch.testing.assert_close(unscaled.prepare_inputs(raw["test"][0]), raw["test"][0])
 
 
+def test_more_classes_than_the_limit_are_refused_before_a_point_is_drawn():
+    def blobs(n_samples: int, noise: float, generator: torch.Generator, num_classes: int = 2) -> tuple:
+        raise AssertionError("drawn")  # blobs makes a centre per class: a billion of them, 8 GB
+
+    dm = SyntheticDataModule(sampler=blobs, noise=0.1, num_classes=10**9, max_classes=1000)
+    with pytest.raises(DataError) as err:
+        dm.setup()
+    says = str(err.value)
+    assert "data.num_classes=1000000000: the labels make 1,000,000,000 classes, more than data.max_classes=1000" in says
+
+
 def test_synthetic_module_splits_and_standardises():
     dm = SyntheticDataModule(sampler=synthetic.two_moons, n_samples=500, noise=0.1, seed=0)
     train_x = dm.splits["train"][0]

@@ -118,16 +118,24 @@ def test_sweep_with_failed_jobs_exits_1_with_the_table_not_a_traceback(tmp_path)
     assert [read_metrics(tmp_path / job)["status"] for job in ("0", "1")] == ["failed", "failed"]
 
 
+# (signal, exit code, the error metrics.json records)
+START_UP_SIGNALS = {
+    "ctrl-c": (signal.SIGINT, 130, "KeyboardInterrupt: Ctrl-C (SIGINT) while starting up: nothing was run"),
+    "sigterm": (signal.SIGTERM, 143, "Terminated: SIGTERM while starting up: nothing was run"),
+}
+
+
 @pytest.mark.slow
-def test_ctrl_c_during_start_up_exits_130_and_records_the_interruption(tmp_path):
+@pytest.mark.parametrize(("signum", "code", "error"), START_UP_SIGNALS.values(), ids=START_UP_SIGNALS.keys())
+def test_a_signal_during_start_up_exits_with_its_code_and_records_the_interruption(tmp_path, signum, code, error):
     run_dir = tmp_path / "run"
     proc = start_script(TRAIN_SCRIPT, *QUIET, f"hydra.run.dir={run_dir}", "trainer.max_epochs=1000")
     # Hydra's last file before the task starts; then 0.3 s into the task, which imports torch and Lightning (seconds).
     ready = (run_dir / ".hydra" / "overrides.yaml").exists
-    stderr = signal_when(proc, ready, signal.SIGINT, timeout=60, delay=0.3).stderr
-    assert proc.returncode == 130 and "Traceback" not in stderr, stderr
-    assert "Interrupted by Ctrl-C (SIGINT)" in stderr
+    stderr = signal_when(proc, ready, signum, timeout=60, delay=0.3).stderr
+    assert proc.returncode == code and "Traceback" not in stderr, stderr
+    assert f"Interrupted by {error.split(': ', 1)[1]}." in stderr
     metrics = read_metrics(run_dir)
     assert metrics["status"] == "interrupted" and metrics["global_step"] == 0
-    assert metrics["error"] == "KeyboardInterrupt: Ctrl-C (SIGINT) while starting up: nothing was run"
+    assert metrics["error"] == error
     assert not (run_dir / "checkpoints").exists()

@@ -119,11 +119,12 @@ def test_a_model_or_data_that_do_not_fit_are_refused_before_training(overrides, 
         ("binary", [1, 1, 1], "every target is the class 1"),
         ("regression", [1.0, float("nan")], "NaN or inf"),
         ("multiclass", [0, float("inf")], "NaN or inf"),
+        ("multiclass", [0, 1, 2, 9], "the labels make 10 classes, more than data.max_classes=4. A classifier"),
     ],
 )
 def test_labels_that_do_not_fit_the_task_are_refused(task, labels, says):
     with pytest.raises(DataError) as err:
-        class_names_for(task, torch.tensor(labels, dtype=torch.float32), None, "the data")
+        class_names_for(task, torch.tensor(labels, dtype=torch.float32), None, "the data", max_classes=4)
     assert says in str(err.value)
 
 

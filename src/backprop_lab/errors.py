@@ -4,15 +4,21 @@ A `UserError` (or a subclass) is shown as one paragraph, without a
 traceback, with exit code 2: the Hydra entry points run their task through
 `run_reporting_user_errors`, the argparse ones wrap `main` in
 `reports_user_errors`. Any other exception is a bug and keeps its traceback.
+SIGTERM raises `Terminated` from the start (`run_main`), so a run stopped
+before or after Lightning's loops (which only set a flag) is recorded too.
 (`failed_sweep.FailedSweepJob` is Hydra's way to report a failed sweep job,
 not an error of its own, so it lives with the sweep's job table.)
 """
 
+import contextlib
 import functools
+import signal
 import sys
+import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Any, ParamSpec, TypeVar
 
 from hydra.core.hydra_config import HydraConfig
@@ -22,6 +28,7 @@ from omegaconf import DictConfig, OmegaConf
 T = TypeVar("T")
 P = ParamSpec("P")
 SIGINT_EXIT = 130  # the shell's status for a process ended by Ctrl-C
+SIGTERM_EXIT = 143  # and by SIGTERM
 SCHEMA_MATCHED = r"\s*'hydra/launcher/\w+' is validated against ConfigStore schema with the same name"
 
 
@@ -86,6 +93,45 @@ class JobLost(Exception):
     """A sweep job that ended without a result (killed, cancelled): its launcher reports it with the sweep's table."""
 
 
+class Terminated(BaseException):
+    """SIGTERM outside Lightning's loops (start-up, reading the data, a callback at fit's end, writing outputs).
+
+    A `BaseException`, as `KeyboardInterrupt` is, so no `except Exception` on its way swallows it.
+    """
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    if signal.getsignal(signal.SIGTERM) is not _raise_terminated:
+        # Lightning's handler (in place while fit or test runs) set `trainer.received_sigterm` and called this one
+        # after it: its loops stop the run at the next batch.
+        return
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one is enough: the shutdown that follows is not cut short
+    raise Terminated("SIGTERM")
+
+
+@contextlib.contextmanager
+def _sigterm_goes_to(handler: Callable[[int, FrameType | None], None] | signal.Handlers) -> Iterator[None]:
+    """SIGTERM goes to `handler` inside the block, to the one before it afterwards (main thread only, as signals)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def raise_on_sigterm() -> contextlib.AbstractContextManager[None]:
+    """SIGTERM raises `Terminated` where the program is, instead of ending it with its record still `running`."""
+    return _sigterm_goes_to(_raise_terminated)
+
+
+def ignore_sigterm() -> contextlib.AbstractContextManager[None]:
+    """SIGTERM is ignored while a run writes its final record: that takes milliseconds, and half of it helps no one."""
+    return _sigterm_goes_to(signal.SIG_IGN)
+
+
 def run_reporting_user_errors(
     task: Callable[[DictConfig], T], cfg: DictConfig, check: Callable[[DictConfig], None] | None = None
 ) -> T:
@@ -95,8 +141,8 @@ def run_reporting_user_errors(
     `check` (free of torch) runs first: a bad value is refused in about a
     second instead of after those imports, and the run folder records the
     failure as the task would have.
-    Ctrl-C before the task's own handling (start-up) exits with 130, records
-    the run as interrupted when it has a run folder, and prints one line. In
+    Ctrl-C or SIGTERM before the task's own handling (start-up) exits with 130
+    or 143, records the run as interrupted when it has a run folder, and prints one line. In
     a Hydra multirun a `UserError` is raised on as `FailedSweepJob`, so Hydra
     records that job as failed, goes on with the next, and ends the sweep
     with a table of every job (see runs/failed_sweep.py and docs/sweeps.md, "Failed jobs").
@@ -112,11 +158,17 @@ def run_reporting_user_errors(
 
             raise FailedSweepJob(err, HydraConfig.get().sweep.dir) from err
         sys.exit(2)
-    except KeyboardInterrupt:
-        message = "Ctrl-C (SIGINT) while starting up: nothing was run"
-        _record_start(cfg, KeyboardInterrupt(message))
+    except (KeyboardInterrupt, Terminated) as err:
+        name, code = _signal_of(err)
+        message = f"{name} while starting up: nothing was run"
+        _record_start(cfg, type(err)(message))
         print(f"Interrupted by {message}.", file=sys.stderr)
-        sys.exit(SIGINT_EXIT)
+        sys.exit(code)
+
+
+def _signal_of(err: BaseException) -> tuple[str, int]:
+    """How messages name the signal behind a `KeyboardInterrupt` or a `Terminated`, and the exit status for it."""
+    return ("SIGTERM", SIGTERM_EXIT) if isinstance(err, Terminated) else ("Ctrl-C (SIGINT)", SIGINT_EXIT)
 
 
 def _print(err: UserError) -> None:
@@ -152,21 +204,24 @@ def _record_start(cfg: DictConfig, err: BaseException) -> None:
     output_dir = OmegaConf.select(cfg, "paths.output_dir", default=None)
     if output_dir:
         summary = RunSummary()
-        summary.finish(INTERRUPTED if isinstance(err, KeyboardInterrupt) else FAILED, err)
+        summary.finish(INTERRUPTED if isinstance(err, (KeyboardInterrupt, Terminated)) else FAILED, err)
         summary.save(Path(output_dir))
 
 
 def run_main(main: Callable[[], Any]) -> None:
-    """Call a script's Hydra `main`; a Ctrl-C while Hydra composes the config exits with 130, without a traceback.
+    """Call a script's Hydra `main`; Ctrl-C or SIGTERM while Hydra composes the config exits 130 or 143, in one line.
+
+    From here on SIGTERM raises `Terminated` (see `raise_on_sigterm`).
 
     `configs/hydra/launcher/joblib.yaml` and `submitit_local.yaml` share their names with the schemas the
     launcher plugins register, so Hydra validates them against those (wanted: a wrong type is refused) and
     warns, twice, about a Hydra 1.1 deprecation that no user of this project can act on: that warning is off.
     """
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), raise_on_sigterm():
             warnings.filterwarnings("ignore", SCHEMA_MATCHED, UserWarning)
             main()
-    except KeyboardInterrupt:
-        print("Interrupted by Ctrl-C (SIGINT) before the run started: nothing was run.", file=sys.stderr)
-        sys.exit(SIGINT_EXIT)
+    except (KeyboardInterrupt, Terminated) as err:
+        name, code = _signal_of(err)
+        print(f"Interrupted by {name} before the run started: nothing was run.", file=sys.stderr)
+        sys.exit(code)

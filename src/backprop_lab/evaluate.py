@@ -16,10 +16,11 @@ import lightning as L
 from omegaconf import DictConfig
 
 from backprop_lab.config.builders import build_trainer
-from backprop_lab.errors import ConfigError
+from backprop_lab.errors import SIGINT_EXIT, ConfigError, RunInterrupted, ignore_sigterm
 from backprop_lab.runs.checkpoints import check_fits, load_checkpoint
+from backprop_lab.runs.interrupts import interruption_exit_code, stop_if_terminated
 from backprop_lab.runs.rebuild import build_data, check_classes, read_record, rebuild_model
-from backprop_lab.runs.summary import FAILED, SUCCESS, RunSummary
+from backprop_lab.runs.summary import FAILED, INTERRUPTED, SUCCESS, RunSummary
 from backprop_lab.train import instantiate_each, task_scope
 
 log = logging.getLogger(__name__)
@@ -73,12 +74,21 @@ def _evaluate(cfg: DictConfig) -> dict[str, float]:
         trainer = build_trainer(cfg.trainer, logger=loggers or False, callbacks=[])
         for result in trainer.test(model, datamodule=datamodule, verbose=False):
             summary.metrics.update({name: float(value) for name, value in result.items()})
+        stop_if_terminated(trainer)
         summary.finish(SUCCESS)
     except BaseException as err:
-        summary.finish(FAILED, err)
-        raise
+        exit_code = interruption_exit_code(err)
+        if exit_code is None:
+            summary.finish(FAILED, err)
+            raise
+        signal_name = "Ctrl-C (SIGINT)" if exit_code == SIGINT_EXIT else "SIGTERM"
+        message = f"Interrupted by {signal_name} while evaluating {cfg.get('ckpt_path')}."
+        summary.finish(INTERRUPTED, RunInterrupted(message))
+        log.warning(message)
+        raise SystemExit(exit_code) from err
     finally:
-        summary.save(output_dir)
-        log.info("Eval %s; test metrics:\n%s", summary.status, summary.table())
-        log.info("Run folder: %s (metrics in metrics.json)", output_dir)
+        with ignore_sigterm():  # the evaluation's end is settled: its record is written whole
+            summary.save(output_dir)
+            log.info("Eval %s; test metrics:\n%s", summary.status, summary.table())
+            log.info("Run folder: %s (metrics in metrics.json)", output_dir)
     return summary.metrics

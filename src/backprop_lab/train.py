@@ -36,12 +36,12 @@ from backprop_lab.config.task_choice import chosen_task
 from backprop_lab.config.tree import flat_params, print_config_tree
 from backprop_lab.data.checks import CheckFirstBatches, input_shape_of
 from backprop_lab.data.tensors import TensorDataModule
-from backprop_lab.errors import RunInterrupted
+from backprop_lab.errors import RunInterrupted, ignore_sigterm
 from backprop_lab.loggers import finish_wandb_run
 from backprop_lab.runs.atomic import as_write_failure, write_failures_in_threads_logged
 from backprop_lab.runs.checkpoints import LAST_NAME
 from backprop_lab.runs.distributed import check_sweep_launch, is_rank_zero
-from backprop_lab.runs.interrupts import describe, interruption_exit_code
+from backprop_lab.runs.interrupts import describe, interruption_exit_code, stop_if_terminated
 from backprop_lab.runs.record_writer import RecordInCheckpoint
 from backprop_lab.runs.resume import checkpoint_to_resume, checkpoint_to_test, resume_command
 from backprop_lab.runs.stored_paths import StoredPathsStayInRun
@@ -197,6 +197,7 @@ def fit_and_test(cfg: DictConfig, summary: RunSummary) -> None:
             summary.epochs, summary.global_step = trainer.current_epoch, trainer.global_step
             _record_checkpoints(trainer, summary)
             _record_early_stop(trainer, summary)
+        stop_if_terminated(trainer)  # a SIGTERM during fit's end (the final landscape's last chunk): no test
     if trainer.interrupted:
         summary.finish(INTERRUPTED)
         return
@@ -208,6 +209,7 @@ def fit_and_test(cfg: DictConfig, summary: RunSummary) -> None:
         results = trainer.test(model, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False, weights_only=True)
         for result in results:
             summary.metrics.update(_scalars(result))
+        stop_if_terminated(trainer)  # during the last test batch: the run did not end as asked
     summary.finish(SUCCESS)
 
 
@@ -251,12 +253,15 @@ def _train(cfg: DictConfig) -> float | None:
         log.warning(message)
         raise SystemExit(exit_code) from err
     finally:
-        finish_wandb_run(failed=summary.status != SUCCESS)
-        if is_rank_zero():  # under DDP every process runs this task; one keeps the record
-            summary.save_or_report(output_dir)
-            log.info("Run %s after %.1f s; final metrics:\n%s", summary.status, summary.wall_time_s, summary.table())
-            log.info("Run folder: %s (metrics in metrics.json)", output_dir)
-            if (output_dir / "tensorboard").is_dir():
-                log.info("View it in TensorBoard: %s", tensorboard_command(output_dir / "tensorboard"))
+        with ignore_sigterm():  # the run's end is settled: its record is written whole
+            finish_wandb_run(failed=summary.status != SUCCESS)
+            if is_rank_zero():  # under DDP every process runs this task; one keeps the record
+                summary.save_or_report(output_dir)
+                log.info(
+                    "Run %s after %.1f s; final metrics:\n%s", summary.status, summary.wall_time_s, summary.table()
+                )
+                log.info("Run folder: %s (metrics in metrics.json)", output_dir)
+                if (output_dir / "tensorboard").is_dir():
+                    log.info("View it in TensorBoard: %s", tensorboard_command(output_dir / "tensorboard"))
     name = cfg.get("optimized_metric")
     return summary.metrics.get(name) if name else None

@@ -23,7 +23,8 @@ as one logit per class (softmax). The picture is drawn with NumPy
 (`boundary_image.py`): cheap enough to leave on. The image has no axes.
 """
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import lightning as L
@@ -34,7 +35,10 @@ from backprop_lab.callbacks.boundary_image import render_boundary, render_region
 from backprop_lab.callbacks.cadence import epochs_between
 from backprop_lab.callbacks.images import image_loggers, log_image
 from backprop_lab.callbacks.rows_sample import NoSample, rows_of
-from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback
+from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback, stop_if_terminated
+
+# Grid points a forward pass: the default 60 x 60 grid is one; 3000 x 3000 at once asked for 36 GB of activations.
+GRID_CHUNK = 1 << 16
 
 
 @contextmanager
@@ -64,11 +68,18 @@ def scores(pl_module: L.LightningModule, outputs: Tensor) -> Tensor:
     return torch.softmax(outputs, dim=-1)
 
 
-def probability_grid(pl_module: L.LightningModule, x: Tensor, resolution: int, margin: float) -> tuple[Tensor, tuple]:
+def probability_grid(
+    pl_module: L.LightningModule,
+    x: Tensor,
+    resolution: int,
+    margin: float,
+    before_chunk: Callable[[], None] | None = None,
+) -> tuple[Tensor, tuple]:
     """P(y=1) on a `resolution` x `resolution` grid spanning the data plus `margin`; returns (probs, extent).
 
     Row i of `probs` is the i-th lowest x1, column j the j-th lowest x0, as an image with its origin below.
     A multi-class module gives every class's probability: shape (resolution, resolution, classes).
+    The grid goes through the module `GRID_CHUNK` points at a time, `before_chunk` before each (it raises to stop).
     """
     was_training = pl_module.training
     pl_module.eval()
@@ -80,7 +91,12 @@ def probability_grid(pl_module: L.LightningModule, x: Tensor, resolution: int, m
             xs = torch.linspace(extent[0], extent[1], resolution)
             ys = torch.linspace(extent[2], extent[3], resolution)
             grid = torch.cartesian_prod(ys, xs).flip(-1).to(pl_module.device, dtype=x.dtype)
-            probs = scores(pl_module, pl_module(grid).float())
+            chunks = []
+            for start in range(0, len(grid), GRID_CHUNK):
+                if before_chunk is not None:
+                    before_chunk()
+                chunks.append(scores(pl_module, pl_module(grid[start : start + GRID_CHUNK]).float()))
+            probs = torch.cat(chunks)
             probs = probs.reshape(resolution, resolution, *probs.shape[1:]).cpu()
     finally:
         pl_module.train(was_training)
@@ -135,6 +151,7 @@ class DecisionBoundary(TensorBoardCallback):
             self._draw(trainer, pl_module)
 
     def _draw(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        stop_if_terminated(trainer)
         x, y = self._points
         task = getattr(pl_module, "task", None)
         if getattr(task, "name", None) == "regression":
@@ -148,7 +165,8 @@ class DecisionBoundary(TensorBoardCallback):
             true = task.target_for_metrics(y).cpu().numpy()
             log_image(trainer, "predicted_vs_true", render_scatter(true, predicted, self.pixels), trainer.global_step)
             return
-        probs, extent = probability_grid(pl_module, x, self.resolution, self.margin)
+        stop = functools.partial(stop_if_terminated, trainer)
+        probs, extent = probability_grid(pl_module, x, self.resolution, self.margin, stop)
         render = render_regions if probs.ndim == 3 else render_boundary
         image = render(probs.numpy(), extent, x.float().cpu().numpy(), y.float().cpu().numpy(), self.pixels)
         log_image(trainer, "decision_boundary", image, trainer.global_step)

@@ -27,7 +27,7 @@ import lightning as L
 from torch import nn
 
 from backprop_lab.callbacks.cadence import epochs_between
-from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback
+from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback, stop_if_terminated
 from backprop_lab.callbacks.watch import watched_parameters
 
 
@@ -75,6 +75,7 @@ class ParameterHistograms(TensorBoardCallback):
         if writer is None:
             return
         for name, p in self._params:
+            stop_if_terminated(trainer)  # a large network's histograms take seconds
             values = p.detach() if kind == "params" else p.grad
             if values is not None and values.numel() == 1:
                 writer.add_scalar(f"{kind}/{name}", values.item(), trainer.global_step)

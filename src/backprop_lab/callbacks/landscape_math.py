@@ -165,11 +165,13 @@ def chunked_losses(
     count: int,
     chunk_size: int | None,
     batched: bool = True,
+    before_chunk: Callable[[], None] | None = None,
 ) -> Tensor:
     """The loss at `count` points, `points(rows)` building only the rows of one chunk at a time.
 
     `batched`: `loss_at` is a pure function that `vmap` can run over a chunk
     at once; otherwise (a module's own `training_step`) one point a call.
+    `before_chunk` runs before each chunk: it raises to stop a long drawing (on SIGTERM).
     Each chunk's losses are copied into one tensor made at the first chunk: a
     list of hundreds of small per-chunk results, kept alive between the
     chunks' large, short-lived activations, pinned those in place in the heap,
@@ -178,6 +180,8 @@ def chunked_losses(
     size = chunk_size or max(count, 1)
     losses = None
     for start in range(0, count, size):
+        if before_chunk is not None:
+            before_chunk()
         chunk_points = points(slice(start, start + size))
         chunk = vmap(loss_at)(chunk_points) if batched else torch.stack([loss_at(p) for p in chunk_points])
         if losses is None:

@@ -35,6 +35,7 @@ go to every logger that keeps images (`images.py`); the PNG files are
 written with Pillow.
 """
 
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -50,7 +51,7 @@ from backprop_lab.callbacks.images import image_loggers, log_image
 from backprop_lab.callbacks.landscape_image import render_line, render_plane, write_landscape
 from backprop_lab.callbacks.module_loss import ModuleLoss
 from backprop_lab.callbacks.rows_sample import NoSample, dataset_rows, rows_of
-from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback
+from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback, stop_if_terminated
 from backprop_lab.callbacks.watch import watched_parameters, watched_root
 
 log = logging.getLogger(__name__)
@@ -165,7 +166,7 @@ class LossLandscape(TensorBoardCallback):
         self._record(trainer.global_step)
         loss = ModuleLoss(pl_module)
         try:
-            result = self.compute(pl_module, loss, x, y, resolution)
+            result = self.compute(pl_module, loss, x, y, resolution, functools.partial(stop_if_terminated, trainer))
         except (TypeError, RuntimeError) as err:
             if loss.batched:  # a fault in the module's own loss_fn or forward: not ours to hide
                 raise
@@ -185,9 +186,18 @@ class LossLandscape(TensorBoardCallback):
         )
 
     def compute(
-        self, pl_module: L.LightningModule, loss: ModuleLoss, x: torch.Tensor, y: torch.Tensor, resolution: int
+        self,
+        pl_module: L.LightningModule,
+        loss: ModuleLoss,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        resolution: int,
+        before_chunk: Callable[[], None] | None = None,
     ) -> dict:
-        """The path, the plane, the grid and the line as NumPy arrays (see the module docstring)."""
+        """The path, the plane, the grid and the line as NumPy arrays (see the module docstring).
+
+        `before_chunk` runs before each chunk of grid points (see `landscape_math.chunked_losses`).
+        """
         trajectory = torch.stack(self._points)
         self._points = list(trajectory)  # views of its rows: the path is held once, not twice
         origin = trajectory[-1]
@@ -206,7 +216,7 @@ class LossLandscape(TensorBoardCallback):
         loss_at = ls.loss_function(loss, names, [p.shape for _, p in self._params], x, y)
 
         def losses(points: Callable[[slice], torch.Tensor], count: int) -> torch.Tensor:
-            return ls.chunked_losses(loss_at, points, count, chunk, loss.batched)
+            return ls.chunked_losses(loss_at, points, count, chunk, loss.batched, before_chunk)
 
         was_training = pl_module.training
         loss.eval()

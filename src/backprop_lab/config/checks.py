@@ -139,6 +139,8 @@ CHECKS: list[tuple[str, Callable[[Any], bool], str]] = [
     ("data.val_fraction", lambda v: _positive(v) and v < 1, "a number in (0, 1), e.g. data.val_fraction=0.2"),
     ("data.test_fraction", lambda v: _positive(v) and v < 1, "a number in (0, 1), e.g. data.test_fraction=0.2"),
     ("data.passes_per_epoch", _at_least_one, "a whole number >= 1, e.g. data.passes_per_epoch=10"),
+    ("data.max_classes", _whole_from(2), "a whole number >= 2, e.g. data.max_classes=1000"),
+    ("data.max_one_hot_columns", _at_least_one, "a whole number >= 1, e.g. data.max_one_hot_columns=1000"),
     ("torch_threads", _optional(_at_least_one), "a whole number >= 1, or null (torch's default), e.g. torch_threads=4"),
     ("seed", _whole_from(0, 2**32 - 1), "a whole number from 0 to 4294967295 (2^32-1), e.g. seed=3"),
     (

@@ -56,8 +56,10 @@ def check_inputs(x: Any, y: Any, where: str) -> None:
         raise DataError(f"{where}: the targets hold NaN or infinite values. {FIX}")
 
 
-def check_rows(splits: dict[str, tuple[Tensor, Tensor]], task: str, names: list[str] | None, where: str) -> list[str]:
-    """Check every split's rows whole; return the class names the labels of all splits imply."""
+def check_rows(
+    splits: dict[str, tuple[Tensor, Tensor]], task: str, names: list[str] | None, where: str, max_classes: int
+) -> list[str]:
+    """Check every split's rows whole; return the class names the labels of all splits imply (at most `max_classes`)."""
     shapes = {}
     for name in ("train", "val", "test"):
         if name not in splits:
@@ -68,7 +70,7 @@ def check_rows(splits: dict[str, tuple[Tensor, Tensor]], task: str, names: list[
     if len(set(shapes.values())) > 1:
         raise DataError(f"{where}: the splits' rows differ in shape ({shapes}); every split needs rows of one shape.")
     labels = torch.cat([splits[name][1] for name in ("train", "val", "test")])
-    return class_names_for(task, labels, names, f"{where} ({task})")
+    return class_names_for(task, labels, names, f"{where} ({task})", max_classes)
 
 
 def first_batch(loader: DataLoader) -> Any:

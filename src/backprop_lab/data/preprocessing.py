@@ -18,6 +18,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from backprop_lab.errors import DataError
+
 log = logging.getLogger(__name__)
 BLOCK_ROWS = 4096  # rows written together: a block of the input matrix stays in the CPU's cache
 
@@ -30,13 +32,45 @@ def _text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return column if pa.types.is_string(column.type) else pc.cast(column, pa.string())
 
 
+def check_one_hot_width(train_text: dict[str, pa.ChunkedArray], max_columns: int, where: str) -> None:
+    """Refuse text columns whose categories make more than `max_columns` input columns, before any is listed.
+
+    `train_text`: each text column's training cells. Each category is an input column of every row: 60,000
+    categories in 100,000 rows asked for 24 GB, and the process was killed for memory with no word of why.
+    """
+    counts = {name: max(pc.count_distinct(cells).as_py(), 1) for name, cells in train_text.items()}
+    total = sum(counts.values())
+    if total <= max_columns:
+        return
+    largest = sorted(counts, key=counts.__getitem__, reverse=True)
+    shown = ", ".join(f"{name!r} {counts[name]:,}" for name in largest[:3])
+    raise DataError(
+        f"{where}: one-hot encoding the text columns would make {total:,} input columns (one per category in the "
+        f"training rows), more than data.max_one_hot_columns={max_columns}. Categories per column, most first: "
+        f"{shown}. A column with nearly one value per row (a name, a code, free text) teaches the network nothing "
+        f"it can use on new rows: leave it out, e.g. data.exclude=[{largest[0]}]. If the categories are right, "
+        f"raise the limit, e.g. data.max_one_hot_columns={total}."
+    )
+
+
 def fit(
-    table: pa.Table, rows: np.ndarray, columns: Sequence[str], kinds: Sequence[str], indicators: bool
+    table: pa.Table,
+    rows: np.ndarray,
+    columns: Sequence[str],
+    kinds: Sequence[str],
+    indicators: bool,
+    max_one_hot_columns: int,
+    where: str,
 ) -> dict[str, Any]:
     """What to fill, encode and flag for each column, from the training rows alone (`table`'s rows at `rows`).
 
     Each column is gathered on its own: reordering the whole table first would copy every column, text included.
+    Text columns with more categories than `max_one_hot_columns` in all are refused first (`check_one_hot_width`).
     """
+    picked = pa.array(rows)
+    texts = [name for name, kind in zip(columns, kinds, strict=True) if kind == "text"]
+    train_text = {name: _text(table.column(name)).take(picked) for name in texts}
+    check_one_hot_width(train_text, max_one_hot_columns, where)
     fill: list[Any] = []
     categories: dict[str, list[str]] = {}
     flagged: list[str] = []
@@ -48,7 +82,7 @@ def fit(
             values = _numbers(column)[rows]
             fill.append(float(np.nanmedian(values)) if not np.isnan(values).all() else 0.0)
             continue
-        counts = pc.value_counts(_text(column).take(pa.array(rows)).drop_null()).to_pylist()
+        counts = pc.value_counts(train_text[name].drop_null()).to_pylist()
         seen = sorted(c["values"] for c in counts)
         # the most frequent value; ties go to the first in sorted order, as scikit-learn's SimpleImputer does
         fill.append(min(counts, key=lambda c: (-c["counts"], c["values"]))["values"] if counts else "")

@@ -15,6 +15,7 @@ import torch
 from torch import Tensor
 
 from backprop_lab.data.splits import SplitDataModule, split_order
+from backprop_lab.data.targets import too_many_classes
 from backprop_lab.data.tensors import Split
 from backprop_lab.errors import DataError
 
@@ -147,4 +148,6 @@ class SyntheticDataModule(SplitDataModule):
                 f"data.num_classes={self.classes} is not allowed here: blobs and spirals take 2 or more classes "
                 "(e.g. data=blobs data.num_classes=4); the other toy problems have exactly 2."
             )
+        if problem := too_many_classes(self.classes, self.max_classes, f"data.num_classes={self.classes}"):
+            raise DataError(problem)  # before the sampler makes a centre per class
         return self.sampler(self.n_samples, self.noise, generator=generator, num_classes=self.classes, **kwargs)

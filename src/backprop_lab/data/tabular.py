@@ -22,7 +22,7 @@ from backprop_lab.data import preprocessing
 from backprop_lab.data.columns import check_columns, feature_columns, file_problems
 from backprop_lab.data.csv_file import fingerprint, read_table
 from backprop_lab.data.splits import SplitDataModule, split_order, split_sizes
-from backprop_lab.data.targets import check_task_name
+from backprop_lab.data.targets import check_task_name, too_many_classes
 from backprop_lab.data.tensors import Split
 
 log = logging.getLogger(__name__)
@@ -30,8 +30,13 @@ log = logging.getLogger(__name__)
 FITTED = ("columns", "kinds", "fill", "categories", "indicators", "encoded_columns")
 
 
-def target_values(column: pa.ChunkedArray, name: str, task: str | None) -> tuple[np.ndarray, list[str], str | None]:
-    """Every row's target (class index or value), the class names, and a paragraph if the column cannot be one."""
+def target_values(
+    column: pa.ChunkedArray, name: str, task: str | None, max_classes: int
+) -> tuple[np.ndarray, list[str], str | None]:
+    """Every row's target (class index or value), the class names, and a paragraph if the column cannot be one.
+
+    More distinct labels than `max_classes` are a paragraph too, found before a name is made for each.
+    """
     numeric = pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
     if task == "regression" and not numeric:
         example = next(v for v in pc.cast(column, pa.string()).to_pylist() if v is not None)
@@ -43,6 +48,8 @@ def target_values(column: pa.ChunkedArray, name: str, task: str | None) -> tuple
     if not numeric:
         text = pc.cast(column, pa.string()).to_numpy(zero_copy_only=False).astype(str)
         labels, index = np.unique(text, return_inverse=True)
+        if problem := too_many_classes(len(labels), max_classes, f"Target column {name!r}"):
+            return index.astype(np.float32), [], problem
         return index.astype(np.float32), [str(v) for v in labels], None
     values = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
     if task == "regression":
@@ -55,6 +62,8 @@ def target_values(column: pa.ChunkedArray, name: str, task: str | None) -> tuple
         )
         return values, [], problem
     labels = np.unique(values)
+    if problem := too_many_classes(len(labels), max_classes, f"Target column {name!r}"):
+        return values, [], problem
     return np.searchsorted(labels, values).astype(np.float32), [f"{v:g}" for v in labels], None
 
 
@@ -78,6 +87,8 @@ class CsvDataModule(SplitDataModule):
 
     `missing`: fill (median / most frequent of the training rows), drop (rows), or error. `na_values`: cells that
     mean missing besides NA, NaN and empty ones. `missing_indicators`: a 0/1 column per column with missing cells.
+    `max_one_hot_columns`: the most input columns the text columns' categories may become, checked before the
+    inputs are made (`max_classes`, the most classes, is `TensorDataModule`'s).
     """
 
     def __init__(
@@ -93,6 +104,7 @@ class CsvDataModule(SplitDataModule):
         separator: str | None = None,
         encoding: str = "utf-8",
         decimal: str = ".",
+        max_one_hot_columns: int = 1000,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -106,6 +118,7 @@ class CsvDataModule(SplitDataModule):
         self.missing_indicators = missing_indicators
         self.na_values = [str(v) for v in ([na_values] if isinstance(na_values, str) else na_values or [])]
         self.separator, self.encoding, self.decimal = separator, encoding, decimal
+        self.max_one_hot_columns = max_one_hot_columns
         self._fitted: dict[str, Any] = {}
         self._fixed: dict[str, Any] | None = None  # a trained model's own preprocessing (eval)
         self._source: dict[str, Any] = {}
@@ -127,9 +140,8 @@ class CsvDataModule(SplitDataModule):
                 f"Target column {self.target!r}: {int(labelled.sum())} empty cell(s), first on line {line}."
             )
         if not labelled.all():  # the target's own problems join the columns', so one run shows them all
-            _, names, problem = target_values(
-                table.column(self.target).filter(pa.array(~labelled)), self.target, self.requested_task
-            )
+            labels = table.column(self.target).filter(pa.array(~labelled))
+            _, names, problem = target_values(labels, self.target, self.requested_task, self.max_classes)
             problem = problem or class_problem(self.target, names, int((~labelled).sum()), self.requested_task)
             problems += [problem] if problem else []
         if problems:
@@ -141,7 +153,7 @@ class CsvDataModule(SplitDataModule):
         if not keep.all():
             log.info("data=csv: dropped %d of %d rows with a missing target or cell.", int((~keep).sum()), len(keep))
             table = table.filter(pa.array(keep))
-        y, names, problem = target_values(table.column(self.target), self.target, self.requested_task)
+        y, names, problem = target_values(table.column(self.target), self.target, self.requested_task, self.max_classes)
         problem = problem or class_problem(self.target, names, len(y), self.requested_task)
         if problem:
             raise file_problems(where, [problem])
@@ -157,7 +169,7 @@ class CsvDataModule(SplitDataModule):
         order = split_order(table.num_rows, self.seed).numpy()
         n_train = split_sizes(table.num_rows, self.val_fraction, self.test_fraction)[0]
         self._fitted = self._fixed or preprocessing.fit(
-            table, order[:n_train], self.features, kinds, self.missing_indicators
+            table, order[:n_train], self.features, kinds, self.missing_indicators, self.max_one_hot_columns, where
         )
         x = preprocessing.transform(table, self._fitted, rows=order)
         self._source = {"target": self.target, "na_values": self.na_values, "decimal": self.decimal}

@@ -26,8 +26,28 @@ def check_task_name(task: str, where: str) -> str:
     return task
 
 
-def class_names_for(task: str, y: Tensor, names: list[str] | None, where: str) -> list[str]:
-    """The class names of labels `y` (all rows) for `task`; a `DataError` if the labels do not fit it."""
+def too_many_classes(count: int, max_classes: int, where: str) -> str | None:
+    """A paragraph if `count` classes are more than `data.max_classes`, else None.
+
+    Checked before anything of the classes' size is made: a classifier holds an output, a weight row and metric
+    state per class, and 10,000 classes ran for minutes without a word (a million: out of memory).
+    """
+    if count <= max_classes:
+        return None
+    return (
+        f"{where}: the labels make {count:,} classes, more than data.max_classes={max_classes}. A classifier holds "
+        "an output, a weight row and metric state for every class; this many would take very long or run out of "
+        "memory. If the target holds numbers to predict rather than classes, use the regression task "
+        "(data.task=regression with data=csv); if the classes are right, raise the limit, e.g. "
+        f"data.max_classes={count}."
+    )
+
+
+def class_names_for(task: str, y: Tensor, names: list[str] | None, where: str, max_classes: int) -> list[str]:
+    """The class names of labels `y` (all rows) for `task`; a `DataError` if the labels do not fit it.
+
+    More classes than `max_classes` are refused before their names are made (see `too_many_classes`).
+    """
     if not torch.isfinite(y).all():
         raise DataError(
             f"{where}: the targets hold NaN or inf values. Fill in or drop those rows before training; a loss on "
@@ -54,6 +74,8 @@ def class_names_for(task: str, y: Tensor, names: list[str] | None, where: str) -
             "data.num_classes=3 for blobs and spirals)."
         )
     count = 2 if task == "binary" else len(names) if names else int(high) + 1
+    if problem := too_many_classes(count, max_classes, where):
+        raise DataError(problem)
     if high >= count:
         raise DataError(f"{where}: labels run up to {high:g}, but the data declare {count} classes.")
     if low == high:

@@ -85,6 +85,7 @@ class TensorDataModule(L.LightningDataModule):
     logging) is paid once per `passes_per_epoch` steps. Shuffling draws from
     a generator seeded with `seed` whose state goes into every checkpoint
     (`state_dict`), so a resumed run sees the batches an uninterrupted one would.
+    Labels that make more than `max_classes` classes are refused before a class is named (`data/targets.py`).
     """
 
     task = "binary"
@@ -99,6 +100,7 @@ class TensorDataModule(L.LightningDataModule):
         num_workers: int = 0,
         pin_memory: bool = False,
         persistent_workers: bool = False,
+        max_classes: int = 1000,
     ) -> None:
         super().__init__()
         self.batch_size = batch_size
@@ -108,6 +110,7 @@ class TensorDataModule(L.LightningDataModule):
         self.num_workers = num_workers
         self.pin_memory = pin_memory
         self.persistent_workers = persistent_workers
+        self.max_classes = max_classes
         self.generator = torch.Generator().manual_seed(seed)
         self._splits: dict[str, Split] | None = None
         self._class_names: list[str] = []
@@ -120,7 +123,8 @@ class TensorDataModule(L.LightningDataModule):
         if self._splits is not None:
             return
         splits = {name: (x.float(), y.float()) for name, (x, y) in self.make_splits().items()}
-        self._class_names = check_rows(splits, self.task, self.declared_class_names, type(self).__name__)
+        where = type(self).__name__
+        self._class_names = check_rows(splits, self.task, self.declared_class_names, where, self.max_classes)
         self._splits = splits
 
     @property

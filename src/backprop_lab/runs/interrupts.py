@@ -1,26 +1,34 @@
 """Telling an interrupted run (Ctrl-C, SIGTERM) from a failed one, and how it exits.
 
-Lightning 2.6 already turns both signals into a clean stop (`trainer/call.py`,
-`trainer/connectors/signal_connector.py`): on Ctrl-C it runs the callbacks'
-`on_exception` hooks and raises `SystemExit(1)` from the `KeyboardInterrupt`;
-on SIGTERM its handler only sets a flag, and the loop raises `SIGTERMException`
-(a `SystemExit` with no code, which would exit with status 0) once the current
-step is done. Neither writes a checkpoint of a half-finished step, so the
-newest `last.ckpt` is always the last completed epoch. What is left to us is
-recording the run as interrupted and exiting with the shell's status for the
-signal (130 for SIGINT, 143 for SIGTERM).
+Lightning 2.6 already turns both signals into a clean stop inside fit and
+test (`trainer/call.py`, `trainer/connectors/signal_connector.py`): on Ctrl-C
+it runs the callbacks' `on_exception` hooks and raises `SystemExit(1)` from
+the `KeyboardInterrupt`; on SIGTERM its handler only sets
+`trainer.received_sigterm`, and the loops raise `SIGTERMException` (a
+`SystemExit` with no code, which would exit with status 0) once the current
+batch is done. Neither writes a checkpoint of a half-finished step, so the
+newest `last.ckpt` is always the last completed epoch. Outside those loops
+(start-up, reading the data, the end of fit) SIGTERM raises `Terminated`
+(`errors.raise_on_sigterm`). What is left to us is a SIGTERM that came after
+the loops' last look at the flag, recording the run as interrupted, and
+exiting with the shell's status for the signal (130 for SIGINT, 143 for SIGTERM).
 """
 
+import lightning as L
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
-from backprop_lab.errors import SIGINT_EXIT
+from backprop_lab.errors import SIGINT_EXIT, SIGTERM_EXIT, Terminated
 
-SIGTERM_EXIT = 143
+
+def stop_if_terminated(trainer: L.Trainer) -> None:
+    """Raise `SIGTERMException` if SIGTERM came during fit or test after the loops' last check (the last batch)."""
+    if trainer.received_sigterm:
+        raise SIGTERMException
 
 
 def interruption_exit_code(err: BaseException) -> int | None:
     """The exit status for an interruption, or None if `err` is not one."""
-    if isinstance(err, SIGTERMException):
+    if isinstance(err, (SIGTERMException, Terminated)):
         return SIGTERM_EXIT
     if isinstance(err, KeyboardInterrupt):
         return SIGINT_EXIT
