@@ -25,6 +25,8 @@ from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 from hydra._internal.config_loader_impl import ConfigLoaderImpl
+from hydra._internal.core_plugins.file_config_source import FileConfigSource
+from hydra._internal.core_plugins.importlib_resources_config_source import ImportlibResourcesConfigSource
 from hydra._internal.hydra import Hydra
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
@@ -47,6 +49,29 @@ QUIET = ["~callbacks.progress_bar", "trainer.enable_progress_bar=false", "traine
 # Training and its test and nothing that only watches (configs/debug/quiet.yaml), for claims about what training
 # reaches: the watchers never change the weights (tests/test_update_telemetry.py) and cost a third of a short run.
 TRAINING_ONLY = ["debug=quiet"]
+
+
+def _remember_parsed_files(source: type) -> None:
+    """Each config file parsed once per test process, a copy handed out each time: Hydra parses them all anew for
+    every composition (PyYAML in pure Python, about a quarter of a composition's time); a file is parsed again when
+    its size or modification time changes."""
+    load = source.load_config
+    parsed: dict[tuple, object] = {}
+
+    @functools.wraps(load)
+    def load_config(self, config_path: str):
+        path = os.path.join(str(self.path), self._normalize_file_name(config_path))
+        stat = os.stat(path) if os.path.isfile(path) else None
+        key = (source, str(self.path), config_path, stat and (stat.st_mtime_ns, stat.st_size))
+        if key not in parsed:
+            parsed[key] = load(self, config_path)
+        return copy.deepcopy(parsed[key])
+
+    source.load_config = load_config
+
+
+_remember_parsed_files(FileConfigSource)
+_remember_parsed_files(ImportlibResourcesConfigSource)
 
 
 def _script_env() -> dict[str, str]:

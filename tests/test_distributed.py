@@ -30,45 +30,6 @@ def events_writers(run_dir) -> set[str]:
     return {path.name.split(".")[-2] for path in tensorboard_dir(run_dir).glob("events.out.tfevents.*")}
 
 
-@pytest.mark.slow
-def test_ddp_cpu_trains_xor_into_one_run_folder_like_one_process(train_process, tmp_path):
-    from backprop_lab.train import train
-
-    single_dir = tmp_path / "single"  # the reference run, in this process: one interpreter start-up less
-    train(compose_train(*QUIET, EPOCHS, output_dir=single_dir))
-    ddp, ddp_dir = train_process("trainer=ddp_cpu", EPOCHS)  # Lightning starts rank 1 by rerunning the command
-    assert ddp.returncode == 0, ddp.stderr
-    assert "Starting with 2 processes" in ddp.stdout + ddp.stderr and "distributed_backend=gloo" in ddp.stdout
-
-    # One folder for the run: the second process wrote into the first one's, and only its own console log.
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["run0", "single"]
-    assert {p.name for p in ddp_dir.iterdir()} == {
-        ".hydra",
-        "checkpoints",
-        "config_tree.log",
-        "landscape",
-        "metrics.json",
-        "tensorboard",
-        "train.log",
-        "train_ddp_process_1.log",
-    }
-    assert len(events_writers(ddp_dir)) == 1
-    assert (ddp.stdout + ddp.stderr).count("Run success") == 1  # rank 1 neither writes nor prints the record
-
-    # Full batch on 2 processes is still one step a epoch over all four rows: the same run, to float rounding.
-    single_record, ddp_record = read_metrics(single_dir), read_metrics(ddp_dir)
-    assert ddp_record["status"] == "success"
-    assert (ddp_record["epochs"], ddp_record["global_step"]) == (single_record["epochs"], single_record["global_step"])
-    expected, got = single_record["metrics"], ddp_record["metrics"]
-    assert got["test/acc"] == expected["test/acc"] == 1.0
-    assert got.keys() == expected.keys()
-    # Epoch metrics are global: one process alone holds two rows, whose loss is not the four rows' loss.
-    for name in expected:
-        assert got[name] == pytest.approx(expected[name], rel=1e-4), name
-    for name, weight in final_weights(single_dir).items():
-        torch.testing.assert_close(final_weights(ddp_dir)[name], weight, rtol=0, atol=1e-5)
-
-
 def fake_hydra(monkeypatch: pytest.MonkeyPatch, mode: RunMode) -> None:
     monkeypatch.setattr(HydraConfig, "initialized", staticmethod(lambda: True))
     monkeypatch.setattr(HydraConfig, "get", staticmethod(lambda: SimpleNamespace(mode=mode)))
@@ -92,15 +53,20 @@ def free_port() -> int:
 
 
 @pytest.mark.slow
-def test_two_nodes_started_by_torchrun_train_to_the_weights_of_one_process(tmp_path):
-    """Two `torchrun --nnodes=2` launches on localhost, one process each: Lightning's sampler shards the rows."""
+def test_ddp_cpu_on_two_nodes_started_by_torchrun_trains_like_one_process_into_one_run_folder(tmp_path):
+    """Two `torchrun --nnodes=2` launches on localhost, one process each: Lightning's sampler shards the rows.
+
+    `trainer=ddp_cpu` as docs/distributed.md starts it on two machines; one DDP test, as each process pays the
+    imports (Lightning's own launch of a second process on one machine, `trainer=ddp_cpu` alone, is the same
+    strategy and sampler, started by Lightning instead of torchrun).
+    """
     from backprop_lab.train import train
 
     single_dir, ddp_dir = tmp_path / "single", tmp_path / "two_nodes"
-    train(compose_train(*QUIET, EPOCHS, "logger=none", output_dir=single_dir))
+    train(compose_train(*QUIET, EPOCHS, output_dir=single_dir))  # the reference run, in this process
     torchrun = Path(sys.executable).with_name("torchrun")
     rendezvous = ["--nnodes=2", "--nproc_per_node=1", "--master_addr=127.0.0.1", f"--master_port={free_port()}"]
-    run = [TRAIN_SCRIPT, *QUIET, EPOCHS, "logger=none", "trainer=ddp_cpu", "trainer.devices=1", "trainer.num_nodes=2"]
+    run = [TRAIN_SCRIPT, *QUIET, EPOCHS, "trainer=ddp_cpu", "trainer.devices=1", "trainer.num_nodes=2"]
     nodes = [
         subprocess.Popen(
             [torchrun, *rendezvous, f"--node_rank={rank}", *map(str, run), f"hydra.run.dir={ddp_dir}"],
@@ -112,6 +78,30 @@ def test_two_nodes_started_by_torchrun_train_to_the_weights_of_one_process(tmp_p
     ]
     outputs = [node.communicate(timeout=240)[0] for node in nodes]
     assert [node.returncode for node in nodes] == [0, 0], outputs
-    assert read_metrics(ddp_dir)["global_step"] == read_metrics(single_dir)["global_step"]
+    assert "distributed_backend=gloo" in outputs[0] and "All distributed processes registered" in outputs[0]
+
+    # One folder for the run: the second process wrote into the first one's (both console logs in train.log:
+    # torchrun starts the two alike, where Lightning's own launch names the second one's train_ddp_process_1.log).
+    assert {p.name for p in ddp_dir.iterdir()} == {
+        ".hydra",
+        "checkpoints",
+        "config_tree.log",
+        "landscape",
+        "metrics.json",
+        "tensorboard",
+        "train.log",
+    }
+    assert len(events_writers(ddp_dir)) == 1
+    assert "".join(outputs).count("Run success") == 1  # rank 1 neither writes nor prints the record
+
+    # Full batch on 2 processes is still one step a epoch over all four rows: the same run, to float rounding.
+    single_record, ddp_record = read_metrics(single_dir), read_metrics(ddp_dir)
+    assert ddp_record["status"] == "success"
+    assert (ddp_record["epochs"], ddp_record["global_step"]) == (single_record["epochs"], single_record["global_step"])
+    expected, got = single_record["metrics"], ddp_record["metrics"]
+    assert got["test/acc"] == expected["test/acc"] == 1.0 and got.keys() == expected.keys()
+    # Epoch metrics are global: one process alone holds two rows, whose loss is not the four rows' loss.
+    for name in expected:
+        assert got[name] == pytest.approx(expected[name], rel=1e-4), name
     for name, weight in final_weights(single_dir).items():
         torch.testing.assert_close(final_weights(ddp_dir)[name], weight, rtol=0, atol=1e-5)
