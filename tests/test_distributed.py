@@ -80,8 +80,8 @@ def test_ddp_cpu_on_two_nodes_started_by_torchrun_trains_like_one_process_into_o
     assert [node.returncode for node in nodes] == [0, 0], outputs
     assert "distributed_backend=gloo" in outputs[0] and "All distributed processes registered" in outputs[0]
 
-    # One folder for the run: the second process wrote into the first one's (both console logs in train.log:
-    # torchrun starts the two alike, where Lightning's own launch names the second one's train_ddp_process_1.log).
+    # One folder for the run: the second process wrote into the first one's, and only its own console log; no
+    # `.hydra/` of its own, which the first would take for an earlier run's record when the second comes first.
     assert {p.name for p in ddp_dir.iterdir()} == {
         ".hydra",
         "checkpoints",
@@ -90,6 +90,7 @@ def test_ddp_cpu_on_two_nodes_started_by_torchrun_trains_like_one_process_into_o
         "metrics.json",
         "tensorboard",
         "train.log",
+        "train_ddp_process_1.log",
     }
     assert len(events_writers(ddp_dir)) == 1
     assert "".join(outputs).count("Run success") == 1  # rank 1 neither writes nor prints the record
@@ -105,3 +106,25 @@ def test_ddp_cpu_on_two_nodes_started_by_torchrun_trains_like_one_process_into_o
         assert got[name] == pytest.approx(expected[name], rel=1e-4), name
     for name, weight in final_weights(single_dir).items():
         torch.testing.assert_close(final_weights(ddp_dir)[name], weight, rtol=0, atol=1e-5)
+
+
+def test_an_extra_process_started_by_torchrun_writes_no_hydra_record_and_logs_to_its_own_file(tmp_path, monkeypatch):
+    """A second process that reaches the folder first must not leave a `.hydra/` the first one would archive."""
+    from omegaconf import OmegaConf
+
+    from backprop_lab.runs.folder_check import CheckRunFolder
+
+    config = OmegaConf.create(
+        {"hydra": {"run": {"dir": str(tmp_path)}, "output_subdir": ".hydra", "job": {"name": "train"}}}
+    )
+    monkeypatch.setenv("RANK", "1")
+    CheckRunFolder().on_run_start(config)
+    assert config.hydra.output_subdir is None and config.hydra.job.name == "train_ddp_process_1"
+    assert not (tmp_path / ".run.lock").exists()  # the first process holds the folder's lock
+
+    monkeypatch.setenv("RANK", "0")
+    first = OmegaConf.create(
+        {"hydra": {"run": {"dir": str(tmp_path)}, "output_subdir": ".hydra", "job": {"name": "train"}}}
+    )
+    CheckRunFolder().on_run_start(first)
+    assert first.hydra.output_subdir == ".hydra" and first.hydra.job.name == "train"

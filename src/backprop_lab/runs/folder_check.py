@@ -5,8 +5,11 @@ ends the run with a traceback about `mkdir` or writing `config.yaml`. This
 check runs first (Hydra calls `on_run_start` / `on_multirun_start` before it
 makes the folder) and says in one paragraph which setting to change. A single
 run then locks its folder and moves an earlier run's record aside
-(`runs/lock.py`). It imports neither torch nor Lightning, so it costs nothing
-when it passes.
+(`runs/lock.py`). The extra processes of a run that torchrun or SLURM starts
+write no Hydra record into the folder and log to their own file, as those
+Lightning starts itself do: otherwise a second process that came first
+would leave a `.hydra/` the first one takes for an earlier run's. It
+imports neither torch nor Lightning, so it costs nothing when it passes.
 """
 
 import os
@@ -16,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
+from omegaconf import DictConfig, open_dict, read_write
 
 from backprop_lab.errors import FolderInUse
 from backprop_lab.runs.lock import acquire, archive_previous_record
@@ -55,12 +58,24 @@ def _stop_if_unwritable(folder: str, setting: str) -> None:
     sys.exit(2)
 
 
+def _extra_process(config: DictConfig) -> None:
+    """An extra process writes no `.hydra/` and logs to `<job>_ddp_process_<rank>.log`, as Lightning's own launch
+    sets it (it passes `hydra.output_subdir=null`: then nothing is left to change)."""
+    if config.hydra.output_subdir is None:
+        return
+    rank = os.environ.get("RANK") or next(os.environ[name] for name in RANK_VARIABLES if name in os.environ)
+    with read_write(config.hydra), open_dict(config.hydra):
+        config.hydra.output_subdir = None
+        config.hydra.job.name = f"{config.hydra.job.name}_ddp_process_{rank}"
+
+
 class CheckRunFolder(Callback):
     """Stops a run or sweep whose output folder cannot be written, before anything is created."""
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         _stop_if_unwritable(config.hydra.run.dir, "hydra.run.dir")
         if any(os.environ.get(name, "0") != "0" for name in RANK_VARIABLES):
+            _extra_process(config)
             return
         folder = Path(config.hydra.run.dir)
         try:
