@@ -16,9 +16,9 @@ import lightning as L
 from omegaconf import DictConfig
 
 from backprop_lab.config.builders import build_trainer
-from backprop_lab.errors import SIGINT_EXIT, ConfigError, RunInterrupted, ignore_sigterm
+from backprop_lab.errors import ConfigError, RunInterrupted, ignore_sigterm
 from backprop_lab.runs.checkpoints import check_fits, load_checkpoint
-from backprop_lab.runs.interrupts import interruption_exit_code, stop_if_terminated
+from backprop_lab.runs.interrupts import interruption_exit_code, signal_name, stop_if_terminated
 from backprop_lab.runs.rebuild import build_data, check_classes, read_record, rebuild_model
 from backprop_lab.runs.summary import FAILED, INTERRUPTED, SUCCESS, RunSummary
 from backprop_lab.train import instantiate_each, task_scope
@@ -81,8 +81,7 @@ def _evaluate(cfg: DictConfig) -> dict[str, float]:
         if exit_code is None:
             summary.finish(FAILED, err)
             raise
-        signal_name = "Ctrl-C (SIGINT)" if exit_code == SIGINT_EXIT else "SIGTERM"
-        message = f"Interrupted by {signal_name} while evaluating {cfg.get('ckpt_path')}."
+        message = f"Interrupted by {signal_name(exit_code)} while evaluating {cfg.get('ckpt_path')}."
         summary.finish(INTERRUPTED, RunInterrupted(message))
         log.warning(message)
         raise SystemExit(exit_code) from err

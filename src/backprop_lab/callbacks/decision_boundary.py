@@ -35,7 +35,8 @@ from backprop_lab.callbacks.boundary_image import render_boundary, render_region
 from backprop_lab.callbacks.cadence import epochs_between
 from backprop_lab.callbacks.images import image_loggers, log_image
 from backprop_lab.callbacks.rows_sample import NoSample, rows_of
-from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback, stop_if_terminated
+from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback
+from backprop_lab.runs.interrupts import stop_if_terminated
 
 # Grid points a forward pass: the default 60 x 60 grid is one; 3000 x 3000 at once asked for 36 GB of activations.
 GRID_CHUNK = 1 << 16

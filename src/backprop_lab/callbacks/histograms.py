@@ -27,8 +27,9 @@ import lightning as L
 from torch import nn
 
 from backprop_lab.callbacks.cadence import epochs_between
-from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback, stop_if_terminated
+from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback
 from backprop_lab.callbacks.watch import watched_parameters
+from backprop_lab.runs.interrupts import stop_if_terminated
 
 
 def bins_for(count: int, most: int) -> int:

@@ -51,8 +51,9 @@ from backprop_lab.callbacks.images import image_loggers, log_image
 from backprop_lab.callbacks.landscape_image import render_line, render_plane, write_landscape
 from backprop_lab.callbacks.module_loss import ModuleLoss
 from backprop_lab.callbacks.rows_sample import NoSample, dataset_rows, rows_of
-from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback, stop_if_terminated
+from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback
 from backprop_lab.callbacks.watch import watched_parameters, watched_root
+from backprop_lab.runs.interrupts import stop_if_terminated
 
 log = logging.getLogger(__name__)
 

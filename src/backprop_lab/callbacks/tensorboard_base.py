@@ -10,7 +10,6 @@ import logging
 import lightning as L
 from lightning.pytorch.callbacks import Callback
 from lightning.pytorch.loggers import TensorBoardLogger
-from lightning.pytorch.utilities.exceptions import SIGTERMException
 from torch.utils.tensorboard import SummaryWriter
 
 log = logging.getLogger(__name__)
@@ -25,17 +24,6 @@ def log_scalars(trainer: L.Trainer, metrics: dict[str, float], step: int) -> Non
     """
     for logger in trainer.loggers:
         logger.log_metrics(metrics, step=step)
-
-
-def stop_if_terminated(trainer: L.Trainer) -> None:
-    """Stop a callback's long work once SIGTERM came, as Lightning's loops stop between batches.
-
-    Lightning's SIGTERM handler only sets `trainer.received_sigterm`, and its
-    loops look at it between batches; a picture that takes seconds (the loss
-    landscape at the end of fit) looks at it between its chunks.
-    """
-    if trainer.received_sigterm:
-        raise SIGTERMException
 
 
 class TensorBoardCallback(Callback):

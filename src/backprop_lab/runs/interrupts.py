@@ -21,9 +21,16 @@ from backprop_lab.errors import SIGINT_EXIT, SIGTERM_EXIT, Terminated
 
 
 def stop_if_terminated(trainer: L.Trainer) -> None:
-    """Raise `SIGTERMException` if SIGTERM came during fit or test after the loops' last check (the last batch)."""
+    """Raise `SIGTERMException` if SIGTERM came during fit or test: Lightning's handler only sets
+    `trainer.received_sigterm`, and its loops look at it between batches. Long work outside them (the lab's
+    pictures between their chunks, the task after fit and after test) looks at it here."""
     if trainer.received_sigterm:
         raise SIGTERMException
+
+
+def signal_name(exit_code: int) -> str:
+    """How messages name the signal behind an interruption's exit status."""
+    return "Ctrl-C (SIGINT)" if exit_code == SIGINT_EXIT else "SIGTERM"
 
 
 def interruption_exit_code(err: BaseException) -> int | None:
@@ -39,6 +46,5 @@ def interruption_exit_code(err: BaseException) -> int | None:
 
 
 def describe(exit_code: int, resume_command: str | None) -> str:
-    signal_name = "Ctrl-C (SIGINT)" if exit_code == SIGINT_EXIT else "SIGTERM"
     hint = f" Resume with: {resume_command}" if resume_command else ""
-    return f"Interrupted by {signal_name}; the checkpoints of the last completed epoch are kept.{hint}"
+    return f"Interrupted by {signal_name(exit_code)}; the checkpoints of the last completed epoch are kept.{hint}"
