@@ -22,7 +22,7 @@ from benchmarks.settings import Settings
 
 
 def job_metrics(sweep_dir: Path) -> dict[str, dict]:
-    """Each job folder's final metrics, by job number."""
+    """Each job folder's final metrics, by folder (named by what the sweep varies)."""
     return {p.parent.name: json.loads(p.read_text())["metrics"] for p in sweep_dir.glob("*/metrics.json")}
 
 

@@ -115,7 +115,7 @@ def test_sweep_with_failed_jobs_exits_1_with_the_table_not_a_traceback(tmp_path)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert f"2 of 2 jobs of the sweep in {tmp_path} did not succeed" in proc.stderr
     assert re.search(r"^0 +failed +seed=-1 +ConfigError: Invalid config", proc.stderr, re.M)
-    assert [read_metrics(tmp_path / job)["status"] for job in ("0", "1")] == ["failed", "failed"]
+    assert [read_metrics(tmp_path / job)["status"] for job in ("seed=-1", "seed=-2")] == ["failed", "failed"]
 
 
 # (signal, exit code, the error metrics.json records)

@@ -2,6 +2,8 @@
 
 from backprop_lab.runs.name import chosen_keys, run_name, swept_keys, trial_name
 
+from helpers import TRAIN_SCRIPT, run_in_process
+
 
 def test_run_name_says_what_was_chosen_and_is_a_safe_folder_name():
     assert run_name([]) == "defaults"
@@ -44,3 +46,56 @@ def test_a_sweeps_hparams_rows_sort_in_its_order_and_read_whole():
     names = [trial_name("2026-12-06_21-30-00", job, f"optimizer.lr={lr}") for job, lr in enumerate([0.1] * 12)]
     assert sorted(names) == names  # job 2 before job 10, unlike "0, 1, 10, 11, ..., 2"
     assert names[10] == "2026-12-06_21-30-00 #010 optimizer.lr=0.1"
+
+
+def test_values_that_would_name_two_jobs_alike_are_found():
+    from backprop_lab.runs.name import same_named_values
+
+    assert same_named_values(["optimizer=sgd,adam", "seed=1,2", "optimizer.lr=range(1,4)"]) is None
+    assert same_named_values(["optimizer=sgd", "seed=1,2,1"]) == ("seed=1", "seed=1", "seed=1")
+    assert same_named_values(["data.path=a/b.csv,a_b.csv"]) == (
+        "data.path=a/b.csv",
+        "data.path=a_b.csv",
+        "data.path=a_b.csv",
+    )
+    assert same_named_values(["optimizer=sgd,adam"]) is None  # every run of the sweep its own folder
+
+
+def test_a_sweep_that_would_write_two_jobs_into_one_folder_is_refused_before_it_runs(tmp_path):
+    proc = run_in_process(TRAIN_SCRIPT, "-m", "optimizer=sgd,adam", "seed=3,3", f"hydra.sweep.dir={tmp_path / 'sweep'}")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith(
+        f"error: The sweep lists seed=3 twice, so two jobs would write one folder, {tmp_path}"
+    )
+    assert not (tmp_path / "sweep").exists()
+
+
+def test_job_folders_read_back_in_the_order_the_sweep_ran_them(tmp_path):
+    """Folders are named by what varies, so the order comes from each job's `hydra.job.num`, numbers compared."""
+    from backprop_lab.runs.job_folders import job_dirs, job_label, job_number
+
+    for number, name in [(10, "optimizer.lr=0.001"), (2, "optimizer.lr=1"), (0, "optimizer.lr=0.5")]:
+        (tmp_path / name / ".hydra").mkdir(parents=True)
+        (tmp_path / name / ".hydra" / "config.yaml").write_text("seed: 0\n")
+        (tmp_path / name / ".hydra" / "hydra.yaml").write_text(f"hydra:\n  job:\n    num: {number}\n")
+    (tmp_path / "copied" / ".hydra").mkdir(parents=True)  # no hydra.yaml: last, by name
+    (tmp_path / "copied" / ".hydra" / "config.yaml").write_text("seed: 0\n")
+    (tmp_path / "optimizer.lr=1" / ".hydra" / "hydra.yaml").write_text("hydra:\n  job:\n    num: ${oc.env:HOME}\n")
+    assert [p.name for p in job_dirs(tmp_path)] == [
+        "optimizer.lr=0.5",
+        "optimizer.lr=0.001",
+        "copied",
+        "optimizer.lr=1",
+    ]
+    assert job_number(tmp_path / "optimizer.lr=1") is None  # an interpolation is read as text, never resolved
+    assert [job_label(p.name, job_number(p)) for p in job_dirs(tmp_path)][:2] == ["0", "10"]
+
+
+def test_an_optuna_trials_folder_starts_with_its_number_so_a_repeated_trial_has_its_own():
+    from backprop_lab.runs.name import trial_folder
+
+    assert (
+        trial_folder(7, ["optimizer.lr=0.0123", "model.net.hidden=[8]"])
+        == "trial=007,optimizer.lr=0.0123,model.net.hidden=[8]"
+    )
+    assert trial_folder(7, ["optimizer.lr=0.1"]) != trial_folder(8, ["optimizer.lr=0.1"])

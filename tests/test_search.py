@@ -4,6 +4,8 @@ import optuna
 import pytest
 from omegaconf import OmegaConf
 
+from backprop_lab.tuning.search import job_folder
+
 from helpers import QUIET, TRAIN_SCRIPT, read_metrics, run_in_process
 
 
@@ -39,8 +41,8 @@ def test_search_resumes_from_its_study_marks_failed_trials_and_writes_the_best(t
     study = load_study(tmp_path)
     assert [t.params for t in study.trials[:3]] == first_params  # the first three are kept, not rerun
     assert [t.state.name for t in study.trials] == ["COMPLETE"] * 3 + ["FAIL"] * 2
-    for trial in study.trials:  # job folder N is trial N, with the metric the trial reported
-        metrics = read_metrics(tmp_path / str(trial.number))
+    for trial in study.trials:  # job folder trial=00N,<values> is trial N, with the metric it reported
+        metrics = read_metrics(tmp_path / job_folder(trial))
         if trial.state.name == "COMPLETE":
             assert trial.value == pytest.approx(metrics["metrics"]["val/loss"])
         else:

@@ -10,6 +10,8 @@ import optuna
 import pytest
 from omegaconf import OmegaConf
 
+from backprop_lab.tuning.search import job_folder
+
 from helpers import TRAIN_SCRIPT, TRAINING_ONLY, read_metrics, run_in_process, start_script
 
 SEARCH = ["-m", "hparams_search=xor_optuna", "trainer.max_epochs=3", *TRAINING_ONLY]  # numbers, no pictures
@@ -29,8 +31,9 @@ def load(tmp_path) -> optuna.Study:
     return optuna.load_study(study_name="search", storage=storage_of(tmp_path))
 
 
-def started(job_dir) -> bool:
-    return (job_dir / "metrics.json").is_file()
+def started(sweep_dir, trial: int) -> bool:
+    """Whether the trial's job has begun its record (its folder: `trial=000,<its values>`)."""
+    return any(sweep_dir.glob(f"trial={trial:03d},*/metrics.json"))
 
 
 def wait_for(proc, ready, timeout: float = 300) -> None:
@@ -45,7 +48,7 @@ def wait_for(proc, ready, timeout: float = 300) -> None:
 def test_two_workers_share_one_study_count_each_others_trials_and_write_the_best_of_all(tmp_path):
     first = start_script(TRAIN_SCRIPT, *search_args(tmp_path, 4))
     try:
-        wait_for(first, lambda: started(tmp_path / "0"))  # the second joins a study whose first trial is running
+        wait_for(first, lambda: started(tmp_path, 0))  # the second joins a study whose first trial is running
         second = run_in_process(TRAIN_SCRIPT, *search_args(tmp_path, 4))
         out, err = first.communicate(timeout=600)
     finally:
@@ -59,7 +62,7 @@ def test_two_workers_share_one_study_count_each_others_trials_and_write_the_best
     workers = {t.user_attrs[WORKER]["pid"] for t in study.trials}
     assert len(workers) == 2, workers  # both took trials, and none twice: one job folder per trial number
     for trial in study.trials:
-        assert trial.value == pytest.approx(read_metrics(tmp_path / str(trial.number))["metrics"]["val/loss"])
+        assert trial.value == pytest.approx(read_metrics(tmp_path / job_folder(trial))["metrics"]["val/loss"])
     best = OmegaConf.load(tmp_path / "best_trial.yaml")  # the worker that ended last wrote it: all trials
     assert best.best_trial == study.best_trial.number and dict(best.trials) == {"complete": 4, "fail": 0}
 

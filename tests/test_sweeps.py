@@ -37,7 +37,9 @@ def test_grid_records_each_job_and_the_report_reads_them_back(tmp_path):
     )
     # Some jobs failed: the sweep ran them all and exits 1.
     assert proc.returncode == 1, proc.stderr
-    jobs = {str(n): tmp_path / str(n) for n in range(6)}
+    # Job n is optimizer n // 3 at lr n % 3, in a folder named by what the sweep varies.
+    folders = [f"optimizer={o.lower()},optimizer.lr={lr}" for o in OPTIMIZERS for lr in LRS]
+    jobs = {str(n): tmp_path / folder for n, folder in enumerate(folders)}
     for name, job_dir in jobs.items():
         assert (job_dir / ".hydra" / "config.yaml").is_file(), name
         metrics = read_metrics(job_dir)

@@ -30,8 +30,8 @@ UPDATE_TAGS = {
     "updates/reference/update_ratio_log10",
     "updates/lr/group0",
 }
-# TensorBoard names runs by folder, <job>/tensorboard/<run name>: the run name is what the sweep varies.
-SGD_RUN, ADAM_RUN = "0/tensorboard/optimizer=sgd", "1/tensorboard/optimizer=adam"
+# TensorBoard names runs by folder: a sweep's job folders are named by what it varies, and hold their events.
+SGD_RUN, ADAM_RUN = "optimizer=sgd", "optimizer=adam"
 EPOCHS = 30  # XOR is solved in about 20 with the default SGD; full batch, so one step per epoch
 FRAMES = list(range(0, EPOCHS + 1, 10))  # images and weight histograms: the initial weights, then every 10 epochs
 PIXELS = 180  # configs/callbacks/decision_boundary.yaml: pixels
@@ -65,7 +65,7 @@ def events(run_dir: Path) -> EventAccumulator:
 
 
 def test_event_files_hold_every_panel(logdir: Path):
-    run = events(logdir / "0")
+    run = events(logdir / SGD_RUN)
     tags = run.Tags()
     assert set(tags["scalars"]) >= UPDATE_TAGS
     assert "hp_metric" not in tags["scalars"]
@@ -84,7 +84,7 @@ def test_event_files_hold_every_panel(logdir: Path):
     val_acc = [e.value for e in run.Scalars("val/acc")]  # one value per epoch
     assert len(val_acc) == EPOCHS
     assert run.Scalars("val/epochs_to_solve")[-1].value == val_acc.index(1.0) + 1
-    assert read_metrics(logdir / "0")["metrics"]["test/acc"] == 1.0
+    assert read_metrics(logdir / SGD_RUN)["metrics"]["test/acc"] == 1.0
 
 
 def free_port() -> int:
@@ -171,7 +171,7 @@ def test_tensorboard_serves_scalars_images_and_histograms(tensorboard):
 
 
 def test_runs_are_named_by_what_the_sweep_varies(tensorboard):
-    assert sorted(tensorboard("/data/runs")) == [SGD_RUN, ADAM_RUN]
+    assert sorted(tensorboard("/data/runs")) == [ADAM_RUN, SGD_RUN]  # what varies, and nothing else
 
 
 def test_first_view_charts_one_quantity_each(tensorboard):
@@ -256,7 +256,7 @@ def test_filmstrip_lays_out_the_runs_decision_boundaries(logdir: Path, tmp_path:
 
     from backprop_lab.analysis.filmstrip import read_frames, write_filmstrip
 
-    frames = read_frames(logdir / "0")
+    frames = read_frames(logdir / SGD_RUN)
     assert sorted(frames) == FRAMES and frames[0].shape == (PIXELS, PIXELS, 3)
     out = write_filmstrip(frames, tmp_path / "strip.png", steps=[0, 10, 30], columns=3)
     assert Image.open(out).size[0] > 3 * 100

@@ -17,7 +17,7 @@ from backprop_lab.analysis.verdicts import RULES as VERDICT_RULES
 from backprop_lab.analysis.verdicts import loss_behaviour, loss_drop, lr_regime, sweep_start
 from backprop_lab.errors import NoTaggedRuns, RunFolderError
 from backprop_lab.runs.atomic import write_text_atomic
-from backprop_lab.runs.job_folders import job_dirs, job_order, load_summary, load_yaml
+from backprop_lab.runs.job_folders import job_dirs, job_label, job_number, load_summary, load_yaml
 from backprop_lab.runs.summary import describe_status
 
 LOSS_TAG, ACC_TAG, TEST_ACC_TAG = "train/loss", "val/acc", "test/acc"
@@ -37,7 +37,7 @@ Series = list[tuple[int, float]]  # (epoch, value)
 class JobResult:
     """One job of a sweep, as the comparison shows it."""
 
-    name: str
+    name: str  # its folder's name: what the sweep varies
     optimizer: str
     lr: float | None
     status: str
@@ -49,6 +49,7 @@ class JobResult:
     tags: list[str] = field(default_factory=list)
     test_metrics: dict[str, float] = field(default_factory=dict)  # every `test/*` value, any task
     start: float | None = None  # the comparison's usual first loss (`verdicts.sweep_start`), set by `read_sweep`
+    number: int | None = None  # its number in the sweep (`hydra.job.num`)
 
     @property
     def first_perfect_epoch(self) -> int | None:
@@ -129,6 +130,7 @@ def read_job(job_dir: Path) -> JobResult:
         test_acc=test_acc[-1][1] if test_acc else final.get(TEST_ACC_TAG),
         test_metrics=test_values(scalars, final),
         tags=[str(tag) for tag in tags] if isinstance(tags, ListConfig) else [],
+        number=job_number(job_dir),
     )
 
 
@@ -182,6 +184,11 @@ def _fmt(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
+def _row_order(r: JobResult) -> tuple:
+    """Rows by optimizer, then lr, then the job's number in the sweep."""
+    return (r.optimizer, r.lr is None, r.lr or 0.0, r.number is None, r.number or 0, r.name)
+
+
 def markdown_table(results: Sequence[JobResult]) -> str:
     """One row per job, sorted by optimizer, lr and job, with every test metric and the verdict rules underneath."""
     extra = varying_keys(results)
@@ -194,11 +201,11 @@ def markdown_table(results: Sequence[JobResult]) -> str:
         *metrics, *(["first epoch acc = 1.0"] if show_solved else []), "drop", "loss", "lr regime",
     ]  # fmt: skip
     rows = []
-    for r in sorted(results, key=lambda r: (r.optimizer, r.lr is None, r.lr or 0.0, job_order(Path(r.name)))):
+    for r in sorted(results, key=_row_order):
         perfect = r.first_perfect_epoch
         rows.append(
             [
-                r.name, r.optimizer, _fmt(r.lr, "g"), *(r.overrides.get(k, "-") for k in extra),
+                job_label(r.name, r.number), r.optimizer, _fmt(r.lr, "g"), *(r.overrides.get(k, "-") for k in extra),
                 *([",".join(r.tags) or "-"] if show_tags else []), r.status, _fmt(r.final_train_loss, ".4g"),
                 *(_fmt(r.test_metrics.get(m), ".4g") for m in metrics),
                 *(["never" if perfect is None and r.accuracy else _fmt(perfect, "d")] if show_solved else []),

@@ -1,9 +1,10 @@
 """Lightning's progress bars without `v_num`.
 
 Lightning adds the logger's version to every bar as `v_num`, cut to its last
-four characters when it is text. Here the TensorBoard version is the run's
-name (`runs/name.py`), so the bar read `v_num=ults` for `defaults`: noise, not
-information. The run's name is in the log's last lines and in TensorBoard.
+four characters when it is text. Here the TensorBoard version is empty (the
+event folder is named by the run's name, `runs/name.py`), so the bar would end
+in a bare `v_num=`: noise, not information. The run's name is in the log's
+last lines and in TensorBoard.
 """
 
 from typing import Any

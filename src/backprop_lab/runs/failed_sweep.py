@@ -19,7 +19,7 @@ from pathlib import Path
 from hydra.errors import CompactHydraException
 
 from backprop_lab.errors import UserError
-from backprop_lab.runs.job_folders import job_dirs, load_summary, load_yaml
+from backprop_lab.runs.job_folders import job_dirs, job_label, job_number, load_summary, load_yaml
 from backprop_lab.runs.summary import describe_status
 
 ERROR_WIDTH = 100  # characters of each job's error shown in the table
@@ -49,7 +49,8 @@ def job_rows(sweep_dir: Path) -> list[tuple[str, str, str, str]]:
     rows = []
     for job in jobs:
         status, error = _status(job)
-        rows.append((job.name, status, " ".join(o for o in overrides[job] if o not in shared), error))
+        differing = " ".join(o for o in overrides[job] if o not in shared)
+        rows.append((job_label(job.name, job_number(job)), status, differing, error))
     return rows
 
 

@@ -23,6 +23,7 @@ from omegaconf import DictConfig, open_dict, read_write
 
 from backprop_lab.errors import FolderInUse
 from backprop_lab.runs.lock import acquire, archive_previous_record
+from backprop_lab.runs.name import same_named_values
 
 # Below this much free space Hydra cannot even write the run's config; stop with a clear message instead.
 MIN_FREE_BYTES = 1 << 20
@@ -58,6 +59,25 @@ def _stop_if_unwritable(folder: str, setting: str) -> None:
     sys.exit(2)
 
 
+def _stop_if_jobs_share_a_folder(config: DictConfig) -> None:
+    """A sweep's job folders are named by what it varies: two values that name alike would write one folder."""
+    params = config.hydra.sweeper.get("params") or {}
+    task = [*config.hydra.overrides.task, *(f"{key}={value}" for key, value in params.items())]
+    same = same_named_values(task)
+    if same is None:
+        return
+    first, second, name = same
+    what = f"lists {first} twice" if first == second else f"values {first} and {second} name their jobs alike"
+    print(
+        f"error: The sweep {what}, so two jobs would write one folder, {Path(config.hydra.sweep.dir) / name} (a "
+        "sweep's job folders are named by what it varies; characters other than letters, digits and ._=,+-[]~ "
+        "become _). Nothing was run. Give each value once, in a form that differs in those characters; to repeat "
+        "a run, vary the seed (seed=1,2,3).",
+        file=sys.stderr,
+    )
+    sys.exit(2)
+
+
 def _extra_process(config: DictConfig) -> None:
     """An extra process writes no `.hydra/` and logs to `<job>_ddp_process_<rank>.log`, as Lightning's own launch
     sets it (it passes `hydra.output_subdir=null`: then nothing is left to change)."""
@@ -87,3 +107,4 @@ class CheckRunFolder(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         _stop_if_unwritable(config.hydra.sweep.dir, "hydra.sweep.dir")
+        _stop_if_jobs_share_a_folder(config)

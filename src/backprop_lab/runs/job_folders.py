@@ -17,9 +17,29 @@ from backprop_lab.errors import RunFolderError
 NO_METRICS = "no metrics.json"
 
 
+def job_number(job_dir: Path) -> int | None:
+    """The job's number in its sweep (`hydra.job.num` in `.hydra/hydra.yaml`); None when that is missing or damaged.
+
+    Job folders are named by what the sweep varies, so their names do not say
+    the order the sweep ran them in. Read as data, nothing resolved.
+    """
+    try:
+        hydra = OmegaConf.to_container(OmegaConf.load(job_dir / ".hydra" / "hydra.yaml"), resolve=False)
+        number = hydra["hydra"]["job"]["num"]  # type: ignore[index]
+    except Exception:  # missing, not YAML, or another shape: the job just sorts last  # noqa: BLE001
+        return None
+    return number if isinstance(number, int) and not isinstance(number, bool) else None
+
+
+def job_label(name: str, number: int | None) -> str:
+    """A job as tables show it: its number in the sweep (its folder's name repeats the other columns), else the name."""
+    return name if number is None else str(number)
+
+
 def job_order(path: Path) -> tuple[int, str]:
-    """Hydra numbers jobs 0, 1, ...: sort by number, other names last."""
-    return (int(path.name), "") if path.name.isdigit() else (1 << 30, path.name)
+    """A sweep's job folders in the order it ran them (`job_number`); folders without a number last, by name."""
+    number = job_number(path)
+    return (1 << 30, path.name) if number is None else (number, path.name)
 
 
 def job_dirs(sweep_dir: Path) -> list[Path]:

@@ -1,14 +1,17 @@
 """A run's readable name, from what was chosen on the command line: `optimizer=adam,optimizer.lr=0.05,seed=1`.
 
 TensorBoard names a run by the folder of its event files, relative to
-`--logdir`. Hydra numbers a sweep's jobs `0/`, `1/`, ..., so the TensorBoard
-logger writes into `tensorboard/<run name>/` (the `version` of
-`configs/logger/tensorboard.yaml`, through the `${run_name:}` resolver
-registered here) and the legend, the run selector and the HParams table say
-which job is Adam. A job of a sweep is named by the keys the sweep varies
-(`-m optimizer=sgd,adam seed=1` names its jobs `optimizer=sgd` and
-`optimizer=adam`); a single run by all its overrides; a run with none
-`defaults`.
+`--logdir`. A single run's events go to `tensorboard/<run name>/` inside its
+folder (`${tensorboard_folder:}` in `configs/logger/tensorboard.yaml`); a
+sweep's job folders are themselves named by what the sweep varies
+(`hydra.sweep.subdir: ${run_name:}` in `configs/hydra/default.yaml`) and hold
+their events directly, so that `tensorboard --logdir <sweep folder>` lists
+`optimizer=sgd` and `optimizer=adam` and nothing else. A job of a sweep is
+named by the keys the sweep varies (`-m optimizer=sgd,adam seed=1` names its
+jobs `optimizer=sgd` and `optimizer=adam`); a single run by all its
+overrides; a run with none `defaults`. An Optuna trial's folder starts with
+its number (`trial=007,optimizer.lr=0.0123`): a study may try the same
+values twice.
 
 `${chosen_keys:}` gives the keys those overrides set, so the HParams tab can
 show the columns a sweep varies first (`callbacks/hparams.py`).
@@ -66,6 +69,33 @@ def swept_keys(sweep_task: list[str], sweeper_params: list[str]) -> set[str]:
     return keys | {o.key_or_group for o in parsed if o.is_sweep_override()}
 
 
+def same_named_values(sweep_task: list[str]) -> tuple[str, str, str] | None:
+    """Two values of one swept key that would give their jobs the same folder: (first, second, folder name).
+
+    A sweep's job folder is named by what it varies, so `seed=1,1` (or two
+    paths that differ only in characters a folder name cannot hold) would have
+    two jobs write one folder. None when every value names its own job.
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    try:
+        parsed = OverridesParser.create().parse_overrides([str(o) for o in sweep_task])
+    except HydraException:
+        return None
+    for override in parsed:
+        if not override.is_discrete_sweep() or override.value_type.name == "GLOB_CHOICE_SWEEP":
+            continue  # a glob is expanded against the config groups, which only Hydra's loader knows
+        key = override.get_key_element()
+        seen: dict[str, str] = {}
+        for value in override.sweep_string_iterator():
+            name = run_name([f"{key}={value}"])
+            if name in seen:
+                return f"{key}={seen[name]}", f"{key}={value}", name
+            seen[name] = value
+    return None
+
+
 def _sweep(hydra_cfg: DictConfig) -> set[str]:
     """In a multirun job, the keys its sweep varies (read from the sweep's `multirun.yaml`); else none."""
     from hydra.types import RunMode
@@ -119,6 +149,22 @@ def current_chosen_keys() -> str:
     return ",".join(chosen_keys(_task_overrides()))
 
 
+def current_tensorboard_folder() -> str:
+    """Where the running job's event files go in its folder: `tensorboard/<run name>`; in a sweep, the job folder
+    itself (empty), which is already named by what the sweep varies."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
+        return ""
+    return f"tensorboard/{current_run_name()}"
+
+
+def trial_folder(number: int, overrides: list[str]) -> str:
+    """An Optuna trial's job folder: its zero-padded number (so folders sort in trial order), then its values."""
+    return f"trial={number:03d},{run_name(overrides)}"
+
+
 def trial_name(sweep_folder: str, job: int, name: str) -> str:
     """A sweep job's HParams row: its sweep's folder, zero-padded job number (rows sort in sweep order), name."""
     return f"{sweep_folder} #{job:03d} {name}"
@@ -136,11 +182,12 @@ def current_trial_name() -> str:
 
 
 def register_resolver() -> None:
-    """Make `${run_name:}`, `${chosen_keys:}` and `${trial_name:}` usable in configs; safe to call more than once."""
+    """Make the resolvers above (`${run_name:}`, ...) usable in configs; safe to call more than once."""
     resolvers = (
         ("run_name", current_run_name),
         ("chosen_keys", current_chosen_keys),
         ("trial_name", current_trial_name),
+        ("tensorboard_folder", current_tensorboard_folder),
     )
     for name, function in resolvers:
         if not OmegaConf.has_resolver(name):
@@ -148,11 +195,13 @@ def register_resolver() -> None:
 
 
 def tensorboard_dir(run_dir: Path | str) -> Path:
-    """The folder of a run's TensorBoard event files: `<run>/tensorboard/<run name>/`.
+    """The folder of a run's TensorBoard event files: `<run>/tensorboard/<run name>/`, or a sweep job's own folder.
 
-    Runs made before runs were named keep their events in `<run>/tensorboard/`
-    itself; that folder is returned for them (and for a run with no events).
+    `<run>/tensorboard/` when the run wrote no events (there is nothing to read).
     """
-    root = Path(run_dir) / "tensorboard"
+    run_dir = Path(run_dir)
+    root = run_dir / "tensorboard"
+    if any(run_dir.glob("events.out.tfevents.*")):
+        return run_dir
     folders = sorted({p.parent for p in root.glob("*/events.out.tfevents.*")})
     return folders[0] if folders else root

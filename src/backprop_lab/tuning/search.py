@@ -27,6 +27,7 @@ from optuna.trial import FrozenTrial, Trial, TrialState
 
 from backprop_lab.errors import ConfigError
 from backprop_lab.runs.atomic import write_text_atomic
+from backprop_lab.runs.name import trial_folder
 from backprop_lab.runs.summary import read_summary
 from backprop_lab.tuning.study import RAN
 
@@ -64,6 +65,11 @@ def search_space(overrides: list[Override]) -> tuple[dict[str, BaseDistribution]
 def trial_overrides(trial: Trial | FrozenTrial) -> list[str]:
     """The trial's parameters as Hydra overrides, e.g. `optimizer.lr=0.0123`."""
     return [f"{name}={value}" for name, value in trial.params.items()]
+
+
+def job_folder(trial: Trial | FrozenTrial) -> str:
+    """The trial's job folder, `trial=007,optimizer.lr=0.0123`: a study may try the same values twice."""
+    return trial_folder(trial.number, trial_overrides(trial))
 
 
 def record(study: optuna.Study, trial: Trial, job: JobReturn, metric: str | None) -> None:

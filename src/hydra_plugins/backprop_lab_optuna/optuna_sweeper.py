@@ -104,8 +104,10 @@ class OptunaSweeper(Sweeper):
         while (left := self.n_trials - study.trials_counted(shared)) > 0:
             trials = [study.ask(shared, space) for _ in range(min(self.n_jobs, left))]
             # Trial numbers come from the shared study (another worker may hold the numbers between them):
-            # each job's folder is named by its trial's number, not by its place in the batch.
-            batch = [[*fixed, *search.trial_overrides(t), f"hydra.sweep.subdir={t.number}"] for t in trials]
+            # each job's folder starts with its trial's number, not its place in the batch, then the trial's values.
+            batch = [
+                [*fixed, *search.trial_overrides(t), f"hydra.sweep.subdir='{search.job_folder(t)}'"] for t in trials
+            ]
             try:
                 self.validate_batch_is_legal(batch)
                 jobs = self.launcher.launch(batch, initial_job_idx=trials[0].number)

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from hydra.core.hydra_config import HydraConfig
 from hydra.core.singleton import Singleton
 from hydra.core.utils import JobReturn, JobStatus, filter_overrides
 from hydra.types import HydraContext
@@ -97,7 +98,14 @@ class WaitsForEveryJob:
         config = self.hydra_context.config_loader.load_sweep_config(self.config, list(overrides))
         with read_write(config.hydra):
             config.hydra.job.num = number
-            config.hydra.runtime.output_dir = str(Path(config.hydra.sweep.dir) / str(config.hydra.sweep.subdir))
+        sweep_hydra = HydraConfig.instance().cfg
+        HydraConfig.instance().set_config(config)  # the folder is named (`${run_name:}`) by this job's overrides
+        try:
+            folder = Path(config.hydra.sweep.dir) / str(config.hydra.sweep.subdir)
+        finally:
+            HydraConfig.instance().cfg = sweep_hydra
+        with read_write(config.hydra):
+            config.hydra.runtime.output_dir = str(folder)
         lost = JobReturn(overrides=list(overrides), hydra_cfg=config, status=JobStatus.FAILED)
         lost.return_value = FailedSweepJob(JobLost(message), self.config.hydra.sweep.dir)
         return lost
