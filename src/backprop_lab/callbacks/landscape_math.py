@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 from torch import Tensor, nn
 from torch.func import functional_call, vmap
 
@@ -45,10 +46,14 @@ def pca_directions(trajectory: Tensor, origin: Tensor) -> tuple[Tensor, Tensor]:
     points ran its BLAS threads against training's and took seconds on a
     busy 2-core machine; torch's own SVD maps several times as much LAPACK
     code into the process for one small decomposition (docs/performance.md).
+    The eigh runs on one BLAS thread: from about 30 points on, OpenBLAS hands
+    it to a thread per core, and each of them then spins for about 0.1 s of
+    CPU before it sleeps, more than the whole drawing of a small network.
     """
     offsets = (trajectory - origin).double()
     gram = (offsets @ offsets.T).numpy()
-    eigenvalues, vectors = np.linalg.eigh(gram)  # ascending
+    with threadpool_limits(limits=1, user_api="blas"):
+        eigenvalues, vectors = np.linalg.eigh(gram)  # ascending
     order = np.argsort(eigenvalues)[::-1][:2]
     variances = np.clip(eigenvalues[order], 0.0, None)
     directions = torch.zeros(2, offsets.shape[1], dtype=torch.float64)
@@ -82,8 +87,15 @@ def random_directions(params: list[Tensor], seed: int) -> Tensor:
 
 
 def project(points: Tensor, origin: Tensor, directions: Tensor) -> Tensor:
-    """(a, b) of each point's nearest point on the plane origin + a*d1 + b*d2 (exact for points on it)."""
-    return ((points - origin).double() @ torch.from_numpy(np.linalg.pinv(directions.double().numpy()))).float()
+    """(a, b) of each point's nearest point on the plane origin + a*d1 + b*d2 (exact for points on it).
+
+    The pseudo-inverse of the (2, P) directions D is D^T (D D^T)^+: only the
+    2 x 2 matrix goes to NumPy, whose SVD of all of D woke a BLAS thread per
+    core for a large network (see `pca_directions`).
+    """
+    d = directions.double()
+    inverse = torch.from_numpy(np.linalg.pinv((d @ d.T).numpy()))
+    return ((points - origin).double() @ d.T @ inverse).float()
 
 
 MIN_ASPECT = 1 / 3  # the shorter side of the plane is at least this share of the longer one
