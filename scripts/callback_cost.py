@@ -8,7 +8,11 @@ overrides, with a timer (`time.thread_time`: this thread's CPU, which waiting
 for a core does not inflate) around every hook of every lab callback. Less
 noisy than `telemetry_cost.py`'s whole runs with and without them, which
 measure what a user pays in the end, imports and side effects included; this
-script says where it goes. Extra arguments are Hydra overrides.
+script says where it goes. Extra arguments are Hydra overrides. It also
+prints the CPU the process's other threads spent meanwhile: TensorBoard's
+writer, which checksums every event it is handed in pure Python, and any
+worker threads a library woke (the same line with the callbacks off, e.g.
+`~callbacks.update_telemetry`, is what the run needs without them).
 """
 
 import argparse
@@ -67,14 +71,16 @@ def main() -> None:
         for callback in trainer.callbacks:
             if type(callback).__name__ in lab:
                 timed(callback, spent)
-        began = time.thread_time()
+        began, began_process = time.thread_time(), time.process_time()
         trainer.fit(model, datamodule=datamodule)
         trainer.test(model, datamodule=datamodule, verbose=False)
         total = time.thread_time() - began
+        others = time.process_time() - began_process - total
     print(f"{args.case}: fit and test took {total:.2f} s of CPU in this thread; the lab's callbacks' hooks:")
     for name in sorted(lab, key=lambda n: -spent[n]):
         print(f"  {name:22s} {spent[name]:7.3f} s  {100 * spent[name] / total:5.1f}%")
     print(f"  {'all of them':22s} {sum(spent.values()):7.3f} s  {100 * sum(spent.values()) / total:5.1f}%")
+    print(f"Other threads meanwhile (TensorBoard's writer, BLAS or OpenMP workers): {others:.3f} s of CPU")
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ from backprop_lab.callbacks.hparams_protos import (
     session_end_summary,
     session_start_summary,
 )
-from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback
+from backprop_lab.callbacks.tensorboard_base import TensorBoardCallback, add_summary
 from backprop_lab.callbacks.watch import watched_module
 
 # The columns every run declares, whatever its optimizer, model or data.
@@ -154,13 +154,11 @@ class HParamsSummary(TensorBoardCallback):
             writer.add_scalar(EPOCHS_TO_SOLVE, self.epochs_to_solve, trainer.global_step)
         values = self._values or self.hparams(trainer, pl_module)
         columns = {**HPARAMS, **{name: data_type(value) for name, value in self.extra.items()}}
-        # SummaryWriter has no public way to add a ready-made summary; Lightning uses the same call.
-        file_writer = writer._get_file_writer()
         shown = shown_columns(self.chosen, list(columns))
         experiment = experiment_summary(columns, self.metrics, shown)
         summaries = (experiment, session_start_summary(values, self.trial), session_end_summary())
         for summary in summaries:
-            file_writer.add_summary(summary, trainer.global_step)
+            add_summary(writer, summary, trainer.global_step)
         writer.flush()
 
     def hparams(self, trainer: L.Trainer, pl_module: L.LightningModule) -> dict[str, Any]:

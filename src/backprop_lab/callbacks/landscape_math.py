@@ -20,6 +20,7 @@ its call: all of them at once would be (grid points x P) floats, hundreds of
 MB for a network of 10^5 weights.
 """
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -40,24 +41,25 @@ def pca_directions(trajectory: Tensor, origin: Tensor) -> tuple[Tensor, Tensor]:
 
     Signs are chosen so that the path's first point has positive coordinates,
     so pictures of runs from the same start are oriented alike. Computed from
-    the T x T Gram matrix of the T path points (torch's matmul on the run's
-    threads, then NumPy's eigh of a small matrix): NumPy's SVD of the T x P
-    points ran its BLAS threads against training's and took seconds on a
-    busy 2-core machine; torch's own SVD maps several times as much LAPACK
-    code into the process for one small decomposition (docs/performance.md).
+    the T x T Gram matrix of the T path points (torch's matmul and eigh, on
+    the run's torch threads): an SVD of the T x P points took seconds on a
+    busy 2-core machine; NumPy's eigh of the Gram matrix hands it, from about
+    30 points on, to OpenBLAS's thread per core, each of which then spins for
+    about 0.1 s of CPU before it sleeps (docs/telemetry.md). Torch's eigh
+    maps 1.2 MiB more of LAPACK's code into the process than NumPy's
+    (docs/performance.md on memory).
     """
     offsets = (trajectory - origin).double()
-    gram = (offsets @ offsets.T).numpy()
-    eigenvalues, vectors = np.linalg.eigh(gram)  # ascending
-    order = np.argsort(eigenvalues)[::-1][:2]
-    variances = np.clip(eigenvalues[order], 0.0, None)
+    eigenvalues, vectors = torch.linalg.eigh(offsets @ offsets.T)  # ascending
+    order = torch.argsort(eigenvalues, descending=True)[:2]
+    variances = eigenvalues[order].clamp(min=0.0).tolist()
     directions = torch.zeros(2, offsets.shape[1], dtype=torch.float64)
-    for i, (variance, k) in enumerate(zip(variances, order, strict=True)):
-        if variance > 1e-24 * max(float(variances[0]), 1e-300):
-            directions[i] = torch.from_numpy(vectors[:, k].copy()) @ offsets / np.sqrt(variance)
+    for i, (variance, k) in enumerate(zip(variances, order.tolist(), strict=True)):
+        if variance > 1e-24 * max(variances[0], 1e-300):
+            directions[i] = vectors[:, k] @ offsets / math.sqrt(variance)
     signs = torch.where(directions @ offsets[0] < 0, -1.0, 1.0).to(torch.float64)
-    total = float(np.clip(eigenvalues, 0.0, None).sum())
-    shares = [float(v) / total if total > 0 else 0.0 for v in variances] + [0.0, 0.0]
+    total = float(eigenvalues.clamp(min=0.0).sum())
+    shares = [v / total if total > 0 else 0.0 for v in variances] + [0.0, 0.0]
     return (directions * signs[:, None]).float(), torch.tensor(shares[:2])
 
 
@@ -82,8 +84,15 @@ def random_directions(params: list[Tensor], seed: int) -> Tensor:
 
 
 def project(points: Tensor, origin: Tensor, directions: Tensor) -> Tensor:
-    """(a, b) of each point's nearest point on the plane origin + a*d1 + b*d2 (exact for points on it)."""
-    return ((points - origin).double() @ torch.from_numpy(np.linalg.pinv(directions.double().numpy()))).float()
+    """(a, b) of each point's nearest point on the plane origin + a*d1 + b*d2 (exact for points on it).
+
+    The pseudo-inverse of the (2, P) directions D is D^T (D D^T)^+: only the
+    2 x 2 matrix goes to NumPy, whose SVD of all of D woke OpenBLAS's threads
+    on a large network (see `pca_directions`).
+    """
+    d = directions.double()
+    inverse = torch.from_numpy(np.linalg.pinv((d @ d.T).numpy()))
+    return ((points - origin).double() @ d.T @ inverse).float()
 
 
 MIN_ASPECT = 1 / 3  # the shorter side of the plane is at least this share of the longer one

@@ -31,8 +31,8 @@ and how), on a fixed sample of training rows: the first `max_rows` rows of
 the training loader's dataset (`rows_sample.py`), taken once and the same at
 every drawing. Any network and input shape works. The module is in eval mode
 while the loss is computed, and its weights are never changed. The pictures
-go to every logger that keeps images (`images.py`); the PNG files are
-written with Pillow.
+go to every logger that keeps images (`images.py`); each is encoded as a
+PNG once, with Pillow, and the same bytes go to TensorBoard and the file.
 """
 
 import functools
@@ -47,7 +47,7 @@ import torch
 
 from backprop_lab.callbacks import landscape_math as ls
 from backprop_lab.callbacks.cadence import steps_between
-from backprop_lab.callbacks.images import image_loggers, log_image
+from backprop_lab.callbacks.images import image_loggers, log_image, png_bytes
 from backprop_lab.callbacks.landscape_image import render_line, render_plane, write_landscape
 from backprop_lab.callbacks.module_loss import ModuleLoss
 from backprop_lab.callbacks.rows_sample import NoSample, dataset_rows, rows_of
@@ -176,12 +176,13 @@ class LossLandscape(TensorBoardCallback):
         total = dataset_rows(trainer, "train")
         result["rows"] = np.array([len(x), -1 if total is None else total])
         images = dict(self.pictures(result, len(x), total, trainer.global_step, loss.how))
+        pngs = {name: png_bytes(image) for name, image in images.items()}  # once, for the logger and the file
         if self._drawn_at != trainer.global_step:  # once a step: the last epoch's end is fit's
             for name, image in images.items():
-                log_image(trainer, f"landscape/{name}", image, trainer.global_step)
+                log_image(trainer, f"landscape/{name}", image, trainer.global_step, png=pngs[name])
         self._drawn_at = trainer.global_step
         if final and self.output_dir is not None:
-            write_landscape(self.output_dir / "landscape", result, images)
+            write_landscape(self.output_dir / "landscape", result, pngs)
         log.info(
             "Loss landscape at step %d drawn in %.0f ms", trainer.global_step, 1000 * (time.perf_counter() - began)
         )

@@ -10,20 +10,41 @@ import logging
 import lightning as L
 from lightning.pytorch.callbacks import Callback
 from lightning.pytorch.loggers import TensorBoardLogger
+from tensorboard.compat.proto.summary_pb2 import Summary
 from torch.utils.tensorboard import SummaryWriter
 
 log = logging.getLogger(__name__)
 
 
+def add_summary(writer: SummaryWriter, summary: Summary, step: int) -> None:
+    """Write a ready-made summary as one event at `step`.
+
+    SummaryWriter has no public way to do it; Lightning's own
+    `TensorBoardLogger.log_hyperparams` uses the same call.
+    """
+    writer._get_file_writer().add_summary(summary, step)
+
+
 def log_scalars(trainer: L.Trainer, metrics: dict[str, float], step: int) -> None:
-    """Send scalars to every logger of the run at `step`, through each logger's public `log_metrics`.
+    """Send scalars to every logger of the run at `step`: to TensorBoard as one event, to others by `log_metrics`.
 
     Not through `self.log`: these values belong to one optimizer step, not
     to an epoch, and Lightning's per-call bookkeeping would cost more than a
     small network's step for the dozens of per-layer values logged at once.
+    Not through TensorBoard's `log_metrics` either: it writes an event per
+    value, and the writer's thread checksums every event in pure Python: the
+    conv net's 53 values a step, logged 40 times, took about 0.2 s of CPU
+    that way and take 0.03 s as one event a step. A logger's `prefix` is not
+    applied here.
     """
+    if not trainer.is_global_zero:
+        return
     for logger in trainer.loggers:
-        logger.log_metrics(metrics, step=step)
+        if isinstance(logger, TensorBoardLogger):
+            values = [Summary.Value(tag=tag, simple_value=value) for tag, value in metrics.items()]
+            add_summary(logger.experiment, Summary(value=values), step)
+        else:
+            logger.log_metrics(metrics, step=step)
 
 
 class TensorBoardCallback(Callback):
