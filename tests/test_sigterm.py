@@ -8,6 +8,7 @@ at one chosen point of a stage, through the scripts' own entry points; the
 one fresh process is test_exit_codes.py's (start-up, SIGINT and SIGTERM).
 """
 
+import contextlib
 import signal
 from pathlib import Path
 
@@ -54,6 +55,29 @@ def interrupted(proc, run_dir: Path) -> dict:
     metrics = read_metrics(run_dir)
     assert metrics["status"] == "interrupted" and "SIGTERM" in metrics["error"], metrics
     return metrics
+
+
+@pytest.mark.parametrize("then", ["fails", "goes on"])
+def test_sigterm_that_an_import_swallowed_still_ends_the_run_interrupted(then, tmp_path, monkeypatch):
+    """torch's C code imports NumPy and swallows what the import raised (our `Terminated`): the import of torch
+    then fails on NumPy ('cannot load module more than once'), or goes on as if no signal had come (CI saw the
+    first: a traceback and exit 1 instead of 143)."""
+    import backprop_lab.train
+
+    real_train = backprop_lab.train.train
+
+    def importing_swallows_the_signal(cfg):
+        with contextlib.suppress(Terminated):  # what a C extension's import does with an exception it meets
+            signal.raise_signal(signal.SIGTERM)
+        if then == "fails":
+            raise ImportError("cannot load module more than once per process")
+        return real_train(cfg)
+
+    monkeypatch.setattr(backprop_lab.train, "train", importing_swallows_the_signal)  # scripts/train.py imports it
+    run_dir = tmp_path / "run"
+    proc = run_in_process(TRAIN_SCRIPT, *QUIET, f"hydra.run.dir={run_dir}")
+    assert "while starting up" in interrupted(proc, run_dir)["error"]
+    assert not (run_dir / "checkpoints").exists()  # stopped before it trained
 
 
 def test_sigterm_while_the_csv_is_read_ends_the_run_interrupted(tmp_path, monkeypatch):

@@ -100,13 +100,29 @@ class Terminated(BaseException):
     """
 
 
+# Set when `Terminated` is raised: a C extension importing another (torch importing NumPy) may swallow it, and the
+# import then fails later with an unrelated error, or not at all.
+_SIGTERM_RAISED = threading.Event()
+
+
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:
     if signal.getsignal(signal.SIGTERM) is not _raise_terminated:
         # Lightning's handler (in place while fit or test runs) set `trainer.received_sigterm` and called this one
         # after it: its loops stop the run at the next batch.
         return
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one is enough: the shutdown that follows is not cut short
+    _SIGTERM_RAISED.set()
     raise Terminated("SIGTERM")
+
+
+def stop_if_sigterm_was_swallowed() -> None:
+    """Raise `Terminated` again if one was raised and something swallowed it (see `_SIGTERM_RAISED`).
+
+    Called by the tasks once their imports are done, so a SIGTERM during them
+    stops the run instead of being lost, with further ones ignored.
+    """
+    if _SIGTERM_RAISED.is_set():
+        raise Terminated("SIGTERM")
 
 
 @contextlib.contextmanager
@@ -122,9 +138,15 @@ def _sigterm_goes_to(handler: Callable[[int, FrameType | None], None] | signal.H
         signal.signal(signal.SIGTERM, previous)
 
 
-def raise_on_sigterm() -> contextlib.AbstractContextManager[None]:
+@contextlib.contextmanager
+def raise_on_sigterm() -> Iterator[None]:
     """SIGTERM raises `Terminated` where the program is, instead of ending it with its record still `running`."""
-    return _sigterm_goes_to(_raise_terminated)
+    _SIGTERM_RAISED.clear()  # a program (or a test) running several entry points in turn starts each afresh
+    try:
+        with _sigterm_goes_to(_raise_terminated):
+            yield
+    finally:
+        _SIGTERM_RAISED.clear()
 
 
 def ignore_sigterm() -> contextlib.AbstractContextManager[None]:
@@ -150,7 +172,12 @@ def run_reporting_user_errors(
     try:
         if check is not None:
             _checked(check, cfg)
-        return task(cfg)
+        try:
+            return task(cfg)
+        except Exception as err:
+            if _SIGTERM_RAISED.is_set():  # an import failed because a SIGTERM was raised inside it
+                raise Terminated("SIGTERM") from err
+            raise
     except UserError as err:
         _print(err)
         if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
