@@ -64,8 +64,10 @@ class TensorBoardCallback(Callback):
         return None
 
     def writer(self, trainer: L.Trainer) -> SummaryWriter | None:
+        """The run's SummaryWriter; None without a TensorBoard logger, and in every process but the first of a
+        multi-process run (Lightning gives those a stand-in that writes nothing and has no file writer)."""
         logger = self.tensorboard(trainer)
-        return None if logger is None else logger.experiment
+        return None if logger is None or not trainer.is_global_zero else logger.experiment
 
     def skip_once(self, reason: str) -> None:
         """Log why this callback does nothing, once per run rather than once per epoch."""
