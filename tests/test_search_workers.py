@@ -57,11 +57,14 @@ def test_two_workers_share_one_study_count_each_others_trials_and_write_the_best
     assert first.returncode == 0 and second.returncode == 0, err + second.stderr
 
     study = load(tmp_path)
-    assert [t.number for t in study.trials] == list(range(4))  # n_trials counts both workers' trials
-    assert all(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
-    workers = {t.user_attrs[WORKER]["pid"] for t in study.trials}
+    # A trial asked when both workers counted at the same moment is one too many: pruned, never run.
+    ran = [t for t in study.trials if t.state != optuna.trial.TrialState.PRUNED]
+    assert [t.number for t in ran] == list(range(4))  # n_trials counts both workers' trials
+    assert all(t.state == optuna.trial.TrialState.COMPLETE for t in ran)
+    workers = {t.user_attrs[WORKER]["pid"] for t in ran}
     assert len(workers) == 2, workers  # both took trials, and none twice: one job folder per trial number
-    for trial in study.trials:
+    assert not list(tmp_path.glob("trial=004,*"))
+    for trial in ran:
         assert trial.value == pytest.approx(read_metrics(tmp_path / job_folder(trial))["metrics"]["val/loss"])
     best = OmegaConf.load(tmp_path / "best_trial.yaml")  # the worker that ended last wrote it: all trials
     assert best.best_trial == study.best_trial.number and dict(best.trials) == {"complete": 4, "fail": 0}
@@ -84,6 +87,19 @@ def test_a_killed_workers_trial_is_marked_failed_by_the_next_and_the_batch_runs_
     assert "#1 : " in log and "#2 : " in log  # one launch of jobs 1 and 2
     best = OmegaConf.load(tmp_path / "best_trial.yaml")
     assert dict(best.trials) == {"complete": 2, "fail": 1} and best.best_trial in (1, 2)
+
+
+def test_of_two_trials_asked_at_the_same_moment_for_the_last_place_the_later_is_one_too_many(tmp_path):
+    from backprop_lab.tuning.study import RAN, beyond_n_trials
+
+    study = optuna.create_study(storage=storage_of(tmp_path), study_name="search", direction="minimize")
+    done = study.ask()
+    done.set_user_attr(RAN, True)
+    study.tell(done, 0.5)
+    cut_off = study.ask()  # interrupted: failed and not counted, so the place is free again
+    study.tell(cut_off, state=optuna.trial.TrialState.FAIL)
+    first, second = study.ask(), study.ask()  # two workers, each counted 1 of n_trials=2 done or running
+    assert not beyond_n_trials(study, first, 2) and beyond_n_trials(study, second, 2)
 
 
 def test_a_live_workers_running_trial_is_left_to_it_and_counted(tmp_path):

@@ -73,7 +73,8 @@ def test_sigterm_that_an_import_swallowed_still_ends_the_run_interrupted(then, t
             raise ImportError("cannot load module more than once per process")
         return real_train(cfg)
 
-    monkeypatch.setattr(backprop_lab.train, "train", importing_swallows_the_signal)  # scripts/train.py imports it
+    # scripts/train.py imports this name when its task starts
+    monkeypatch.setattr(backprop_lab.train, "train", importing_swallows_the_signal)
     run_dir = tmp_path / "run"
     proc = run_in_process(TRAIN_SCRIPT, *QUIET, f"hydra.run.dir={run_dir}")
     assert "while starting up" in interrupted(proc, run_dir)["error"]

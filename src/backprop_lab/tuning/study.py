@@ -18,7 +18,7 @@ from pathlib import Path
 import optuna
 from hydra.utils import instantiate
 from omegaconf import DictConfig
-from optuna.trial import Trial, TrialState
+from optuna.trial import FrozenTrial, Trial, TrialState
 from sqlalchemy.engine import make_url
 
 from backprop_lab.errors import ConfigError
@@ -100,7 +100,16 @@ def fail_stale_trials(study: optuna.Study) -> None:
             study.tell(t.number, state=TrialState.FAIL)
 
 
+def _counts(trial: FrozenTrial) -> bool:
+    return bool(trial.user_attrs.get(RAN)) or trial.state == TrialState.RUNNING
+
+
 def trials_counted(study: optuna.Study) -> int:
     """Trials that count towards `n_trials`: those that ran to their end, and those another worker is running."""
-    trials = study.get_trials(deepcopy=False)
-    return sum(1 for t in trials if t.user_attrs.get(RAN) or t.state == TrialState.RUNNING)
+    return sum(1 for t in study.get_trials(deepcopy=False) if _counts(t))
+
+
+def beyond_n_trials(study: optuna.Study, trial: Trial, n_trials: int) -> bool:
+    """Whether `n_trials` counted trials came before `trial` (by number): two workers that counted at the same
+    moment each saw room for one more, and asked; the later number is the one too many."""
+    return sum(1 for t in study.get_trials(deepcopy=False) if t.number < trial.number and _counts(t)) >= n_trials

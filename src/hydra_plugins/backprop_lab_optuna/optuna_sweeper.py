@@ -102,7 +102,16 @@ class OptunaSweeper(Sweeper):
             self.n_jobs,
         )
         while (left := self.n_trials - study.trials_counted(shared)) > 0:
-            trials = [study.ask(shared, space) for _ in range(min(self.n_jobs, left))]
+            trials = []
+            for trial in (study.ask(shared, space) for _ in range(min(self.n_jobs, left))):
+                if study.beyond_n_trials(shared, trial, self.n_trials):
+                    shared.tell(trial, state=search.TrialState.PRUNED)  # neither complete nor failed: never run
+                    log.info("Trial %d is one more than n_trials=%d (another worker asked at the same moment): "
+                             "not run.", trial.number, self.n_trials)  # fmt: skip
+                else:
+                    trials.append(trial)
+            if not trials:
+                continue
             # Trial numbers come from the shared study (another worker may hold the numbers between them):
             # each job's folder starts with its trial's number, not its place in the batch, then the trial's values.
             batch = [
