@@ -57,18 +57,27 @@ def interrupted(proc, run_dir: Path) -> dict:
     return metrics
 
 
+SIGNALS = {
+    "sigterm": (signal.SIGTERM, Terminated, 143, "SIGTERM"),
+    "ctrl-c": (signal.SIGINT, KeyboardInterrupt, 130, "Ctrl-C"),
+}
+
+
 @pytest.mark.parametrize("then", ["fails", "goes on"])
-def test_sigterm_that_an_import_swallowed_still_ends_the_run_interrupted(then, tmp_path, monkeypatch):
-    """torch's C code imports NumPy and swallows what the import raised (our `Terminated`): the import of torch
-    then fails on NumPy ('cannot load module more than once'), or goes on as if no signal had come (CI saw the
-    first: a traceback and exit 1 instead of 143)."""
+@pytest.mark.parametrize(("signum", "raised", "code", "name"), SIGNALS.values(), ids=SIGNALS.keys())
+def test_a_signal_that_an_import_swallowed_still_ends_the_run_interrupted(
+    then, signum, raised, code, name, tmp_path, monkeypatch
+):
+    """torch's C code imports NumPy and swallows what the import raised (our `Terminated`, or `KeyboardInterrupt`):
+    the import of torch then fails on NumPy ('cannot load module more than once', a RecursionError), or goes on as
+    if no signal had come (CI saw both failures: a traceback and exit 1 instead of 143 or 130)."""
     import backprop_lab.train
 
     real_train = backprop_lab.train.train
 
     def importing_swallows_the_signal(cfg):
-        with contextlib.suppress(Terminated):  # what a C extension's import does with an exception it meets
-            signal.raise_signal(signal.SIGTERM)
+        with contextlib.suppress(raised):  # what a C extension's import does with an exception it meets
+            signal.raise_signal(signum)
         if then == "fails":
             raise ImportError("cannot load module more than once per process")
         return real_train(cfg)
@@ -77,7 +86,9 @@ def test_sigterm_that_an_import_swallowed_still_ends_the_run_interrupted(then, t
     monkeypatch.setattr(backprop_lab.train, "train", importing_swallows_the_signal)
     run_dir = tmp_path / "run"
     proc = run_in_process(TRAIN_SCRIPT, *QUIET, f"hydra.run.dir={run_dir}")
-    assert "while starting up" in interrupted(proc, run_dir)["error"]
+    assert proc.returncode == code and "Traceback" not in proc.stderr, proc.stderr
+    record = read_metrics(run_dir)
+    assert record["status"] == "interrupted" and f"{name}" in record["error"] and "while starting up" in record["error"]
     assert not (run_dir / "checkpoints").exists()  # stopped before it trained
 
 

@@ -100,9 +100,17 @@ class Terminated(BaseException):
     """
 
 
-# Set when `Terminated` is raised: a C extension importing another (torch importing NumPy) may swallow it, and the
-# import then fails later with an unrelated error, or not at all.
-_SIGTERM_RAISED = threading.Event()
+# The interruption a signal raised before the task started (its imports), if any. A C extension importing another
+# (torch importing NumPy) may swallow what it met, and the import then fails later with an unrelated error
+# (ImportError, RecursionError) or not at all: the task still learns of it here (`stop_if_interrupted_at_start`).
+_raised_at_start: list[BaseException] = []
+_task_started = threading.Event()
+
+
+def _remembered(err: BaseException) -> BaseException:
+    if not _task_started.is_set():
+        _raised_at_start.append(err)
+    return err
 
 
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:
@@ -111,47 +119,56 @@ def _raise_terminated(signum: int, frame: FrameType | None) -> None:
         # after it: its loops stop the run at the next batch.
         return
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one is enough: the shutdown that follows is not cut short
-    _SIGTERM_RAISED.set()
-    raise Terminated("SIGTERM")
+    raise _remembered(Terminated("SIGTERM"))
 
 
-def stop_if_sigterm_was_swallowed() -> None:
-    """Raise `Terminated` again if one was raised and something swallowed it (see `_SIGTERM_RAISED`).
+def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
+    """Python's own Ctrl-C (`KeyboardInterrupt`), remembered before the task starts as SIGTERM's is."""
+    raise _remembered(KeyboardInterrupt())
 
-    Called by the tasks once their imports are done, so a SIGTERM during them
-    stops the run instead of being lost, with further ones ignored.
-    """
-    if _SIGTERM_RAISED.is_set():
-        raise Terminated("SIGTERM")
+
+def stop_if_interrupted_at_start() -> None:
+    """Raise again a Ctrl-C or SIGTERM that came before this point and was swallowed; from here the task's own
+    handling applies. Each task calls it once its imports are done."""
+    if _raised_at_start:
+        first = _raised_at_start[0]
+        raise type(first)(*first.args)
+    _task_started.set()
 
 
 @contextlib.contextmanager
-def _sigterm_goes_to(handler: Callable[[int, FrameType | None], None] | signal.Handlers) -> Iterator[None]:
-    """SIGTERM goes to `handler` inside the block, to the one before it afterwards (main thread only, as signals)."""
+def _signal_goes_to(signum: int, handler: Callable[[int, FrameType | None], None] | signal.Handlers) -> Iterator[None]:
+    """`signum` goes to `handler` inside the block, to the one before it afterwards (main thread only, as signals)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous = signal.signal(signum, handler)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signum, previous)
 
 
 @contextlib.contextmanager
 def raise_on_sigterm() -> Iterator[None]:
-    """SIGTERM raises `Terminated` where the program is, instead of ending it with its record still `running`."""
-    _SIGTERM_RAISED.clear()  # a program (or a test) running several entry points in turn starts each afresh
+    """SIGTERM raises `Terminated` where the program is, instead of ending it with its record still `running`; both
+    it and Ctrl-C are remembered until the task starts (`stop_if_interrupted_at_start`)."""
+    _raised_at_start.clear()  # a program (or a test) running several entry points in turn starts each afresh
+    _task_started.clear()
     try:
-        with _sigterm_goes_to(_raise_terminated):
+        with (
+            _signal_goes_to(signal.SIGTERM, _raise_terminated),
+            _signal_goes_to(signal.SIGINT, _raise_keyboard_interrupt),
+        ):
             yield
     finally:
-        _SIGTERM_RAISED.clear()
+        _raised_at_start.clear()
+        _task_started.clear()
 
 
 def ignore_sigterm() -> contextlib.AbstractContextManager[None]:
     """SIGTERM is ignored while a run writes its final record: that takes milliseconds, and half of it helps no one."""
-    return _sigterm_goes_to(signal.SIG_IGN)
+    return _signal_goes_to(signal.SIGTERM, signal.SIG_IGN)
 
 
 def run_reporting_user_errors(
@@ -175,8 +192,9 @@ def run_reporting_user_errors(
         try:
             return task(cfg)
         except Exception as err:
-            if _SIGTERM_RAISED.is_set():  # an import failed because a SIGTERM was raised inside it
-                raise Terminated("SIGTERM") from err
+            if _raised_at_start:  # an import failed because Ctrl-C or SIGTERM raised inside it
+                first = _raised_at_start[0]
+                raise type(first)(*first.args) from err
             raise
     except UserError as err:
         _print(err)

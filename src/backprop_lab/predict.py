@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from backprop_lab.errors import ConfigError, UserError, stop_if_sigterm_was_swallowed
+from backprop_lab.errors import ConfigError, UserError, stop_if_interrupted_at_start
 from backprop_lab.evaluate import restore_for_predict
 from backprop_lab.predict_csv import predict_csv
 from backprop_lab.runs.rebuild import scale_inputs
@@ -76,7 +76,7 @@ def _inline_inputs(value: Any) -> list[list[float]]:
 
 def predict(cfg: DictConfig) -> list[tuple[list[float], Any, Any]] | Path:
     """(inputs, probability, class) for every input row (see the module's docstring); prints them as a table."""
-    stop_if_sigterm_was_swallowed()  # a SIGTERM during the imports of torch and Lightning
+    stop_if_interrupted_at_start()  # Ctrl-C or SIGTERM during the imports of torch and Lightning
     if (cfg.get("inputs") is None) == (cfg.get("inputs_csv") is None):
         raise ConfigError(
             "Give exactly one of inputs=[[...],...] (rows on the command line) or "

@@ -36,7 +36,7 @@ from backprop_lab.config.task_choice import chosen_task
 from backprop_lab.config.tree import flat_params, print_config_tree
 from backprop_lab.data.checks import CheckFirstBatches, input_shape_of
 from backprop_lab.data.tensors import TensorDataModule
-from backprop_lab.errors import RunInterrupted, ignore_sigterm, stop_if_sigterm_was_swallowed
+from backprop_lab.errors import RunInterrupted, ignore_sigterm, stop_if_interrupted_at_start
 from backprop_lab.loggers import finish_wandb_run
 from backprop_lab.runs.atomic import as_write_failure, write_failures_in_threads_logged
 from backprop_lab.runs.checkpoints import LAST_NAME
@@ -85,9 +85,10 @@ def lightning_on_newer_torch() -> Iterator[None]:
 def task_scope() -> Iterator[None]:
     """What a task (train, eval) sets up for its run only: single log lines, known-wrong or foreign warnings off.
 
-    First, now that torch and Lightning are imported, a SIGTERM that came during their imports stops the task.
+    First, now that torch and Lightning are imported, a Ctrl-C or SIGTERM that came during their imports stops the
+    task.
     """
-    stop_if_sigterm_was_swallowed()
+    stop_if_interrupted_at_start()
     with lightning_logs_through_root(), lightning_on_newer_torch():
         yield
 
