@@ -127,12 +127,20 @@ def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
     raise _remembered(KeyboardInterrupt())
 
 
+def _interruption_at_start() -> BaseException | None:
+    """A fresh copy of the first interruption raised before the task started, if any."""
+    if not _raised_at_start:
+        return None
+    first = _raised_at_start[0]
+    return type(first)(*first.args)
+
+
 def stop_if_interrupted_at_start() -> None:
     """Raise again a Ctrl-C or SIGTERM that came before this point and was swallowed; from here the task's own
     handling applies. Each task calls it once its imports are done."""
-    if _raised_at_start:
-        first = _raised_at_start[0]
-        raise type(first)(*first.args)
+    interruption = _interruption_at_start()
+    if interruption is not None:
+        raise interruption
     _task_started.set()
 
 
@@ -192,9 +200,9 @@ def run_reporting_user_errors(
         try:
             return task(cfg)
         except Exception as err:
-            if _raised_at_start:  # an import failed because Ctrl-C or SIGTERM raised inside it
-                first = _raised_at_start[0]
-                raise type(first)(*first.args) from err
+            interruption = _interruption_at_start()  # an import failed as Ctrl-C or SIGTERM raised inside it
+            if interruption is not None:
+                raise interruption from err
             raise
     except UserError as err:
         _print(err)
