@@ -72,7 +72,7 @@ def test_a_sweep_that_would_write_two_jobs_into_one_folder_is_refused_before_it_
 
 def test_job_folders_read_back_in_the_order_the_sweep_ran_them(tmp_path):
     """Folders are named by what varies, so the order comes from each job's `hydra.job.num`, numbers compared."""
-    from backprop_lab.runs.job_folders import job_dirs, job_label, job_number
+    from backprop_lab.runs.job_folders import job_label, job_number, numbered_job_dirs
 
     for number, name in [(10, "optimizer.lr=0.001"), (2, "optimizer.lr=1"), (0, "optimizer.lr=0.5")]:
         (tmp_path / name / ".hydra").mkdir(parents=True)
@@ -81,14 +81,15 @@ def test_job_folders_read_back_in_the_order_the_sweep_ran_them(tmp_path):
     (tmp_path / "copied" / ".hydra").mkdir(parents=True)  # no hydra.yaml: last, by name
     (tmp_path / "copied" / ".hydra" / "config.yaml").write_text("seed: 0\n")
     (tmp_path / "optimizer.lr=1" / ".hydra" / "hydra.yaml").write_text("hydra:\n  job:\n    num: ${oc.env:HOME}\n")
-    assert [p.name for p in job_dirs(tmp_path)] == [
+    jobs = numbered_job_dirs(tmp_path)
+    assert [p.name for p, _ in jobs] == [
         "optimizer.lr=0.5",
         "optimizer.lr=0.001",
         "copied",
         "optimizer.lr=1",
     ]
     assert job_number(tmp_path / "optimizer.lr=1") is None  # an interpolation is read as text, never resolved
-    assert [job_label(p.name, job_number(p)) for p in job_dirs(tmp_path)][:2] == ["0", "10"]
+    assert [job_label(p.name, number) for p, number in jobs] == ["0", "10", "copied", "optimizer.lr=1"]
 
 
 def test_an_optuna_trials_folder_starts_with_its_number_so_a_repeated_trial_has_its_own():

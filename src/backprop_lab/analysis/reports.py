@@ -17,7 +17,7 @@ from backprop_lab.analysis.verdicts import RULES as VERDICT_RULES
 from backprop_lab.analysis.verdicts import loss_behaviour, loss_drop, lr_regime, sweep_start
 from backprop_lab.errors import NoTaggedRuns, RunFolderError
 from backprop_lab.runs.atomic import write_text_atomic
-from backprop_lab.runs.job_folders import job_dirs, job_label, job_number, load_summary, load_yaml
+from backprop_lab.runs.job_folders import job_label, load_summary, load_yaml, numbered_job_dirs
 from backprop_lab.runs.summary import describe_status
 
 LOSS_TAG, ACC_TAG, TEST_ACC_TAG = "train/loss", "val/acc", "test/acc"
@@ -106,8 +106,8 @@ def _select(cfg: DictConfig, key: str) -> object:
     return OmegaConf.select(cfg, key, default=None)
 
 
-def read_job(job_dir: Path) -> JobResult:
-    """A job folder's config, status and curves."""
+def read_job(job_dir: Path, number: int | None = None) -> JobResult:
+    """A job folder's config, status and curves; `number`: its place in its sweep, when the caller knows it."""
     cfg = load_yaml(job_dir, "config.yaml")
     overrides = load_yaml(job_dir, "overrides.yaml") if (job_dir / ".hydra" / "overrides.yaml").is_file() else []
     summary = load_summary(job_dir)
@@ -130,7 +130,7 @@ def read_job(job_dir: Path) -> JobResult:
         test_acc=test_acc[-1][1] if test_acc else final.get(TEST_ACC_TAG),
         test_metrics=test_values(scalars, final),
         tags=[str(tag) for tag in tags] if isinstance(tags, ListConfig) else [],
-        number=job_number(job_dir),
+        number=number,
     )
 
 
@@ -157,13 +157,13 @@ def read_sweep(sweep_dir: Path, tags: Sequence[str] = ()) -> list[JobResult]:
     With `tags`, only the jobs whose config's `tags` hold all of them. The
     folder may also be one of single runs, such as logs/train/runs.
     """
-    jobs = job_dirs(sweep_dir)
+    jobs = numbered_job_dirs(sweep_dir)
     if not jobs:
         raise RunFolderError(
             f"{sweep_dir} holds no job folders (subfolders with .hydra/config.yaml): pass the folder of a "
             "multirun, e.g. logs/train/multiruns/<timestamp>."
         )
-    results = [read_job(job) for job in jobs]
+    results = [read_job(job, number) for job, number in jobs]
     kept = [r for r in results if set(tags) <= set(r.tags)]
     if not kept:
         found = sorted({tag for r in results for tag in r.tags})

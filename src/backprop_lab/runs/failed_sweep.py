@@ -19,7 +19,7 @@ from pathlib import Path
 from hydra.errors import CompactHydraException
 
 from backprop_lab.errors import UserError
-from backprop_lab.runs.job_folders import job_dirs, job_label, job_number, load_summary, load_yaml
+from backprop_lab.runs.job_folders import job_label, load_summary, load_yaml, numbered_job_dirs
 from backprop_lab.runs.summary import describe_status
 
 ERROR_WIDTH = 100  # characters of each job's error shown in the table
@@ -43,14 +43,14 @@ def _overrides(job_dir: Path) -> list[str]:
 
 def job_rows(sweep_dir: Path) -> list[tuple[str, str, str, str]]:
     """(job, status, its overrides that differ between jobs, start of its error) per job folder, in job order."""
-    jobs = job_dirs(sweep_dir)
-    overrides = {job: _overrides(job) for job in jobs}
+    jobs = numbered_job_dirs(sweep_dir)
+    overrides = {job: _overrides(job) for job, _ in jobs}
     shared = set.intersection(*(set(o) for o in overrides.values())) if len(jobs) > 1 else set()
     rows = []
-    for job in jobs:
+    for job, number in jobs:
         status, error = _status(job)
         differing = " ".join(o for o in overrides[job] if o not in shared)
-        rows.append((job_label(job.name, job_number(job)), status, differing, error))
+        rows.append((job_label(job.name, number), status, differing, error))
     return rows
 
 

@@ -36,15 +36,12 @@ def job_label(name: str, number: int | None) -> str:
     return name if number is None else str(number)
 
 
-def job_order(path: Path) -> tuple[int, str]:
-    """A sweep's job folders in the order it ran them (`job_number`); folders without a number last, by name."""
-    number = job_number(path)
-    return (1 << 30, path.name) if number is None else (number, path.name)
-
-
-def job_dirs(sweep_dir: Path) -> list[Path]:
-    """Every job folder (a subfolder with `.hydra/config.yaml`) of a multirun folder, in job order."""
-    return sorted((p.parent.parent for p in Path(sweep_dir).glob("*/.hydra/config.yaml")), key=job_order)
+def numbered_job_dirs(sweep_dir: Path) -> list[tuple[Path, int | None]]:
+    """Every job folder (a subfolder with `.hydra/config.yaml`) of a multirun folder with its `job_number`, in the
+    order the sweep ran them; folders without a number last, by name. Each `hydra.yaml` is read once."""
+    folders = (p.parent.parent for p in Path(sweep_dir).glob("*/.hydra/config.yaml"))
+    jobs = [(folder, job_number(folder)) for folder in folders]
+    return sorted(jobs, key=lambda job: (job[1] is None, job[1] or 0, job[0].name))
 
 
 def _unreadable(path: Path, job_dir: Path, err: Exception, what: str) -> RunFolderError:
