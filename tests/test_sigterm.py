@@ -48,6 +48,22 @@ def test_sigterm_raises_where_the_program_is_once_then_the_handler_before_is_bac
     assert signal.getsignal(signal.SIGTERM) == before
 
 
+def test_ctrl_c_inside_lightnings_loops_stops_them_as_sigterm_does_and_a_second_raises():
+    """A KeyboardInterrupt raised just after a lock was taken leaves it taken (TensorBoard's writer then hung at
+    the run's end): inside the loops the first Ctrl-C goes to Lightning's SIGTERM handler, which sets its flag."""
+    from backprop_lab.errors import ctrl_c_stopped_the_loops
+
+    with raise_on_sigterm():
+        flagged = []
+        signal.signal(signal.SIGTERM, lambda signum, frame: flagged.append(signum))  # Lightning's, while fit runs
+        signal.raise_signal(signal.SIGINT)
+        assert flagged == [signal.SIGINT] and ctrl_c_stopped_the_loops()
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGINT)  # a second one does not wait for the next batch
+        assert flagged == [signal.SIGINT]
+    assert not ctrl_c_stopped_the_loops()
+
+
 def interrupted(proc, run_dir: Path) -> dict:
     """The run's record, once it is checked that the run ended as interrupted by SIGTERM."""
     assert proc.returncode == 143, proc.stderr

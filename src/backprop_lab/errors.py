@@ -122,9 +122,31 @@ def _raise_terminated(signum: int, frame: FrameType | None) -> None:
     raise _remembered(Terminated("SIGTERM"))
 
 
+# Set when a Ctrl-C inside Lightning's loops was handed to Lightning's SIGTERM handler (`_raise_keyboard_interrupt`).
+_ctrl_c_in_loops = threading.Event()
+
+
 def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
-    """Python's own Ctrl-C (`KeyboardInterrupt`), remembered before the task starts as SIGTERM's is."""
+    """Python's own Ctrl-C (`KeyboardInterrupt`), remembered before the task starts as SIGTERM's is.
+
+    Inside Lightning's loops (its SIGTERM handler in place) the first Ctrl-C
+    goes to that handler instead, so the run stops at the next batch as it
+    does for SIGTERM: a `KeyboardInterrupt` raised just after a lock was taken
+    leaves it taken (https://bugs.python.org/issue29988), and TensorBoard's
+    writer then waited forever when the run closed it. A second Ctrl-C raises
+    at once.
+    """
+    lightning = signal.getsignal(signal.SIGTERM)
+    if callable(lightning) and lightning is not _raise_terminated and not _ctrl_c_in_loops.is_set():
+        _ctrl_c_in_loops.set()
+        lightning(signum, frame)
+        return
     raise _remembered(KeyboardInterrupt())
+
+
+def ctrl_c_stopped_the_loops() -> bool:
+    """Whether Lightning's loops stopped for a Ctrl-C (its SIGTERM flag set by `_raise_keyboard_interrupt`)."""
+    return _ctrl_c_in_loops.is_set()
 
 
 def _interruption_at_start() -> BaseException | None:
@@ -163,6 +185,7 @@ def raise_on_sigterm() -> Iterator[None]:
     it and Ctrl-C are remembered until the task starts (`stop_if_interrupted_at_start`)."""
     _raised_at_start.clear()  # a program (or a test) running several entry points in turn starts each afresh
     _task_started.clear()
+    _ctrl_c_in_loops.clear()
     try:
         with (
             _signal_goes_to(signal.SIGTERM, _raise_terminated),
@@ -172,6 +195,7 @@ def raise_on_sigterm() -> Iterator[None]:
     finally:
         _raised_at_start.clear()
         _task_started.clear()
+        _ctrl_c_in_loops.clear()
 
 
 def ignore_sigterm() -> contextlib.AbstractContextManager[None]:

@@ -17,7 +17,7 @@ exiting with the shell's status for the signal (130 for SIGINT, 143 for SIGTERM)
 import lightning as L
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
-from backprop_lab.errors import SIGINT_EXIT, SIGTERM_EXIT, Terminated
+from backprop_lab.errors import SIGINT_EXIT, SIGTERM_EXIT, Terminated, ctrl_c_stopped_the_loops
 
 
 def stop_if_terminated(trainer: L.Trainer) -> None:
@@ -35,6 +35,8 @@ def signal_name(exit_code: int) -> str:
 
 def interruption_exit_code(err: BaseException) -> int | None:
     """The exit status for an interruption, or None if `err` is not one."""
+    if isinstance(err, SIGTERMException) and ctrl_c_stopped_the_loops():
+        return SIGINT_EXIT  # a Ctrl-C inside Lightning's loops stops them as SIGTERM does (errors.py)
     if isinstance(err, (SIGTERMException, Terminated)):
         return SIGTERM_EXIT
     if isinstance(err, KeyboardInterrupt):
